@@ -1,0 +1,87 @@
+//! Scalar exp and erf with the same polynomials as the SIMD128 versions, so both builds
+//! compute the same function. Accurate to a few ulp of f32 (tested against libm).
+
+pub(crate) const EXP_HI: f32 = 88.3762626647949;
+pub(crate) const EXP_LO: f32 = -87.3365447505531;
+pub(crate) const LOG2E: f32 = std::f32::consts::LOG2_E;
+/// ln 2 split in two so n·ln2 is subtracted without rounding error (Cephes expf).
+pub(crate) const LN2_HI: f32 = 0.693359375;
+pub(crate) const LN2_LO: f32 = -2.12194440e-4;
+pub(crate) const EXP_POLY: [f32; 6] =
+    [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
+
+/// e^x: x = n·ln2 + r with |r| ≤ ln2/2, e^r by a degree-7 polynomial, 2^n through the exponent bits.
+#[inline]
+pub fn exp(x: f32) -> f32 {
+    let x = x.clamp(EXP_LO, EXP_HI);
+    let n = (x * LOG2E + 0.5).floor();
+    let r = x - n * LN2_HI - n * LN2_LO;
+    let mut y = EXP_POLY[0];
+    for &c in &EXP_POLY[1..] {
+        y = y * r + c;
+    }
+    let y = y * r * r + r + 1.0;
+    y * f32::from_bits(((n as i32 + 127) as u32) << 23)
+}
+
+/// Odd numerator / even denominator of erf on [-4, 4] (Eigen's `generic_fast_erf_float`).
+pub(crate) const ERF_ALPHA: [f32; 7] = [
+    -2.72614225801306e-10,
+    2.77068142495902e-08,
+    -2.10102402082508e-06,
+    -5.69250639462346e-05,
+    -7.34990630326855e-04,
+    -2.95459980854025e-03,
+    -1.60960333262415e-02,
+];
+pub(crate) const ERF_BETA: [f32; 5] =
+    [-1.45660718464996e-05, -2.13374055278905e-04, -1.68282697438203e-03, -7.37332916720468e-03, -1.42647390514189e-02];
+
+#[inline]
+pub fn erf(x: f32) -> f32 {
+    let x = x.clamp(-4.0, 4.0);
+    let x2 = x * x;
+    let mut p = ERF_ALPHA[0];
+    for &c in &ERF_ALPHA[1..] {
+        p = p * x2 + c;
+    }
+    let mut q = ERF_BETA[0];
+    for &c in &ERF_BETA[1..] {
+        q = q * x2 + c;
+    }
+    x * p / q
+}
+
+/// The exact (erf) GELU of BERT: x·½(1 + erf(x/√2)).
+#[inline]
+pub fn gelu(x: f32) -> f32 {
+    0.5 * x * (1.0 + erf(x * std::f32::consts::FRAC_1_SQRT_2))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exp_is_within_3e_7_relative_of_libm() {
+        let mut worst = 0.0f64;
+        for i in -87_000..88_000 {
+            let x = i as f32 * 1e-3;
+            let want = (x as f64).exp();
+            worst = worst.max(((exp(x) as f64) - want).abs() / want);
+        }
+        assert!(worst < 3e-7, "worst relative error {worst}");
+    }
+
+    #[test]
+    fn erf_and_gelu_are_within_1e_6_of_libm() {
+        let mut worst = 0.0f64;
+        for i in -6000..6000 {
+            let x = i as f32 * 1e-3;
+            worst = worst.max((erf(x) as f64 - libm::erf(x as f64)).abs());
+            let g = 0.5 * x as f64 * (1.0 + libm::erf(x as f64 / 2f64.sqrt()));
+            worst = worst.max((gelu(x) as f64 - g).abs() / (1.0 + x.abs() as f64));
+        }
+        assert!(worst < 1e-6, "worst error {worst}");
+    }
+}

@@ -1,0 +1,209 @@
+//! Numeric kernels on contiguous f32 slices. Each has a portable scalar body and, when
+//! compiled for wasm32 with `target-feature=+simd128`, a SIMD128 body; the choice is made
+//! at compile time, so the two wasm builds (simd / nosimd) differ only here.
+//!
+//! Matmul works on weights packed once at load time into panels of `NR` output columns,
+//! so the inner loop reads weights contiguously.
+mod math;
+mod portable;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod simd128;
+
+pub use math::{erf, exp, gelu};
+
+/// Output columns per packed panel (two 4-lane vectors).
+pub const NR: usize = 8;
+/// Rows of X per micro-kernel call.
+pub const MR: usize = 4;
+
+/// The right operand B (K×N) of `Y = X·B + bias`, stored as ⌈N/NR⌉ panels of K×NR floats:
+/// `data[(p*K + k)*NR + j] = B[k, p*NR + j]` (zero beyond N).
+#[derive(Clone, Debug, Default)]
+pub struct Packed {
+    pub k: usize,
+    pub n: usize,
+    pub data: Vec<f32>,
+}
+
+impl Packed {
+    pub fn panels(&self) -> usize {
+        self.n.div_ceil(NR)
+    }
+
+    /// Packs a PyTorch `nn.Linear` weight W (N×K, row-major), so that B = Wᵀ.
+    pub fn from_weight(w: &[f32], n: usize, k: usize) -> Packed {
+        assert_eq!(w.len(), n * k, "weight is not N×K");
+        let mut p = Packed::zeroed(k, n);
+        p.fill_from_weight(w);
+        p
+    }
+
+    /// Packs B (K×N, row-major) as is.
+    pub fn from_rows(b: &[f32], k: usize, n: usize) -> Packed {
+        let mut p = Packed::zeroed(k, n);
+        p.fill_from_rows(b);
+        p
+    }
+
+    pub fn zeroed(k: usize, n: usize) -> Packed {
+        Packed { k, n, data: vec![0.0; n.div_ceil(NR) * k * NR] }
+    }
+
+    /// Repacks in place from W (N×K); the buffer is reused (attention keys, per head).
+    pub fn fill_from_weight(&mut self, w: &[f32]) {
+        let (n, k) = (self.n, self.k);
+        for p in 0..self.panels() {
+            let panel = &mut self.data[p * k * NR..(p + 1) * k * NR];
+            for j in 0..NR.min(n - p * NR) {
+                let row = &w[(p * NR + j) * k..(p * NR + j + 1) * k];
+                for (kk, &x) in row.iter().enumerate() {
+                    panel[kk * NR + j] = x;
+                }
+            }
+        }
+    }
+
+    /// Repacks in place from B (K×N); the buffer is reused (attention values, per head).
+    pub fn fill_from_rows(&mut self, b: &[f32]) {
+        let (n, k) = (self.n, self.k);
+        for p in 0..self.panels() {
+            let cols = NR.min(n - p * NR);
+            for kk in 0..k {
+                let dst = &mut self.data[(p * k + kk) * NR..(p * k + kk) * NR + cols];
+                dst.copy_from_slice(&b[kk * n + p * NR..kk * n + p * NR + cols]);
+            }
+        }
+    }
+}
+
+/// What to do with each output after the bias.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum Activation {
+    None,
+    Gelu,
+}
+
+/// Y (M×N) = X (M×K) · B (K×N) + bias (N), then the activation. `bias` may be empty (zero).
+pub fn matmul(x: &[f32], m: usize, b: &Packed, bias: &[f32], act: Activation, y: &mut [f32]) {
+    assert_eq!(x.len(), m * b.k, "X is not M×K");
+    assert_eq!(y.len(), m * b.n, "Y is not M×N");
+    assert!(bias.is_empty() || bias.len() == b.n, "bias is not N");
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    simd128::matmul(x, m, b, bias, y);
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    portable::matmul(x, m, b, bias, y);
+    if act == Activation::Gelu {
+        gelu_in_place(y);
+    }
+}
+
+pub fn gelu_in_place(y: &mut [f32]) {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    simd128::gelu_in_place(y);
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    y.iter_mut().for_each(|v| *v = gelu(*v));
+}
+
+/// In place over each row of `rows` (R×n): row ← softmax(row · scale).
+pub fn softmax_rows(rows: &mut [f32], n: usize, scale: f32) {
+    for row in rows.chunks_exact_mut(n) {
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        simd128::softmax(row, scale);
+        #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+        portable::softmax(row, scale);
+    }
+}
+
+/// In place over each row of `x` (R×n): row ← LayerNorm(row + residual_row) · gamma + beta.
+/// `residual` may be empty.
+pub fn add_layer_norm(x: &mut [f32], residual: &[f32], gamma: &[f32], beta: &[f32], eps: f32) {
+    let n = gamma.len();
+    assert!(residual.is_empty() || residual.len() == x.len());
+    for (r, row) in x.chunks_exact_mut(n).enumerate() {
+        if !residual.is_empty() {
+            add_assign(row, &residual[r * n..(r + 1) * n]);
+        }
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        simd128::layer_norm(row, gamma, beta, eps);
+        #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+        portable::layer_norm(row, gamma, beta, eps);
+    }
+}
+
+pub fn add_assign(a: &mut [f32], b: &[f32]) {
+    a.iter_mut().zip(b).for_each(|(a, b)| *a += b);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn naive(x: &[f32], m: usize, w: &[f32], n: usize, k: usize, bias: &[f32]) -> Vec<f32> {
+        let mut y = vec![0.0f64; m * n];
+        for i in 0..m {
+            for j in 0..n {
+                let mut s = bias.get(j).copied().unwrap_or(0.0) as f64;
+                for kk in 0..k {
+                    s += x[i * k + kk] as f64 * w[j * k + kk] as f64;
+                }
+                y[i * n + j] = s;
+            }
+        }
+        y.into_iter().map(|v| v as f32).collect()
+    }
+
+    fn lcg(seed: &mut u64) -> f32 {
+        *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((*seed >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+    }
+
+    #[test]
+    fn matmul_matches_naive_on_ragged_shapes() {
+        let mut s = 7;
+        for &(m, n, k) in &[(1, 1, 1), (3, 5, 7), (4, 8, 16), (9, 19, 33), (32, 40, 64)] {
+            let x: Vec<f32> = (0..m * k).map(|_| lcg(&mut s)).collect();
+            let w: Vec<f32> = (0..n * k).map(|_| lcg(&mut s)).collect();
+            let bias: Vec<f32> = (0..n).map(|_| lcg(&mut s)).collect();
+            let mut y = vec![0.0; m * n];
+            matmul(&x, m, &Packed::from_weight(&w, n, k), &bias, Activation::None, &mut y);
+            let want = naive(&x, m, &w, n, k, &bias);
+            let diff = y.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+            assert!(diff < 1e-5, "{m}x{n}x{k}: maxdiff {diff}");
+            // B given as rows (K×N) gives the same product.
+            let mut wt = vec![0.0; k * n];
+            for j in 0..n {
+                for kk in 0..k {
+                    wt[kk * n + j] = w[j * k + kk];
+                }
+            }
+            let mut y2 = vec![0.0; m * n];
+            matmul(&x, m, &Packed::from_rows(&wt, k, n), &bias, Activation::None, &mut y2);
+            assert_eq!(y, y2);
+        }
+    }
+
+    #[test]
+    fn softmax_rows_sum_to_one_and_match_reference() {
+        let mut row = vec![1.0f32, 2.0, 3.0, -50.0, 0.5];
+        let want: Vec<f64> = {
+            let e: Vec<f64> = row.iter().map(|&v| (v as f64 * 0.5).exp()).collect();
+            let s: f64 = e.iter().sum();
+            e.iter().map(|v| v / s).collect()
+        };
+        softmax_rows(&mut row, 5, 0.5);
+        for (a, b) in row.iter().zip(&want) {
+            assert!((*a as f64 - b).abs() < 1e-7, "{a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn layer_norm_gives_zero_mean_unit_variance() {
+        let mut x: Vec<f32> = (0..16).map(|i| i as f32 * 0.3 - 1.0).collect();
+        let g = vec![1.0; 16];
+        let b = vec![0.0; 16];
+        add_layer_norm(&mut x, &[], &g, &b, 1e-12);
+        let mean: f32 = x.iter().sum::<f32>() / 16.0;
+        let var: f32 = x.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / 16.0;
+        assert!(mean.abs() < 1e-6 && (var - 1.0).abs() < 1e-5, "{mean} {var}");
+    }
+}

@@ -1,0 +1,54 @@
+//! Scalar kernels: the no-SIMD wasm build and native builds use these.
+use super::math::exp;
+use super::{Packed, MR, NR};
+
+pub fn matmul(x: &[f32], m: usize, b: &Packed, bias: &[f32], y: &mut [f32]) {
+    let (k, n) = (b.k, b.n);
+    for p in 0..b.panels() {
+        let panel = &b.data[p * k * NR..(p + 1) * k * NR];
+        let cols = NR.min(n - p * NR);
+        let mut i = 0;
+        while i < m {
+            let rows = MR.min(m - i);
+            // acc[r][j]: row i+r, column p*NR+j
+            let mut acc = [[0.0f32; NR]; MR];
+            for kk in 0..k {
+                let w = &panel[kk * NR..kk * NR + NR];
+                for r in 0..rows {
+                    let xv = x[(i + r) * k + kk];
+                    for j in 0..NR {
+                        acc[r][j] += xv * w[j];
+                    }
+                }
+            }
+            for (r, acc_row) in acc.iter().enumerate().take(rows) {
+                let out = &mut y[(i + r) * n + p * NR..(i + r) * n + p * NR + cols];
+                for j in 0..cols {
+                    out[j] = acc_row[j] + bias.get(p * NR + j).copied().unwrap_or(0.0);
+                }
+            }
+            i += rows;
+        }
+    }
+}
+
+pub fn softmax(row: &mut [f32], scale: f32) {
+    let max = row.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b)) * scale;
+    let mut sum = 0.0f32;
+    for v in row.iter_mut() {
+        *v = exp(*v * scale - max);
+        sum += *v;
+    }
+    let inv = 1.0 / sum;
+    row.iter_mut().for_each(|v| *v *= inv);
+}
+
+pub fn layer_norm(row: &mut [f32], gamma: &[f32], beta: &[f32], eps: f32) {
+    let n = row.len() as f32;
+    let mean = row.iter().sum::<f32>() / n;
+    let var = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / n;
+    let inv = 1.0 / (var + eps).sqrt();
+    for ((v, g), b) in row.iter_mut().zip(gamma).zip(beta) {
+        *v = (*v - mean) * inv * g + b;
+    }
+}

@@ -1,0 +1,178 @@
+//! wasm SIMD128 kernels (4 f32 lanes). Same arithmetic as `portable`, vectorized.
+use core::arch::wasm32::*;
+
+use super::math::{ERF_ALPHA, ERF_BETA, EXP_HI, EXP_LO, EXP_POLY, LN2_HI, LN2_LO, LOG2E};
+use super::{Packed, MR, NR};
+
+#[inline(always)]
+unsafe fn load(p: *const f32) -> v128 {
+    v128_load(p as *const v128)
+}
+#[inline(always)]
+unsafe fn store(p: *mut f32, v: v128) {
+    v128_store(p as *mut v128, v)
+}
+#[inline(always)]
+fn fma(a: v128, b: v128, c: v128) -> v128 {
+    f32x4_add(f32x4_mul(a, b), c)
+}
+
+pub fn matmul(x: &[f32], m: usize, b: &Packed, bias: &[f32], y: &mut [f32]) {
+    let (k, n) = (b.k, b.n);
+    let mut i = 0;
+    while i < m {
+        let rows = MR.min(m - i);
+        for p in 0..b.panels() {
+            let panel = &b.data[p * k * NR..(p + 1) * k * NR];
+            let cols = NR.min(n - p * NR);
+            let mut tile = [[0.0f32; NR]; MR];
+            // SAFETY: the slices hold k*NR (panel) and rows*k (x) floats, checked by the caller's
+            // shape asserts; every pointer below stays inside them.
+            unsafe {
+                match rows {
+                    4 => micro::<4>(x.as_ptr().add(i * k), k, panel.as_ptr(), &mut tile),
+                    3 => micro::<3>(x.as_ptr().add(i * k), k, panel.as_ptr(), &mut tile),
+                    2 => micro::<2>(x.as_ptr().add(i * k), k, panel.as_ptr(), &mut tile),
+                    _ => micro::<1>(x.as_ptr().add(i * k), k, panel.as_ptr(), &mut tile),
+                }
+            }
+            for (r, t) in tile.iter().enumerate().take(rows) {
+                let out = &mut y[(i + r) * n + p * NR..(i + r) * n + p * NR + cols];
+                for j in 0..cols {
+                    out[j] = t[j] + bias.get(p * NR + j).copied().unwrap_or(0.0);
+                }
+            }
+        }
+        i += rows;
+    }
+}
+
+/// R rows of X (stride k) times one K×8 panel, into `tile` (R×8).
+#[inline(always)]
+unsafe fn micro<const R: usize>(x: *const f32, k: usize, panel: *const f32, tile: &mut [[f32; NR]; MR]) {
+    let mut acc0 = [f32x4_splat(0.0); R];
+    let mut acc1 = [f32x4_splat(0.0); R];
+    let mut w = panel;
+    for kk in 0..k {
+        let w0 = load(w);
+        let w1 = load(w.add(4));
+        for r in 0..R {
+            let xv = v128_load32_splat(x.add(r * k + kk) as *const u32);
+            acc0[r] = fma(xv, w0, acc0[r]);
+            acc1[r] = fma(xv, w1, acc1[r]);
+        }
+        w = w.add(NR);
+    }
+    for r in 0..R {
+        store(tile[r].as_mut_ptr(), acc0[r]);
+        store(tile[r].as_mut_ptr().add(4), acc1[r]);
+    }
+}
+
+#[inline(always)]
+fn exp4(x: v128) -> v128 {
+    let x = f32x4_pmax(f32x4_pmin(x, f32x4_splat(EXP_HI)), f32x4_splat(EXP_LO));
+    let n = f32x4_floor(fma(x, f32x4_splat(LOG2E), f32x4_splat(0.5)));
+    let r = f32x4_sub(f32x4_sub(x, f32x4_mul(n, f32x4_splat(LN2_HI))), f32x4_mul(n, f32x4_splat(LN2_LO)));
+    let mut y = f32x4_splat(EXP_POLY[0]);
+    for &c in &EXP_POLY[1..] {
+        y = fma(y, r, f32x4_splat(c));
+    }
+    let y = f32x4_add(f32x4_add(f32x4_mul(f32x4_mul(y, r), r), r), f32x4_splat(1.0));
+    let pow2 = i32x4_shl(i32x4_add(i32x4_trunc_sat_f32x4(n), i32x4_splat(127)), 23);
+    f32x4_mul(y, pow2)
+}
+
+#[inline(always)]
+fn gelu4(x: v128) -> v128 {
+    let z = f32x4_mul(x, f32x4_splat(std::f32::consts::FRAC_1_SQRT_2));
+    let z = f32x4_pmax(f32x4_pmin(z, f32x4_splat(4.0)), f32x4_splat(-4.0));
+    let z2 = f32x4_mul(z, z);
+    let mut p = f32x4_splat(ERF_ALPHA[0]);
+    for &c in &ERF_ALPHA[1..] {
+        p = fma(p, z2, f32x4_splat(c));
+    }
+    let mut q = f32x4_splat(ERF_BETA[0]);
+    for &c in &ERF_BETA[1..] {
+        q = fma(q, z2, f32x4_splat(c));
+    }
+    let erf = f32x4_div(f32x4_mul(z, p), q);
+    f32x4_mul(f32x4_mul(f32x4_splat(0.5), x), f32x4_add(f32x4_splat(1.0), erf))
+}
+
+pub fn gelu_in_place(y: &mut [f32]) {
+    let mut chunks = y.chunks_exact_mut(4);
+    for c in &mut chunks {
+        // SAFETY: c holds exactly 4 floats.
+        unsafe { store(c.as_mut_ptr(), gelu4(load(c.as_ptr()))) }
+    }
+    chunks.into_remainder().iter_mut().for_each(|v| *v = super::math::gelu(*v));
+}
+
+fn hsum(v: v128) -> f32 {
+    f32x4_extract_lane::<0>(v) + f32x4_extract_lane::<1>(v) + f32x4_extract_lane::<2>(v) + f32x4_extract_lane::<3>(v)
+}
+fn hmax(v: v128) -> f32 {
+    f32x4_extract_lane::<0>(v).max(f32x4_extract_lane::<1>(v)).max(f32x4_extract_lane::<2>(v).max(f32x4_extract_lane::<3>(v)))
+}
+
+pub fn softmax(row: &mut [f32], scale: f32) {
+    let n4 = row.len() / 4 * 4;
+    let p = row.as_mut_ptr();
+    let mut vmax = f32x4_splat(f32::NEG_INFINITY);
+    // SAFETY: every vector access below is at i < n4 ≤ row.len() - 3.
+    unsafe {
+        for i in (0..n4).step_by(4) {
+            vmax = f32x4_pmax(vmax, load(p.add(i)));
+        }
+        let max = row[n4..].iter().fold(hmax(vmax), |a, &b| a.max(b)) * scale;
+        let (vs, vm) = (f32x4_splat(scale), f32x4_splat(max));
+        let mut vsum = f32x4_splat(0.0);
+        for i in (0..n4).step_by(4) {
+            let e = exp4(f32x4_sub(f32x4_mul(load(p.add(i)), vs), vm));
+            store(p.add(i), e);
+            vsum = f32x4_add(vsum, e);
+        }
+        let mut sum = hsum(vsum);
+        for v in row[n4..].iter_mut() {
+            *v = super::math::exp(*v * scale - max);
+            sum += *v;
+        }
+        let inv = 1.0 / sum;
+        let vinv = f32x4_splat(inv);
+        for i in (0..n4).step_by(4) {
+            store(p.add(i), f32x4_mul(load(p.add(i)), vinv));
+        }
+        row[n4..].iter_mut().for_each(|v| *v *= inv);
+    }
+}
+
+pub fn layer_norm(row: &mut [f32], gamma: &[f32], beta: &[f32], eps: f32) {
+    let len = row.len();
+    let n4 = len / 4 * 4;
+    let p = row.as_mut_ptr();
+    // SAFETY: vector accesses at i < n4 ≤ len - 3; gamma and beta have len floats.
+    unsafe {
+        let mut s = f32x4_splat(0.0);
+        for i in (0..n4).step_by(4) {
+            s = f32x4_add(s, load(p.add(i)));
+        }
+        let mean = (hsum(s) + row[n4..].iter().sum::<f32>()) / len as f32;
+        let vm = f32x4_splat(mean);
+        let mut s2 = f32x4_splat(0.0);
+        for i in (0..n4).step_by(4) {
+            let d = f32x4_sub(load(p.add(i)), vm);
+            s2 = fma(d, d, s2);
+        }
+        let var = (hsum(s2) + row[n4..].iter().map(|v| (v - mean) * (v - mean)).sum::<f32>()) / len as f32;
+        let inv = 1.0 / (var + eps).sqrt();
+        let vi = f32x4_splat(inv);
+        for i in (0..n4).step_by(4) {
+            let d = f32x4_mul(f32x4_sub(load(p.add(i)), vm), vi);
+            store(p.add(i), fma(d, load(gamma.as_ptr().add(i)), load(beta.as_ptr().add(i))));
+        }
+        for i in n4..len {
+            row[i] = (row[i] - mean) * inv * gamma[i] + beta[i];
+        }
+    }
+}

@@ -70,6 +70,14 @@ pub fn convert(config_json: &str, vocab_txt: &str, safetensors: &[u8], precision
     let model = crate::model::Model::from_parts(config_json, vocab_txt, safetensors)?;
     let w = Weights::parse(safetensors, "model.safetensors")?;
     let mut out: Vec<(String, Dtype, Vec<usize>, Vec<u8>)> = Vec::new();
+    // One group size for the whole bundle: GROUP, or less when some matrix is narrower.
+    let mut group = GROUP;
+    for name in w.names() {
+        let shape = w.shape(&name)?;
+        if is_matrix(&name, &shape) {
+            group = gcd(group, shape[1]);
+        }
+    }
     for name in w.names() {
         if name.ends_with("position_ids") || name.starts_with("pooler.") {
             continue; // not used by the encoder
@@ -81,8 +89,8 @@ pub fn convert(config_json: &str, vocab_txt: &str, safetensors: &[u8], precision
         } else if precision == Precision::F16 {
             out.push((name, Dtype::F16, shape, data.iter().flat_map(|v| f16::from_f32(*v).to_le_bytes()).collect()));
         } else {
-            let (q, scales) = quantize_int8(&data, shape[1], GROUP)?;
-            out.push((format!("{name}{SCALE_SUFFIX}"), Dtype::F16, vec![shape[0], shape[1] / GROUP], scales));
+            let (q, scales) = quantize_int8(&data, shape[1], group)?;
+            out.push((format!("{name}{SCALE_SUFFIX}"), Dtype::F16, vec![shape[0], shape[1] / group], scales));
             out.push((name, Dtype::I8, shape, q));
         }
     }
@@ -92,13 +100,17 @@ pub fn convert(config_json: &str, vocab_txt: &str, safetensors: &[u8], precision
     meta.insert(CONFIG_KEY.to_string(), serde_json::to_string(&model.config).expect("config serializes"));
     meta.insert(PRECISION_KEY.to_string(), precision.name().to_string());
     if precision == Precision::Int8 {
-        meta.insert(GROUP_KEY.to_string(), GROUP.to_string());
+        meta.insert(GROUP_KEY.to_string(), group.to_string());
     }
     let views: Vec<(String, TensorView)> = out
         .iter()
         .map(|(n, dt, s, b)| Ok((n.clone(), TensorView::new(*dt, s.clone(), b).map_err(|e| Error::Model(format!("{n}: {e}")))?)))
         .collect::<Result<_>>()?;
     safetensors::serialize(views, &Some(meta)).map_err(|e| Error::Model(format!("writing the bundle: {e}")))
+}
+
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 { a } else { gcd(b, a % b) }
 }
 
 /// Symmetric int8 per group of `group` inputs in each row of a (rows, cols) matrix.

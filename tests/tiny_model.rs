@@ -1,0 +1,101 @@
+//! The committed tiny random model (tests/fixtures/tiny): fast numeric checks against the
+//! numpy reference, and the bad-input paths of model loading.
+mod common;
+
+use orquestra::bundle::{self, Precision};
+use orquestra::{Error, Model};
+
+fn tiny_parts() -> (String, String, Vec<u8>) {
+    let dir = common::fixtures().join("tiny");
+    (
+        std::fs::read_to_string(dir.join("config.json")).unwrap(),
+        std::fs::read_to_string(dir.join("vocab.txt")).unwrap(),
+        std::fs::read(dir.join("model.safetensors")).unwrap(),
+    )
+}
+
+fn tiny() -> Model {
+    let (c, v, w) = tiny_parts();
+    Model::from_parts(&c, &v, &w).unwrap()
+}
+
+#[test]
+fn tiny_model_matches_numpy_reference() {
+    let model = tiny();
+    let expected = common::json(common::fixtures().join("tiny/expected.json"));
+    for case in expected.as_array().unwrap() {
+        let trace = model.run(case["text"].as_str().unwrap()).unwrap();
+        let tokens: Vec<&str> = trace.encoding.tokens.iter().map(|t| t.text.as_str()).collect();
+        let want_tokens: Vec<&str> = case["tokens"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+        assert_eq!(tokens, want_tokens);
+        let want: Vec<f32> = case["attention"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect();
+        let diff = trace.attention.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        let want_h: Vec<f32> = case["hidden"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect();
+        let hdiff = trace.hidden.iter().zip(&want_h).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        println!("tiny {:?}: attention maxdiff {diff:.2e}, hidden maxdiff {hdiff:.2e}", case["text"]);
+        assert_eq!(trace.attention.len(), want.len());
+        assert!(diff < 1e-5 && hdiff < 1e-4);
+    }
+}
+
+#[test]
+fn bundles_round_trip_in_every_precision() {
+    let (c, v, w) = tiny_parts();
+    let want = tiny().run("a menina estava radiante").unwrap().attention;
+    for (p, tol) in [(Precision::F32, 0.0), (Precision::F16, 0.01), (Precision::Int8, 0.1)] {
+        let bytes = bundle::convert(&c, &v, &w, p).unwrap();
+        let model = Model::from_bundle(&bytes).unwrap();
+        assert_eq!(model.precision, p.name());
+        let got = model.run("a menina estava radiante").unwrap().attention;
+        let diff = got.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        assert!(diff <= tol, "{p:?}: {diff}");
+    }
+}
+
+fn model_error(r: Result<Model, Error>) -> String {
+    match r {
+        Ok(_) => panic!("expected an error"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn bad_models_give_errors_that_name_the_problem() {
+    let (c, v, w) = tiny_parts();
+    let good = bundle::convert(&c, &v, &w, Precision::Int8).unwrap();
+    // truncated anywhere
+    for cut in [0, 7, 8, 100, good.len() / 2, good.len() - 1] {
+        let msg = model_error(Model::from_bundle(&good[..cut]));
+        assert!(msg.contains("truncated or corrupt"), "{cut}: {msg}");
+    }
+    // an HF file is not a bundle
+    assert!(model_error(Model::from_bundle(&w)).contains("not an Orquestra bundle"));
+    // a wrong shape: claim a larger hidden size
+    let wrong = c.replace("\"intermediate_size\": 16", "\"intermediate_size\": 32");
+    let msg = model_error(Model::from_parts(&wrong, &v, &w));
+    assert!(msg.contains("intermediate.dense.weight") && msg.contains("shape"), "{msg}");
+    // a vocabulary that does not fit the config
+    let msg = model_error(Model::from_parts(&c, &format!("{v}extra\n"), &w));
+    assert!(msg.contains("vocab_size"), "{msg}");
+    // garbage config
+    assert!(model_error(Model::from_parts("{", &v, &w)).contains("config.json"));
+    // a path that does not exist
+    let msg = model_error(Model::load(std::path::Path::new("/nonexistent/model")));
+    assert!(msg.contains("/nonexistent/model") && msg.contains("does not exist"), "{msg}");
+}
+
+#[test]
+fn empty_text_is_an_error_not_a_panic() {
+    let m = tiny();
+    for t in ["", "  \n\t", "\u{200b}"] {
+        assert_eq!(m.run(t).err(), Some(Error::EmptyText));
+    }
+}
+
+#[test]
+fn long_text_is_truncated_to_the_models_positions() {
+    let m = tiny();
+    let trace = m.run(&"o gato dorme ".repeat(40)).unwrap();
+    assert!(trace.encoding.truncated);
+    assert_eq!(trace.encoding.tokens.len(), 24); // max_position_embeddings of the tiny model
+}

@@ -34,7 +34,9 @@ impl Precision {
             "f32" => Ok(Precision::F32),
             "f16" => Ok(Precision::F16),
             "int8" => Ok(Precision::Int8),
-            _ => Err(Error::Model(format!("precision {s:?} is not one of f32, f16, int8"))),
+            _ => Err(Error::Model(format!(
+                "precision {s:?} is not one of f32, f16, int8"
+            ))),
         }
     }
     pub fn name(self) -> &'static str {
@@ -53,9 +55,18 @@ pub fn read_header(w: &Weights) -> Result<(Config, String, String)> {
             "this safetensors file is not an Orquestra bundle (no {FORMAT_KEY} = {FORMAT}); pass a model directory or run `orquestra convert`"
         )));
     }
-    let config = Config::from_json(w.metadata.get(CONFIG_KEY).ok_or_else(|| Error::Model(format!("the bundle has no {CONFIG_KEY}")))?)?;
-    let vocab = String::from_utf8(w.bytes(VOCAB_TENSOR)?.to_vec()).map_err(|_| Error::Model("the bundle's vocabulary is not UTF-8".into()))?;
-    let precision = w.metadata.get(PRECISION_KEY).cloned().unwrap_or_else(|| "f32".into());
+    let config = Config::from_json(
+        w.metadata
+            .get(CONFIG_KEY)
+            .ok_or_else(|| Error::Model(format!("the bundle has no {CONFIG_KEY}")))?,
+    )?;
+    let vocab = String::from_utf8(w.bytes(VOCAB_TENSOR)?.to_vec())
+        .map_err(|_| Error::Model("the bundle's vocabulary is not UTF-8".into()))?;
+    let precision = w
+        .metadata
+        .get(PRECISION_KEY)
+        .cloned()
+        .unwrap_or_else(|| "f32".into());
     Ok((config, vocab, precision))
 }
 
@@ -65,7 +76,12 @@ fn is_matrix(name: &str, shape: &[usize]) -> bool {
 }
 
 /// Writes a bundle from an HF model's parts, every tensor the encoder reads and nothing else.
-pub fn convert(config_json: &str, vocab_txt: &str, safetensors: &[u8], precision: Precision) -> Result<Vec<u8>> {
+pub fn convert(
+    config_json: &str,
+    vocab_txt: &str,
+    safetensors: &[u8],
+    precision: Precision,
+) -> Result<Vec<u8>> {
     // Loading first proves the source is complete and well shaped.
     let model = crate::model::Model::from_parts(config_json, vocab_txt, safetensors)?;
     let w = Weights::parse(safetensors, "model.safetensors")?;
@@ -85,39 +101,77 @@ pub fn convert(config_json: &str, vocab_txt: &str, safetensors: &[u8], precision
         let shape = w.shape(&name)?;
         let data = w.f32(&name, &shape)?;
         if !is_matrix(&name, &shape) || precision == Precision::F32 {
-            out.push((name, Dtype::F32, shape, data.iter().flat_map(|v| v.to_le_bytes()).collect()));
+            out.push((
+                name,
+                Dtype::F32,
+                shape,
+                data.iter().flat_map(|v| v.to_le_bytes()).collect(),
+            ));
         } else if precision == Precision::F16 {
-            out.push((name, Dtype::F16, shape, data.iter().flat_map(|v| f16::from_f32(*v).to_le_bytes()).collect()));
+            out.push((
+                name,
+                Dtype::F16,
+                shape,
+                data.iter()
+                    .flat_map(|v| f16::from_f32(*v).to_le_bytes())
+                    .collect(),
+            ));
         } else {
             let (q, scales) = quantize_int8(&data, shape[1], group)?;
-            out.push((format!("{name}{SCALE_SUFFIX}"), Dtype::F16, vec![shape[0], shape[1] / group], scales));
+            out.push((
+                format!("{name}{SCALE_SUFFIX}"),
+                Dtype::F16,
+                vec![shape[0], shape[1] / group],
+                scales,
+            ));
             out.push((name, Dtype::I8, shape, q));
         }
     }
-    out.push((VOCAB_TENSOR.into(), Dtype::U8, vec![vocab_txt.len()], vocab_txt.as_bytes().to_vec()));
+    out.push((
+        VOCAB_TENSOR.into(),
+        Dtype::U8,
+        vec![vocab_txt.len()],
+        vocab_txt.as_bytes().to_vec(),
+    ));
     let mut meta = HashMap::new();
     meta.insert(FORMAT_KEY.to_string(), FORMAT.to_string());
-    meta.insert(CONFIG_KEY.to_string(), serde_json::to_string(&model.config).expect("config serializes"));
+    meta.insert(
+        CONFIG_KEY.to_string(),
+        serde_json::to_string(&model.config).expect("config serializes"),
+    );
     meta.insert(PRECISION_KEY.to_string(), precision.name().to_string());
     if precision == Precision::Int8 {
         meta.insert(GROUP_KEY.to_string(), group.to_string());
     }
     let views: Vec<(String, TensorView)> = out
         .iter()
-        .map(|(n, dt, s, b)| Ok((n.clone(), TensorView::new(*dt, s.clone(), b).map_err(|e| Error::Model(format!("{n}: {e}")))?)))
+        .map(|(n, dt, s, b)| {
+            Ok((
+                n.clone(),
+                TensorView::new(*dt, s.clone(), b)
+                    .map_err(|e| Error::Model(format!("{n}: {e}")))?,
+            ))
+        })
         .collect::<Result<_>>()?;
-    safetensors::serialize(views, &Some(meta)).map_err(|e| Error::Model(format!("writing the bundle: {e}")))
+    safetensors::serialize(views, &Some(meta))
+        .map_err(|e| Error::Model(format!("writing the bundle: {e}")))
 }
 
 fn gcd(a: usize, b: usize) -> usize {
-    if b == 0 { a } else { gcd(b, a % b) }
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
 }
 
 /// Symmetric int8 per group of `group` inputs in each row of a (rows, cols) matrix.
 /// Returns (int8 bytes, F16 scale bytes).
 pub fn quantize_int8(data: &[f32], cols: usize, group: usize) -> Result<(Vec<u8>, Vec<u8>)> {
     if cols % group != 0 {
-        return Err(Error::Model(format!("{cols} columns are not a multiple of the int8 group {group}")));
+        return Err(Error::Model(format!(
+            "{cols} columns are not a multiple of the int8 group {group}"
+        )));
     }
     let mut q = Vec::with_capacity(data.len());
     let mut scales = Vec::with_capacity(data.len() / group * 2);
@@ -126,7 +180,10 @@ pub fn quantize_int8(data: &[f32], cols: usize, group: usize) -> Result<(Vec<u8>
         // Round the scale to F16 first so the int8 values fit the scale actually stored.
         let scale = f16::from_f32(if max > 0.0 { max / 127.0 } else { 1.0 });
         let s = scale.to_f32();
-        q.extend(g.iter().map(|v| (v / s).round().clamp(-127.0, 127.0) as i8 as u8));
+        q.extend(
+            g.iter()
+                .map(|v| (v / s).round().clamp(-127.0, 127.0) as i8 as u8),
+        );
         scales.extend(scale.to_le_bytes());
     }
     Ok((q, scales))

@@ -17,7 +17,12 @@ pub use trace::Trace;
 /// Floating-point operations of one forward pass over `t` tokens (multiply and add count
 /// as two): the projections (about 21.2 MFLOP per token for MiniLM-L6) plus attention.
 pub fn flops(c: &model::Config, t: usize) -> f64 {
-    let (d, i, l, t) = (c.hidden_size as f64, c.intermediate_size as f64, c.num_hidden_layers as f64, t as f64);
+    let (d, i, l, t) = (
+        c.hidden_size as f64,
+        c.intermediate_size as f64,
+        c.num_hidden_layers as f64,
+        t as f64,
+    );
     let projections = 2.0 * t * (4.0 * d * d + 2.0 * d * i);
     let attention = 2.0 * 2.0 * t * t * d;
     l * (projections + attention)

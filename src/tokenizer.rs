@@ -90,7 +90,10 @@ struct NormChar {
 impl Tokenizer {
     /// Builds from vocab.txt content: one token per line, the id is the line number.
     pub fn from_vocab_text(text: &str) -> Result<Self> {
-        let pieces: Vec<String> = text.lines().map(|l| l.trim_end_matches('\r').to_string()).collect();
+        let pieces: Vec<String> = text
+            .lines()
+            .map(|l| l.trim_end_matches('\r').to_string())
+            .collect();
         Self::from_pieces(pieces)
     }
 
@@ -114,7 +117,14 @@ impl Tokenizer {
             .iter()
             .filter_map(|s| vocab.get(*s).map(|&id| (s.to_string(), id)))
             .collect();
-        Ok(Tokenizer { vocab, pieces, unk, cls, sep, specials })
+        Ok(Tokenizer {
+            vocab,
+            pieces,
+            unk,
+            cls,
+            sep,
+            specials,
+        })
     }
 
     pub fn vocab_size(&self) -> usize {
@@ -142,15 +152,27 @@ impl Tokenizer {
             char_end: last + 1,
         };
 
-        let mut words: Vec<Word> = vec![Word { text: "[CLS]".into(), span: Span::default(), special: true }];
-        let mut tokens = vec![Token { text: "[CLS]".into(), id: self.cls, word: 0, span: Span::default() }];
+        let mut words: Vec<Word> = vec![Word {
+            text: "[CLS]".into(),
+            span: Span::default(),
+            special: true,
+        }];
+        let mut tokens = vec![Token {
+            text: "[CLS]".into(),
+            id: self.cls,
+            word: 0,
+            span: Span::default(),
+        }];
         let mut body = 0usize; // pieces between [CLS] and [SEP]
         let mut truncated = false;
 
         'segments: for seg in self.split_specials(&chars) {
             let word_pieces: Vec<(Vec<(String, u32, Option<(usize, usize)>)>, Span)> = match seg {
                 Segment::Special { id, first, last } => {
-                    vec![(vec![(self.pieces[id as usize].clone(), id, Some((first, last)))], span_of(first, last))]
+                    vec![(
+                        vec![(self.pieces[id as usize].clone(), id, Some((first, last)))],
+                        span_of(first, last),
+                    )]
                 }
                 Segment::Text { first, end } => {
                     let normalized = normalize(&chars[first..end], first);
@@ -164,32 +186,65 @@ impl Tokenizer {
                 }
             };
             for (pieces, span) in word_pieces {
-                let special = pieces.len() == 1 && SPECIALS.contains(&pieces[0].0.as_str()) && pieces[0].1 != self.unk;
+                let special = pieces.len() == 1
+                    && SPECIALS.contains(&pieces[0].0.as_str())
+                    && pieces[0].1 != self.unk;
                 let word = words.len();
                 let mut pushed = false;
                 for (piece, id, origin) in pieces {
                     if body == max_body {
                         truncated = true;
                         if pushed {
-                            words.push(Word { text: text[span.byte_start..span.byte_end].to_string(), span, special });
+                            words.push(Word {
+                                text: text[span.byte_start..span.byte_end].to_string(),
+                                span,
+                                special,
+                            });
                         }
                         break 'segments;
                     }
                     let piece_span = origin.map(|(a, b)| span_of(a, b)).unwrap_or_default();
-                    tokens.push(Token { text: piece, id, word, span: piece_span });
+                    tokens.push(Token {
+                        text: piece,
+                        id,
+                        word,
+                        span: piece_span,
+                    });
                     body += 1;
                     pushed = true;
                 }
-                words.push(Word { text: text[span.byte_start..span.byte_end].to_string(), span, special });
+                words.push(Word {
+                    text: text[span.byte_start..span.byte_end].to_string(),
+                    span,
+                    special,
+                });
             }
         }
         if body == 0 {
             return Err(Error::EmptyText);
         }
-        let end = Span { byte_start: text.len(), byte_end: text.len(), char_start: chars.len(), char_end: chars.len() };
-        tokens.push(Token { text: "[SEP]".into(), id: self.sep, word: words.len(), span: end });
-        words.push(Word { text: "[SEP]".into(), span: end, special: true });
-        Ok(Encoding { tokens, words, truncated })
+        let end = Span {
+            byte_start: text.len(),
+            byte_end: text.len(),
+            char_start: chars.len(),
+            char_end: chars.len(),
+        };
+        tokens.push(Token {
+            text: "[SEP]".into(),
+            id: self.sep,
+            word: words.len(),
+            span: end,
+        });
+        words.push(Word {
+            text: "[SEP]".into(),
+            span: end,
+            special: true,
+        });
+        Ok(Encoding {
+            tokens,
+            words,
+            truncated,
+        })
     }
 
     /// Splits the raw text around verbatim special tokens ("[MASK]"), leftmost-longest,
@@ -213,10 +268,17 @@ impl Tokenizer {
             match hit {
                 Some((s, id)) => {
                     if start < i {
-                        out.push(Segment::Text { first: start, end: i });
+                        out.push(Segment::Text {
+                            first: start,
+                            end: i,
+                        });
                     }
                     let n = s.chars().count();
-                    out.push(Segment::Special { id: *id, first: i, last: i + n - 1 });
+                    out.push(Segment::Special {
+                        id: *id,
+                        first: i,
+                        last: i + n - 1,
+                    });
                     i += n;
                     start = i;
                 }
@@ -224,7 +286,10 @@ impl Tokenizer {
             }
         }
         if start < chars.len() {
-            out.push(Segment::Text { first: start, end: chars.len() });
+            out.push(Segment::Text {
+                first: start,
+                end: chars.len(),
+            });
         }
         out
     }
@@ -257,7 +322,11 @@ impl Tokenizer {
             }
             match found {
                 Some(id) => {
-                    out.push((candidate.clone(), id, Some((word[start].origin, word[end - 1].origin))));
+                    out.push((
+                        candidate.clone(),
+                        id,
+                        Some((word[start].origin, word[end - 1].origin)),
+                    ));
                     start = end;
                 }
                 None => return vec![("[UNK]".into(), self.unk, whole)],
@@ -297,14 +366,22 @@ fn normalize(chars: &[(usize, char)], base: usize) -> Vec<NormChar> {
     //    then drop nonspacing marks (Mn)
     let mut nfd: Vec<NormChar> = Vec::with_capacity(cleaned.len());
     for n in cleaned {
-        decompose_canonical(n.c, |d| nfd.push(NormChar { c: d, origin: n.origin }));
+        decompose_canonical(n.c, |d| {
+            nfd.push(NormChar {
+                c: d,
+                origin: n.origin,
+            })
+        });
     }
     canonical_order(&mut nfd);
     // 4. lowercase, char by char (a char may become several)
     let mut out = Vec::with_capacity(nfd.len());
     for n in nfd.into_iter().filter(|n| !n.c.is_mark_nonspacing()) {
         for c in n.c.to_lowercase() {
-            out.push(NormChar { c, origin: n.origin });
+            out.push(NormChar {
+                c,
+                origin: n.origin,
+            });
         }
     }
     out
@@ -371,7 +448,8 @@ mod tests {
     use super::*;
 
     fn tiny() -> Tokenizer {
-        let v = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\na\nmen\n##ina\nmenina\n,\n.\nestava\ncafe\n##s";
+        let v =
+            "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\na\nmen\n##ina\nmenina\n,\n.\nestava\ncafe\n##s";
         Tokenizer::from_vocab_text(v).unwrap()
     }
 
@@ -379,7 +457,10 @@ mod tests {
     fn pieces_words_and_spans_keep_the_users_spelling() {
         let e = tiny().encode("A Menina, Café!").unwrap();
         let toks: Vec<_> = e.tokens.iter().map(|t| t.text.as_str()).collect();
-        assert_eq!(toks, ["[CLS]", "a", "menina", ",", "cafe", "[UNK]", "[SEP]"]);
+        assert_eq!(
+            toks,
+            ["[CLS]", "a", "menina", ",", "cafe", "[UNK]", "[SEP]"]
+        );
         let words: Vec<_> = e.words.iter().map(|w| w.text.as_str()).collect();
         assert_eq!(words, ["[CLS]", "A", "Menina", ",", "Café", "!", "[SEP]"]);
         assert_eq!(e.word_of_token(), [0, 1, 2, 3, 4, 5, 6]);

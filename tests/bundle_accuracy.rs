@@ -9,17 +9,40 @@ fn compare(precision: Precision) -> (usize, f32, f64) {
     let dir = common::model_dir();
     let read = |n: &str| std::fs::read(dir.join(n)).unwrap();
     let text = |n: &str| String::from_utf8(read(n)).unwrap();
-    let reference = Model::from_parts(&text("config.json"), &text("vocab.txt"), &read("model.safetensors")).unwrap();
-    let bytes = bundle::convert(&text("config.json"), &text("vocab.txt"), &read("model.safetensors"), precision).unwrap();
+    let reference = Model::from_parts(
+        &text("config.json"),
+        &text("vocab.txt"),
+        &read("model.safetensors"),
+    )
+    .unwrap();
+    let bytes = bundle::convert(
+        &text("config.json"),
+        &text("vocab.txt"),
+        &read("model.safetensors"),
+        precision,
+    )
+    .unwrap();
     let model = Model::from_bundle(&bytes).unwrap();
     let sentences = common::json(common::fixtures().join("sentences.json"));
     let (mut worst, mut rows, mut same_top) = (0.0f32, 0usize, 0usize);
     for s in sentences.as_array().unwrap() {
         let s = s.as_str().unwrap();
-        let (a, b) = (reference.run(s).unwrap().attention, model.run(s).unwrap().attention);
-        worst = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(worst, f32::max);
+        let (a, b) = (
+            reference.run(s).unwrap().attention,
+            model.run(s).unwrap().attention,
+        );
+        worst = a
+            .iter()
+            .zip(&b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(worst, f32::max);
         for (ra, rb) in a.rows().into_iter().zip(b.rows()) {
-            let argmax = |r: ndarray::ArrayView1<f32>| r.iter().enumerate().fold((0, f32::MIN), |m, (i, &v)| if v > m.1 { (i, v) } else { m }).0;
+            let argmax = |r: ndarray::ArrayView1<f32>| {
+                r.iter()
+                    .enumerate()
+                    .fold((0, f32::MIN), |m, (i, &v)| if v > m.1 { (i, v) } else { m })
+                    .0
+            };
             rows += 1;
             same_top += (argmax(ra) == argmax(rb)) as usize;
         }

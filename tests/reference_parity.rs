@@ -6,8 +6,14 @@ use ndarray::{s, Array2, Array4};
 use ndarray_npy::read_npy;
 use orquestra::Model;
 
-fn max_abs_diff<'a>(a: impl IntoIterator<Item = &'a f32>, b: impl IntoIterator<Item = &'a f32>) -> f32 {
-    a.into_iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+fn max_abs_diff<'a>(
+    a: impl IntoIterator<Item = &'a f32>,
+    b: impl IntoIterator<Item = &'a f32>,
+) -> f32 {
+    a.into_iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
 }
 
 #[test]
@@ -21,21 +27,42 @@ fn attention_matches_numpy_reference_within_1e_4() {
     for (i, case) in cases.iter().enumerate() {
         let text = case["text"].as_str().unwrap();
         let trace = model.run(text).unwrap();
-        let tokens: Vec<&str> = trace.encoding.tokens.iter().map(|t| t.text.as_str()).collect();
-        let want_tokens: Vec<&str> = case["tokens"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+        let tokens: Vec<&str> = trace
+            .encoding
+            .tokens
+            .iter()
+            .map(|t| t.text.as_str())
+            .collect();
+        let want_tokens: Vec<&str> = case["tokens"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap())
+            .collect();
         assert_eq!(tokens, want_tokens, "case {i}");
-        let rows: Vec<usize> = case["rows"].as_array().unwrap().iter().map(|r| r.as_u64().unwrap() as usize).collect();
+        let rows: Vec<usize> = case["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_u64().unwrap() as usize)
+            .collect();
         let want: Array4<f32> = read_npy(dir.join(format!("{i:02}_attention.npy"))).unwrap(); // (L, H, R, T)
         let want_hidden: Array2<f32> = read_npy(dir.join(format!("{i:02}_hidden.npy"))).unwrap(); // (R, D)
         let mut diff = 0.0f32;
         let mut hidden_diff = 0.0f32;
         for (r, &row) in rows.iter().enumerate() {
-            diff = diff.max(max_abs_diff(trace.attention.slice(s![.., .., row, ..]), want.slice(s![.., .., r, ..])));
+            diff = diff.max(max_abs_diff(
+                trace.attention.slice(s![.., .., row, ..]),
+                want.slice(s![.., .., r, ..]),
+            ));
             hidden_diff = hidden_diff.max(max_abs_diff(trace.hidden.row(row), want_hidden.row(r)));
         }
         println!("reference case {i:2} (T={:3}): attention maxdiff {diff:.2e}, hidden maxdiff {hidden_diff:.2e}", tokens.len());
         assert!(diff <= 1e-4, "case {i}: attention maxdiff {diff}");
-        assert!(hidden_diff <= 1e-3, "case {i}: hidden maxdiff {hidden_diff}");
+        assert!(
+            hidden_diff <= 1e-3,
+            "case {i}: hidden maxdiff {hidden_diff}"
+        );
         worst = worst.max(diff);
     }
     println!("attention maxdiff over all cases: {worst:.2e}");
@@ -64,12 +91,18 @@ fn trace_invariants_hold() {
         // context = attention · v, per head, checked in f64
         for (li, hi, qi) in [(0, 0, 0), (5, 11, t - 1), (2, 7, t / 2)] {
             for dd in 0..dh {
-                let want: f64 = (0..t).map(|j| trace.attention[[li, hi, qi, j]] as f64 * trace.v[[li, hi, j, dd]] as f64).sum();
+                let want: f64 = (0..t)
+                    .map(|j| {
+                        trace.attention[[li, hi, qi, j]] as f64 * trace.v[[li, hi, j, dd]] as f64
+                    })
+                    .sum();
                 assert!((trace.context[[li, hi, qi, dd]] as f64 - want).abs() < 1e-5);
             }
             // scores are raw q·k
             let j = t - 1;
-            let want: f64 = (0..dh).map(|dd| trace.q[[li, hi, qi, dd]] as f64 * trace.k[[li, hi, j, dd]] as f64).sum();
+            let want: f64 = (0..dh)
+                .map(|dd| trace.q[[li, hi, qi, dd]] as f64 * trace.k[[li, hi, j, dd]] as f64)
+                .sum();
             assert!((trace.scores[[li, hi, qi, j]] as f64 - want).abs() < 1e-4);
         }
     }

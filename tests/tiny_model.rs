@@ -25,14 +25,47 @@ fn tiny_model_matches_numpy_reference() {
     let expected = common::json(common::fixtures().join("tiny/expected.json"));
     for case in expected.as_array().unwrap() {
         let trace = model.run(case["text"].as_str().unwrap()).unwrap();
-        let tokens: Vec<&str> = trace.encoding.tokens.iter().map(|t| t.text.as_str()).collect();
-        let want_tokens: Vec<&str> = case["tokens"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+        let tokens: Vec<&str> = trace
+            .encoding
+            .tokens
+            .iter()
+            .map(|t| t.text.as_str())
+            .collect();
+        let want_tokens: Vec<&str> = case["tokens"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap())
+            .collect();
         assert_eq!(tokens, want_tokens);
-        let want: Vec<f32> = case["attention"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect();
-        let diff = trace.attention.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
-        let want_h: Vec<f32> = case["hidden"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect();
-        let hdiff = trace.hidden.iter().zip(&want_h).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
-        println!("tiny {:?}: attention maxdiff {diff:.2e}, hidden maxdiff {hdiff:.2e}", case["text"]);
+        let want: Vec<f32> = case["attention"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap() as f32)
+            .collect();
+        let diff = trace
+            .attention
+            .iter()
+            .zip(&want)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f32::max);
+        let want_h: Vec<f32> = case["hidden"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap() as f32)
+            .collect();
+        let hdiff = trace
+            .hidden
+            .iter()
+            .zip(&want_h)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f32::max);
+        println!(
+            "tiny {:?}: attention maxdiff {diff:.2e}, hidden maxdiff {hdiff:.2e}",
+            case["text"]
+        );
         assert_eq!(trace.attention.len(), want.len());
         assert!(diff < 1e-5 && hdiff < 1e-4);
     }
@@ -42,12 +75,20 @@ fn tiny_model_matches_numpy_reference() {
 fn bundles_round_trip_in_every_precision() {
     let (c, v, w) = tiny_parts();
     let want = tiny().run("a menina estava radiante").unwrap().attention;
-    for (p, tol) in [(Precision::F32, 0.0), (Precision::F16, 0.01), (Precision::Int8, 0.1)] {
+    for (p, tol) in [
+        (Precision::F32, 0.0),
+        (Precision::F16, 0.01),
+        (Precision::Int8, 0.1),
+    ] {
         let bytes = bundle::convert(&c, &v, &w, p).unwrap();
         let model = Model::from_bundle(&bytes).unwrap();
         assert_eq!(model.precision, p.name());
         let got = model.run("a menina estava radiante").unwrap().attention;
-        let diff = got.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        let diff = got
+            .iter()
+            .zip(&want)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f32::max);
         assert!(diff <= tol, "{p:?}: {diff}");
     }
 }
@@ -73,7 +114,10 @@ fn bad_models_give_errors_that_name_the_problem() {
     // a wrong shape: claim a larger hidden size
     let wrong = c.replace("\"intermediate_size\": 16", "\"intermediate_size\": 32");
     let msg = model_error(Model::from_parts(&wrong, &v, &w));
-    assert!(msg.contains("intermediate.dense.weight") && msg.contains("shape"), "{msg}");
+    assert!(
+        msg.contains("intermediate.dense.weight") && msg.contains("shape"),
+        "{msg}"
+    );
     // a vocabulary that does not fit the config
     let msg = model_error(Model::from_parts(&c, &format!("{v}extra\n"), &w));
     assert!(msg.contains("vocab_size"), "{msg}");
@@ -81,7 +125,10 @@ fn bad_models_give_errors_that_name_the_problem() {
     assert!(model_error(Model::from_parts("{", &v, &w)).contains("config.json"));
     // a path that does not exist
     let msg = model_error(Model::load(std::path::Path::new("/nonexistent/model")));
-    assert!(msg.contains("/nonexistent/model") && msg.contains("does not exist"), "{msg}");
+    assert!(
+        msg.contains("/nonexistent/model") && msg.contains("does not exist"),
+        "{msg}"
+    );
 }
 
 #[test]

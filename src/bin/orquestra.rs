@@ -1,12 +1,17 @@
 //! The native command line: dump attention, convert a model to a web bundle, time the engine.
-use std::path::PathBuf;
-use std::process::ExitCode;
-use std::time::Instant;
+#[cfg(target_arch = "wasm32")]
+fn main() {} // the CLI is native only; the wasm build is the library
 
-use orquestra::bundle::{self, Precision};
-use orquestra::Model;
+#[cfg(not(target_arch = "wasm32"))]
+mod cli {
+    use std::path::PathBuf;
+    use std::process::ExitCode;
+    use std::time::Instant;
 
-const USAGE: &str = "usage:
+    use orquestra::bundle::{self, Precision};
+    use orquestra::Model;
+
+    const USAGE: &str = "usage:
   orquestra attention --model PATH [--out FILE.npy] \"text\"
       prints one JSON line {tokens, words, wordOfToken, layers, heads, truncated};
       writes the attention as float32 .npy of shape [L, H, T, T] to FILE.npy
@@ -14,116 +19,161 @@ const USAGE: &str = "usage:
   orquestra bench --model PATH [--runs N]
 PATH is an HF model directory (config.json, vocab.txt, model.safetensors) or a bundle file.";
 
-fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match run(&args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("orquestra: {e}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-struct Args {
-    flags: Vec<(String, String)>,
-    positional: Vec<String>,
-}
-
-impl Args {
-    fn parse(args: &[String]) -> Result<Args, String> {
-        let (mut flags, mut positional) = (Vec::new(), Vec::new());
-        let mut it = args.iter();
-        while let Some(a) = it.next() {
-            if a == "--" {
-                positional.extend(it.by_ref().cloned());
-            } else if let Some(name) = a.strip_prefix("--") {
-                let v = it.next().ok_or(format!("--{name} needs a value\n{USAGE}"))?;
-                flags.push((name.to_string(), v.clone()));
-            } else {
-                positional.push(a.clone());
+    pub fn main() -> ExitCode {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        match run(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("orquestra: {e}");
+                ExitCode::FAILURE
             }
         }
-        Ok(Args { flags, positional })
     }
-    fn get(&self, name: &str) -> Option<&str> {
-        self.flags.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
-    }
-    fn need(&self, name: &str) -> Result<&str, String> {
-        self.get(name).ok_or(format!("--{name} is required\n{USAGE}"))
-    }
-    fn check(&self, known: &[&str]) -> Result<(), String> {
-        match self.flags.iter().find(|(n, _)| !known.contains(&n.as_str())) {
-            Some((n, _)) => Err(format!("unknown option --{n}\n{USAGE}")),
-            None => Ok(()),
-        }
-    }
-}
 
-fn run(args: &[String]) -> Result<(), String> {
-    let Some((cmd, rest)) = args.split_first() else { return Err(USAGE.into()) };
-    let a = Args::parse(rest)?;
-    let load = |a: &Args| Model::load(&PathBuf::from(a.need("model")?)).map_err(|e| e.to_string());
-    match cmd.as_str() {
-        "attention" => {
-            a.check(&["model", "out"])?;
-            let text = match a.positional.as_slice() {
-                [t] => t,
-                [] => return Err(format!("give the text to read\n{USAGE}")),
-                _ => return Err("give the text as one argument (quote it)".into()),
-            };
-            let model = load(&a)?;
-            let trace = model.run(text).map_err(|e| e.to_string())?;
-            if let Some(out) = a.get("out") {
-                ndarray_npy::write_npy(out, &trace.attention).map_err(|e| format!("cannot write {out}: {e}"))?;
-            }
-            let enc = &trace.encoding;
-            let line = serde_json::json!({
-                "tokens": enc.tokens.iter().map(|t| &t.text).collect::<Vec<_>>(),
-                "words": enc.words.iter().map(|w| &w.text).collect::<Vec<_>>(),
-                "wordOfToken": enc.word_of_token(),
-                "layers": model.config.num_hidden_layers,
-                "heads": model.config.num_attention_heads,
-                "truncated": enc.truncated,
-            });
-            println!("{line}");
-            Ok(())
-        }
-        "convert" => {
-            a.check(&["model", "out", "precision"])?;
-            let dir = PathBuf::from(a.need("model")?);
-            let out = a.need("out")?;
-            let precision = Precision::parse(a.get("precision").unwrap_or("int8")).map_err(|e| e.to_string())?;
-            let read = |name: &str| std::fs::read(dir.join(name)).map_err(|e| format!("cannot read {}: {e}", dir.join(name).display()));
-            let text = |name: &str| read(name).and_then(|b| String::from_utf8(b).map_err(|_| format!("{name} is not UTF-8")));
-            let bytes = bundle::convert(&text("config.json")?, &text("vocab.txt")?, &read("model.safetensors")?, precision)
-                .map_err(|e| e.to_string())?;
-            std::fs::write(out, &bytes).map_err(|e| format!("cannot write {out}: {e}"))?;
-            eprintln!("wrote {out}: {:.1} MB ({})", bytes.len() as f64 / 1e6, precision.name());
-            Ok(())
-        }
-        "bench" => {
-            a.check(&["model", "runs"])?;
-            let runs: usize = a.get("runs").unwrap_or("20").parse().map_err(|_| "--runs takes a number")?;
-            let model = load(&a)?;
-            println!("{:>5} {:>10} {:>10}", "T", "median ms", "GFLOP/s");
-            for t in [8usize, 32, 128, 512] {
-                let text = "word ".repeat(t - 2);
-                let enc = model.tokenizer.encode(&text).map_err(|e| e.to_string())?;
-                assert_eq!(enc.tokens.len(), t);
-                let mut times = Vec::new();
-                for _ in 0..runs.max(1) + 2 {
-                    let start = Instant::now();
-                    model.forward(enc.clone()).map_err(|e| e.to_string())?;
-                    times.push(start.elapsed().as_secs_f64() * 1e3);
+    struct Args {
+        flags: Vec<(String, String)>,
+        positional: Vec<String>,
+    }
+
+    impl Args {
+        fn parse(args: &[String]) -> Result<Args, String> {
+            let (mut flags, mut positional) = (Vec::new(), Vec::new());
+            let mut it = args.iter();
+            while let Some(a) = it.next() {
+                if a == "--" {
+                    positional.extend(it.by_ref().cloned());
+                } else if let Some(name) = a.strip_prefix("--") {
+                    let v = it
+                        .next()
+                        .ok_or(format!("--{name} needs a value\n{USAGE}"))?;
+                    flags.push((name.to_string(), v.clone()));
+                } else {
+                    positional.push(a.clone());
                 }
-                times.drain(..2); // warm-up
-                times.sort_by(f64::total_cmp);
-                let median = times[times.len() / 2];
-                println!("{t:>5} {median:>10.2} {:>10.1}", orquestra::flops(&model.config, t) / median / 1e6);
             }
-            Ok(())
+            Ok(Args { flags, positional })
         }
-        _ => Err(USAGE.into()),
+        fn get(&self, name: &str) -> Option<&str> {
+            self.flags
+                .iter()
+                .rev()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+        }
+        fn need(&self, name: &str) -> Result<&str, String> {
+            self.get(name)
+                .ok_or(format!("--{name} is required\n{USAGE}"))
+        }
+        fn check(&self, known: &[&str]) -> Result<(), String> {
+            match self
+                .flags
+                .iter()
+                .find(|(n, _)| !known.contains(&n.as_str()))
+            {
+                Some((n, _)) => Err(format!("unknown option --{n}\n{USAGE}")),
+                None => Ok(()),
+            }
+        }
     }
+
+    fn run(args: &[String]) -> Result<(), String> {
+        let Some((cmd, rest)) = args.split_first() else {
+            return Err(USAGE.into());
+        };
+        let a = Args::parse(rest)?;
+        let load =
+            |a: &Args| Model::load(&PathBuf::from(a.need("model")?)).map_err(|e| e.to_string());
+        match cmd.as_str() {
+            "attention" => {
+                a.check(&["model", "out"])?;
+                let text = match a.positional.as_slice() {
+                    [t] => t,
+                    [] => return Err(format!("give the text to read\n{USAGE}")),
+                    _ => return Err("give the text as one argument (quote it)".into()),
+                };
+                let model = load(&a)?;
+                let trace = model.run(text).map_err(|e| e.to_string())?;
+                if let Some(out) = a.get("out") {
+                    ndarray_npy::write_npy(out, &trace.attention)
+                        .map_err(|e| format!("cannot write {out}: {e}"))?;
+                }
+                let enc = &trace.encoding;
+                let line = serde_json::json!({
+                    "tokens": enc.tokens.iter().map(|t| &t.text).collect::<Vec<_>>(),
+                    "words": enc.words.iter().map(|w| &w.text).collect::<Vec<_>>(),
+                    "wordOfToken": enc.word_of_token(),
+                    "layers": model.config.num_hidden_layers,
+                    "heads": model.config.num_attention_heads,
+                    "truncated": enc.truncated,
+                });
+                println!("{line}");
+                Ok(())
+            }
+            "convert" => {
+                a.check(&["model", "out", "precision"])?;
+                let dir = PathBuf::from(a.need("model")?);
+                let out = a.need("out")?;
+                let precision = Precision::parse(a.get("precision").unwrap_or("int8"))
+                    .map_err(|e| e.to_string())?;
+                let read = |name: &str| {
+                    std::fs::read(dir.join(name))
+                        .map_err(|e| format!("cannot read {}: {e}", dir.join(name).display()))
+                };
+                let text = |name: &str| {
+                    read(name).and_then(|b| {
+                        String::from_utf8(b).map_err(|_| format!("{name} is not UTF-8"))
+                    })
+                };
+                let bytes = bundle::convert(
+                    &text("config.json")?,
+                    &text("vocab.txt")?,
+                    &read("model.safetensors")?,
+                    precision,
+                )
+                .map_err(|e| e.to_string())?;
+                std::fs::write(out, &bytes).map_err(|e| format!("cannot write {out}: {e}"))?;
+                eprintln!(
+                    "wrote {out}: {:.1} MB ({})",
+                    bytes.len() as f64 / 1e6,
+                    precision.name()
+                );
+                Ok(())
+            }
+            "bench" => {
+                a.check(&["model", "runs"])?;
+                let runs: usize = a
+                    .get("runs")
+                    .unwrap_or("20")
+                    .parse()
+                    .map_err(|_| "--runs takes a number")?;
+                let model = load(&a)?;
+                println!("{:>5} {:>10} {:>10}", "T", "median ms", "GFLOP/s");
+                for t in [8usize, 32, 128, 512] {
+                    let text = "word ".repeat(t - 2);
+                    let enc = model.tokenizer.encode(&text).map_err(|e| e.to_string())?;
+                    assert_eq!(enc.tokens.len(), t);
+                    let mut times = Vec::new();
+                    for _ in 0..runs.max(1) + 2 {
+                        let start = Instant::now();
+                        model.forward(enc.clone()).map_err(|e| e.to_string())?;
+                        times.push(start.elapsed().as_secs_f64() * 1e3);
+                    }
+                    times.drain(..2); // warm-up
+                    times.sort_by(f64::total_cmp);
+                    let median = times[times.len() / 2];
+                    println!(
+                        "{t:>5} {median:>10.2} {:>10.1}",
+                        orquestra::flops(&model.config, t) / median / 1e6
+                    );
+                }
+                Ok(())
+            }
+            _ => Err(USAGE.into()),
+        }
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() -> std::process::ExitCode {
+    cli::main()
 }

@@ -7,8 +7,14 @@ pub(crate) const LOG2E: f32 = std::f32::consts::LOG2_E;
 /// ln 2 split in two so n·ln2 is subtracted without rounding error (Cephes expf).
 pub(crate) const LN2_HI: f32 = 0.693359375;
 pub(crate) const LN2_LO: f32 = -2.12194440e-4;
-pub(crate) const EXP_POLY: [f32; 6] =
-    [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
+pub(crate) const EXP_POLY: [f32; 6] = [
+    1.9875691500e-4,
+    1.3981999507e-3,
+    8.3334519073e-3,
+    4.1665795894e-2,
+    1.6666665459e-1,
+    5.0000001201e-1,
+];
 
 /// e^x: x = n·ln2 + r with |r| ≤ ln2/2, e^r by a degree-7 polynomial, 2^n through the exponent bits.
 #[inline]
@@ -34,8 +40,13 @@ pub(crate) const ERF_ALPHA: [f32; 7] = [
     -2.95459980854025e-03,
     -1.60960333262415e-02,
 ];
-pub(crate) const ERF_BETA: [f32; 5] =
-    [-1.45660718464996e-05, -2.13374055278905e-04, -1.68282697438203e-03, -7.37332916720468e-03, -1.42647390514189e-02];
+pub(crate) const ERF_BETA: [f32; 5] = [
+    -1.45660718464996e-05,
+    -2.13374055278905e-04,
+    -1.68282697438203e-03,
+    -7.37332916720468e-03,
+    -1.42647390514189e-02,
+];
 
 #[inline]
 pub fn erf(x: f32) -> f32 {

@@ -46,7 +46,11 @@ impl Packed {
     }
 
     pub fn zeroed(k: usize, n: usize) -> Packed {
-        Packed { k, n, data: vec![0.0; n.div_ceil(NR) * k * NR] }
+        Packed {
+            k,
+            n,
+            data: vec![0.0; n.div_ceil(NR) * k * NR],
+        }
     }
 
     /// Repacks in place from W (N×K); the buffer is reused (attention keys, per head).
@@ -153,7 +157,9 @@ mod tests {
     }
 
     fn lcg(seed: &mut u64) -> f32 {
-        *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        *seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((*seed >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
     }
 
@@ -165,9 +171,20 @@ mod tests {
             let w: Vec<f32> = (0..n * k).map(|_| lcg(&mut s)).collect();
             let bias: Vec<f32> = (0..n).map(|_| lcg(&mut s)).collect();
             let mut y = vec![0.0; m * n];
-            matmul(&x, m, &Packed::from_weight(&w, n, k), &bias, Activation::None, &mut y);
+            matmul(
+                &x,
+                m,
+                &Packed::from_weight(&w, n, k),
+                &bias,
+                Activation::None,
+                &mut y,
+            );
             let want = naive(&x, m, &w, n, k, &bias);
-            let diff = y.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+            let diff = y
+                .iter()
+                .zip(&want)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f32::max);
             assert!(diff < 1e-5, "{m}x{n}x{k}: maxdiff {diff}");
             // B given as rows (K×N) gives the same product.
             let mut wt = vec![0.0; k * n];
@@ -177,7 +194,14 @@ mod tests {
                 }
             }
             let mut y2 = vec![0.0; m * n];
-            matmul(&x, m, &Packed::from_rows(&wt, k, n), &bias, Activation::None, &mut y2);
+            matmul(
+                &x,
+                m,
+                &Packed::from_rows(&wt, k, n),
+                &bias,
+                Activation::None,
+                &mut y2,
+            );
             assert_eq!(y, y2);
         }
     }
@@ -204,6 +228,9 @@ mod tests {
         add_layer_norm(&mut x, &[], &g, &b, 1e-12);
         let mean: f32 = x.iter().sum::<f32>() / 16.0;
         let var: f32 = x.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / 16.0;
-        assert!(mean.abs() < 1e-6 && (var - 1.0).abs() < 1e-5, "{mean} {var}");
+        assert!(
+            mean.abs() < 1e-6 && (var - 1.0).abs() < 1e-5,
+            "{mean} {var}"
+        );
     }
 }

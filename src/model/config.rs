@@ -31,7 +31,8 @@ fn gelu() -> String {
 
 impl Config {
     pub fn from_json(text: &str) -> Result<Config> {
-        let c: Config = serde_json::from_str(text).map_err(|e| Error::Model(format!("config.json is not a BERT config: {e}")))?;
+        let c: Config = serde_json::from_str(text)
+            .map_err(|e| Error::Model(format!("config.json is not a BERT config: {e}")))?;
         c.validate()?;
         Ok(c)
     }
@@ -60,7 +61,10 @@ impl Config {
             )));
         }
         if self.hidden_act != "gelu" {
-            return Err(Error::Model(format!("hidden_act {:?} is not supported (only the exact erf \"gelu\")", self.hidden_act)));
+            return Err(Error::Model(format!(
+                "hidden_act {:?} is not supported (only the exact erf \"gelu\")",
+                self.hidden_act
+            )));
         }
         Ok(())
     }

@@ -22,12 +22,28 @@ impl Model {
     /// Runs the encoder on an already tokenized sequence.
     pub fn forward(&self, encoding: Encoding) -> Result<Trace> {
         let c = &self.config;
-        let (t, d, nl, nh, dh) = (encoding.tokens.len(), c.hidden_size, c.num_hidden_layers, c.num_attention_heads, c.head_dim());
+        let (t, d, nl, nh, dh) = (
+            encoding.tokens.len(),
+            c.hidden_size,
+            c.num_hidden_layers,
+            c.num_attention_heads,
+            c.head_dim(),
+        );
         if t == 0 || t > self.max_tokens() {
-            return Err(Error::Model(format!("{t} tokens; this model takes 1 to {}", self.max_tokens())));
+            return Err(Error::Model(format!(
+                "{t} tokens; this model takes 1 to {}",
+                self.max_tokens()
+            )));
         }
-        if let Some(bad) = encoding.tokens.iter().find(|tok| tok.id as usize >= c.vocab_size) {
-            return Err(Error::Model(format!("token id {} is outside the vocabulary", bad.id)));
+        if let Some(bad) = encoding
+            .tokens
+            .iter()
+            .find(|tok| tok.id as usize >= c.vocab_size)
+        {
+            return Err(Error::Model(format!(
+                "token id {} is outside the vocabulary",
+                bad.id
+            )));
         }
         let mut trace = Trace {
             scores: Array4::zeros((nl, nh, t, t)),
@@ -45,7 +61,11 @@ impl Model {
         for (pos, tok) in trace.encoding.tokens.iter().enumerate() {
             let row = &mut x[pos * d..(pos + 1) * d];
             self.word_embeddings.row(tok.id as usize, row);
-            for ((v, p), ty) in row.iter_mut().zip(&self.position_embeddings[pos * d..(pos + 1) * d]).zip(&self.token_type) {
+            for ((v, p), ty) in row
+                .iter_mut()
+                .zip(&self.position_embeddings[pos * d..(pos + 1) * d])
+                .zip(&self.token_type)
+            {
                 *v += p + ty;
             }
         }
@@ -61,41 +81,110 @@ impl Model {
         let mut values = Packed::zeroed(t, dh); // B = V_h: T×Dh
         for (l, layer) in self.layers.iter().enumerate() {
             // BertSelfAttention
-            matmul(&x, t, &layer.qkv, &layer.qkv_bias, Activation::None, &mut qkv);
+            matmul(
+                &x,
+                t,
+                &layer.qkv,
+                &layer.qkv_bias,
+                Activation::None,
+                &mut qkv,
+            );
             for h in 0..nh {
-                for (which, dst) in [&mut trace.q, &mut trace.k, &mut trace.v].into_iter().enumerate() {
+                for (which, dst) in [&mut trace.q, &mut trace.k, &mut trace.v]
+                    .into_iter()
+                    .enumerate()
+                {
                     let mut head = dst.slice_mut(s![l, h, .., ..]); // (T, Dh)
                     for pos in 0..t {
                         let src = &qkv[pos * 3 * d + which * d + h * dh..][..dh];
-                        head.row_mut(pos).iter_mut().zip(src).for_each(|(o, i)| *o = *i);
+                        head.row_mut(pos)
+                            .iter_mut()
+                            .zip(src)
+                            .for_each(|(o, i)| *o = *i);
                     }
                 }
                 let q_h = trace.q.slice(s![l, h, .., ..]);
                 let q_h = q_h.as_slice().expect("contiguous (T, Dh)");
-                keys.fill_from_weight(trace.k.slice(s![l, h, .., ..]).as_slice().expect("contiguous (T, Dh)"));
+                keys.fill_from_weight(
+                    trace
+                        .k
+                        .slice(s![l, h, .., ..])
+                        .as_slice()
+                        .expect("contiguous (T, Dh)"),
+                );
                 let mut scores = trace.scores.slice_mut(s![l, h, .., ..]); // (T, T)
-                matmul(q_h, t, &keys, &[], Activation::None, scores.as_slice_mut().expect("contiguous (T, T)"));
+                matmul(
+                    q_h,
+                    t,
+                    &keys,
+                    &[],
+                    Activation::None,
+                    scores.as_slice_mut().expect("contiguous (T, T)"),
+                );
                 let mut attn = trace.attention.slice_mut(s![l, h, .., ..]); // (T, T)
                 attn.assign(&trace.scores.slice(s![l, h, .., ..]));
                 let attn = attn.into_slice().expect("contiguous (T, T)");
                 softmax_rows(attn, t, scale);
-                values.fill_from_rows(trace.v.slice(s![l, h, .., ..]).as_slice().expect("contiguous (T, Dh)"));
+                values.fill_from_rows(
+                    trace
+                        .v
+                        .slice(s![l, h, .., ..])
+                        .as_slice()
+                        .expect("contiguous (T, Dh)"),
+                );
                 let mut ctx = trace.context.slice_mut(s![l, h, .., ..]); // (T, Dh)
                 let ctx = ctx.as_slice_mut().expect("contiguous (T, Dh)");
-                matmul(trace.attention.slice(s![l, h, .., ..]).as_slice().expect("contiguous"), t, &values, &[], Activation::None, ctx);
+                matmul(
+                    trace
+                        .attention
+                        .slice(s![l, h, .., ..])
+                        .as_slice()
+                        .expect("contiguous"),
+                    t,
+                    &values,
+                    &[],
+                    Activation::None,
+                    ctx,
+                );
                 for pos in 0..t {
-                    merged[pos * d + h * dh..][..dh].copy_from_slice(&ctx[pos * dh..(pos + 1) * dh]);
+                    merged[pos * d + h * dh..][..dh]
+                        .copy_from_slice(&ctx[pos * dh..(pos + 1) * dh]);
                 }
             }
             // BertSelfOutput: dense, then LayerNorm(· + x)
-            matmul(&merged, t, &layer.attn_out, &layer.attn_out_bias, Activation::None, &mut attn_out);
+            matmul(
+                &merged,
+                t,
+                &layer.attn_out,
+                &layer.attn_out_bias,
+                Activation::None,
+                &mut attn_out,
+            );
             add_layer_norm(&mut attn_out, &x, &layer.attn_ln.0, &layer.attn_ln.1, eps);
             // BertIntermediate (GELU) and BertOutput: dense, then LayerNorm(· + attn_out)
-            matmul(&attn_out, t, &layer.inter, &layer.inter_bias, Activation::Gelu, &mut inter);
-            matmul(&inter, t, &layer.out, &layer.out_bias, Activation::None, &mut x);
+            matmul(
+                &attn_out,
+                t,
+                &layer.inter,
+                &layer.inter_bias,
+                Activation::Gelu,
+                &mut inter,
+            );
+            matmul(
+                &inter,
+                t,
+                &layer.out,
+                &layer.out_bias,
+                Activation::None,
+                &mut x,
+            );
             add_layer_norm(&mut x, &attn_out, &layer.out_ln.0, &layer.out_ln.1, eps);
         }
-        trace.hidden.as_slice_mut().expect("contiguous (T, D)").copy_from_slice(&x);
+        trace
+            .hidden
+            .as_slice_mut()
+            .expect("contiguous (T, D)")
+            .copy_from_slice(&x);
         Ok(trace)
     }
 }

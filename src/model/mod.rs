@@ -21,7 +21,7 @@ pub struct Layer {
     pub attn_out: Packed,   // D×D
     pub attn_out_bias: Vec<f32>,
     pub attn_ln: (Vec<f32>, Vec<f32>), // (gamma, beta), (D)
-    pub inter: Packed, // D×I
+    pub inter: Packed,                 // D×I
     pub inter_bias: Vec<f32>,
     pub out: Packed, // I×D
     pub out_bias: Vec<f32>,
@@ -33,7 +33,7 @@ pub struct Model {
     pub tokenizer: Tokenizer,
     /// What the weights were stored as: "f32", "f16" or "int8".
     pub precision: String,
-    pub word_embeddings: RowTable, // (V, D)
+    pub word_embeddings: RowTable,     // (V, D)
     pub position_embeddings: Vec<f32>, // (P, D)
     /// Row 0 of token_type_embeddings: every token is in segment A. (D)
     pub token_type: Vec<f32>,
@@ -61,21 +61,37 @@ impl Model {
     /// A directory (HF layout) or a bundle file.
     #[cfg(not(target_arch = "wasm32"))]
     pub fn load(path: &std::path::Path) -> Result<Model> {
-        let read = |p: std::path::PathBuf| std::fs::read(&p).map_err(|e| Error::Io(format!("cannot read {}: {e}", p.display())));
+        let read = |p: std::path::PathBuf| {
+            std::fs::read(&p).map_err(|e| Error::Io(format!("cannot read {}: {e}", p.display())))
+        };
         if !path.exists() {
-            return Err(Error::Io(format!("{} does not exist (run `make model` for the default model)", path.display())));
+            return Err(Error::Io(format!(
+                "{} does not exist (run `make model` for the default model)",
+                path.display()
+            )));
         }
         if path.is_dir() {
             let text = |name: &str| {
-                read(path.join(name)).and_then(|b| String::from_utf8(b).map_err(|_| Error::Model(format!("{name} is not UTF-8"))))
+                read(path.join(name)).and_then(|b| {
+                    String::from_utf8(b).map_err(|_| Error::Model(format!("{name} is not UTF-8")))
+                })
             };
-            Model::from_parts(&text("config.json")?, &text("vocab.txt")?, &read(path.join("model.safetensors"))?)
+            Model::from_parts(
+                &text("config.json")?,
+                &text("vocab.txt")?,
+                &read(path.join("model.safetensors"))?,
+            )
         } else {
             Model::from_bundle(&read(path.to_path_buf())?)
         }
     }
 
-    fn from_weights(config: Config, tokenizer: Tokenizer, w: &Weights, precision: String) -> Result<Model> {
+    fn from_weights(
+        config: Config,
+        tokenizer: Tokenizer,
+        w: &Weights,
+        precision: String,
+    ) -> Result<Model> {
         let (d, i) = (config.hidden_size, config.intermediate_size);
         if tokenizer.vocab_size() != config.vocab_size {
             return Err(Error::Model(format!(
@@ -84,10 +100,18 @@ impl Model {
                 config.vocab_size
             )));
         }
-        let ln = |p: &str| -> Result<(Vec<f32>, Vec<f32>)> { Ok((w.f32(&format!("{p}.weight"), &[d])?, w.f32(&format!("{p}.bias"), &[d])?)) };
+        let ln = |p: &str| -> Result<(Vec<f32>, Vec<f32>)> {
+            Ok((
+                w.f32(&format!("{p}.weight"), &[d])?,
+                w.f32(&format!("{p}.bias"), &[d])?,
+            ))
+        };
         let linear = |p: &str, n: usize, k: usize| -> Result<(Packed, Vec<f32>)> {
             let weight = w.f32(&format!("{p}.weight"), &[n, k])?;
-            Ok((Packed::from_weight(&weight, n, k), w.f32(&format!("{p}.bias"), &[n])?))
+            Ok((
+                Packed::from_weight(&weight, n, k),
+                w.f32(&format!("{p}.bias"), &[n])?,
+            ))
         };
         let mut layers = Vec::with_capacity(config.num_hidden_layers);
         for l in 0..config.num_hidden_layers {
@@ -114,10 +138,17 @@ impl Model {
                 out_ln: ln(&format!("{p}.output.LayerNorm"))?,
             });
         }
-        let token_types = w.f32("embeddings.token_type_embeddings.weight", &[config.type_vocab_size, d])?;
+        let token_types = w.f32(
+            "embeddings.token_type_embeddings.weight",
+            &[config.type_vocab_size, d],
+        )?;
         Ok(Model {
-            word_embeddings: w.table("embeddings.word_embeddings.weight", &[config.vocab_size, d])?,
-            position_embeddings: w.f32("embeddings.position_embeddings.weight", &[config.max_position_embeddings, d])?,
+            word_embeddings: w
+                .table("embeddings.word_embeddings.weight", &[config.vocab_size, d])?,
+            position_embeddings: w.f32(
+                "embeddings.position_embeddings.weight",
+                &[config.max_position_embeddings, d],
+            )?,
             token_type: token_types[..d].to_vec(),
             embed_ln: ln("embeddings.LayerNorm")?,
             layers,

@@ -20,9 +20,20 @@ pub struct Weights<'a> {
 /// A 2-D table kept in its stored precision, decoded one row at a time
 /// (the word embeddings: 30522×384 would be 47 MB as f32 in wasm memory).
 pub enum RowTable {
-    F32 { cols: usize, data: Vec<f32> },
-    F16 { cols: usize, data: Vec<f16> },
-    Int8 { cols: usize, group: usize, q: Vec<i8>, scale: Vec<f32> },
+    F32 {
+        cols: usize,
+        data: Vec<f32>,
+    },
+    F16 {
+        cols: usize,
+        data: Vec<f16>,
+    },
+    Int8 {
+        cols: usize,
+        group: usize,
+        q: Vec<i8>,
+        scale: Vec<f32>,
+    },
 }
 
 impl RowTable {
@@ -35,7 +46,12 @@ impl RowTable {
                     *o = h.to_f32();
                 }
             }
-            RowTable::Int8 { cols, group, q, scale } => {
+            RowTable::Int8 {
+                cols,
+                group,
+                q,
+                scale,
+            } => {
                 let groups = cols / group;
                 for (i, o) in out.iter_mut().enumerate() {
                     *o = q[r * cols + i] as f32 * scale[r * groups + i / group];
@@ -61,27 +77,50 @@ impl<'a> Weights<'a> {
     }
 
     fn group(&self) -> Result<usize> {
-        let g = self.metadata.get(GROUP_KEY).ok_or_else(|| Error::Model(format!("int8 tensors but no {GROUP_KEY} in the metadata")))?;
-        g.parse::<usize>().ok().filter(|&g| g > 0).ok_or_else(|| Error::Model(format!("{GROUP_KEY} = {g:?} is not a positive integer")))
+        let g = self.metadata.get(GROUP_KEY).ok_or_else(|| {
+            Error::Model(format!("int8 tensors but no {GROUP_KEY} in the metadata"))
+        })?;
+        g.parse::<usize>()
+            .ok()
+            .filter(|&g| g > 0)
+            .ok_or_else(|| Error::Model(format!("{GROUP_KEY} = {g:?} is not a positive integer")))
     }
 
     pub fn shape(&self, name: &str) -> Result<Vec<usize>> {
-        Ok(self.st.tensor(name).map_err(|_| Error::Model(format!("tensor {name} is missing")))?.shape().to_vec())
+        Ok(self
+            .st
+            .tensor(name)
+            .map_err(|_| Error::Model(format!("tensor {name} is missing")))?
+            .shape()
+            .to_vec())
     }
 
     fn view(&self, name: &str, shape: &[usize]) -> Result<safetensors::tensor::TensorView<'_>> {
-        let t = self.st.tensor(name).map_err(|_| Error::Model(format!("tensor {name} is missing")))?;
+        let t = self
+            .st
+            .tensor(name)
+            .map_err(|_| Error::Model(format!("tensor {name} is missing")))?;
         if t.shape() != shape {
-            return Err(Error::Model(format!("tensor {name} has shape {:?}, expected {:?}", t.shape(), shape)));
+            return Err(Error::Model(format!(
+                "tensor {name} has shape {:?}, expected {:?}",
+                t.shape(),
+                shape
+            )));
         }
         Ok(t)
     }
 
     /// The raw bytes of a U8 tensor (e.g. the vocabulary inside a bundle).
     pub fn bytes(&self, name: &str) -> Result<&[u8]> {
-        let t = self.st.tensor(name).map_err(|_| Error::Model(format!("tensor {name} is missing")))?;
+        let t = self
+            .st
+            .tensor(name)
+            .map_err(|_| Error::Model(format!("tensor {name} is missing")))?;
         if t.dtype() != Dtype::U8 {
-            return Err(Error::Model(format!("tensor {name} should be U8, found {:?}", t.dtype())));
+            return Err(Error::Model(format!(
+                "tensor {name} should be U8, found {:?}",
+                t.dtype()
+            )));
         }
         Ok(t.data())
     }
@@ -91,9 +130,17 @@ impl<'a> Weights<'a> {
         match self.table(name, shape)? {
             RowTable::F32 { data, .. } => Ok(data),
             RowTable::F16 { data, .. } => Ok(data.iter().map(|h| h.to_f32()).collect()),
-            RowTable::Int8 { cols, group, q, scale } => {
+            RowTable::Int8 {
+                cols,
+                group,
+                q,
+                scale,
+            } => {
                 let groups = cols / group;
-                Ok(q.iter().enumerate().map(|(i, &v)| v as f32 * scale[(i / cols) * groups + (i % cols) / group]).collect())
+                Ok(q.iter()
+                    .enumerate()
+                    .map(|(i, &v)| v as f32 * scale[(i / cols) * groups + (i % cols) / group])
+                    .collect())
             }
         }
     }
@@ -104,23 +151,50 @@ impl<'a> Weights<'a> {
         let cols = *shape.last().unwrap_or(&1);
         let data = t.data();
         Ok(match t.dtype() {
-            Dtype::F32 => RowTable::F32 { cols, data: data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect() },
-            Dtype::F16 => RowTable::F16 { cols, data: data.chunks_exact(2).map(|b| f16::from_le_bytes([b[0], b[1]])).collect() },
+            Dtype::F32 => RowTable::F32 {
+                cols,
+                data: data
+                    .chunks_exact(4)
+                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                    .collect(),
+            },
+            Dtype::F16 => RowTable::F16 {
+                cols,
+                data: data
+                    .chunks_exact(2)
+                    .map(|b| f16::from_le_bytes([b[0], b[1]]))
+                    .collect(),
+            },
             Dtype::I8 => {
                 let group = self.group()?;
                 if cols % group != 0 {
-                    return Err(Error::Model(format!("tensor {name}: {cols} columns are not a multiple of the group {group}")));
+                    return Err(Error::Model(format!(
+                        "tensor {name}: {cols} columns are not a multiple of the group {group}"
+                    )));
                 }
                 let rows = shape.iter().product::<usize>() / cols.max(1);
                 let scale_name = format!("{name}{SCALE_SUFFIX}");
                 let scale = match self.table(&scale_name, &[rows, cols / group])? {
                     RowTable::F32 { data, .. } => data,
                     RowTable::F16 { data, .. } => data.iter().map(|h| h.to_f32()).collect(),
-                    RowTable::Int8 { .. } => return Err(Error::Model(format!("tensor {scale_name} must be F16 or F32"))),
+                    RowTable::Int8 { .. } => {
+                        return Err(Error::Model(format!(
+                            "tensor {scale_name} must be F16 or F32"
+                        )))
+                    }
                 };
-                RowTable::Int8 { cols, group, q: data.iter().map(|&b| b as i8).collect(), scale }
+                RowTable::Int8 {
+                    cols,
+                    group,
+                    q: data.iter().map(|&b| b as i8).collect(),
+                    scale,
+                }
             }
-            other => return Err(Error::Model(format!("tensor {name} has dtype {other:?}; only F32, F16 and I8 are read"))),
+            other => {
+                return Err(Error::Model(format!(
+                    "tensor {name} has dtype {other:?}; only F32, F16 and I8 are read"
+                )))
+            }
         })
     }
 }

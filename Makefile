@@ -1,0 +1,64 @@
+# Orquestra. `make serve` and `make test` are the two commands; the others are their parts.
+SHELL := /bin/bash
+MODEL_DIR := models/all-MiniLM-L6-v2
+BUNDLE := models/all-MiniLM-L6-v2.int8.safetensors
+CLI := target/release/orquestra
+RUST_SRC := $(shell find src -name '*.rs') Cargo.toml
+PKG := www/pkg/simd/orquestra_bg.wasm www/pkg/nosimd/orquestra_bg.wasm
+export CHROMEDRIVER := /usr/bin/chromedriver
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER := wasm-bindgen-test-runner
+
+.PHONY: setup model build serve test test-native test-wasm test-browser bench fixtures clean
+
+setup:
+	@scripts/setup.sh
+
+model: $(MODEL_DIR)/.complete
+$(MODEL_DIR)/.complete:
+	scripts/fetch_model.sh $(MODEL_DIR)
+
+$(CLI): $(RUST_SRC)
+	cargo build --release --bin orquestra
+
+$(BUNDLE): $(CLI) $(MODEL_DIR)/.complete
+	scripts/fetch_model.sh $(MODEL_DIR)
+	$(CLI) convert --model $(MODEL_DIR) --out $@ --precision int8
+
+# Two wasm builds: SIMD128 kernels, and the portable fallback for browsers without SIMD.
+www/pkg/simd/orquestra_bg.wasm: $(RUST_SRC)
+	RUSTFLAGS="-C target-feature=+simd128" cargo build --lib --release --target wasm32-unknown-unknown --target-dir target/wasm-simd
+	wasm-bindgen --target web --no-typescript --out-dir www/pkg/simd --out-name orquestra target/wasm-simd/wasm32-unknown-unknown/release/orquestra.wasm
+
+www/pkg/nosimd/orquestra_bg.wasm: $(RUST_SRC)
+	cargo build --lib --release --target wasm32-unknown-unknown --target-dir target/wasm-nosimd
+	wasm-bindgen --target web --no-typescript --out-dir www/pkg/nosimd --out-name orquestra target/wasm-nosimd/wasm32-unknown-unknown/release/orquestra.wasm
+
+build: setup $(BUNDLE) $(PKG)
+
+serve: build
+	node scripts/serve.mjs 8080 .
+
+test: build test-native test-wasm test-browser
+
+test-native:
+	cargo test --release -- --nocapture 2>&1 | grep -E 'maxdiff|parity|MB|test result|panicked|FAILED|error' ; test $${PIPESTATUS[0]} -eq 0
+
+# The engine in headless Chromium, both builds, on the committed tiny model.
+test-wasm:
+	cargo test --release --target wasm32-unknown-unknown --target-dir target/wasm-nosimd --test wasm
+	RUSTFLAGS="-C target-feature=+simd128" cargo test --release --target wasm32-unknown-unknown --target-dir target/wasm-simd --test wasm
+
+test-browser:
+	node tests/browser/run.mjs
+
+bench: build
+	$(CLI) bench --model $(BUNDLE) --runs 15
+	node bench/run.mjs
+
+# Regenerates tests/fixtures from the independent numpy/HF reference.
+fixtures: model
+	python3 -m pip install --quiet -r scripts/requirements.txt
+	cd scripts && python3 make_fixtures.py ../$(MODEL_DIR)
+
+clean:
+	rm -rf target www/pkg models

@@ -1,0 +1,38 @@
+// Times the forward pass (tokenize + 6 layers + full trace) in this browser, one thread,
+// for the SIMD and portable wasm builds side by side. Results land in window.benchResults.
+import { createEngine } from '../www/engine/wasm-engine.js';
+
+const params = new URLSearchParams(location.search);
+const LENGTHS = (params.get('t') ?? '8,32,128,512').split(',').map(Number);
+const RUNS = Number(params.get('runs') ?? 21);
+const out = document.getElementById('out');
+
+// MFLOP of one pass: projections 2·T·(4D² + 2DI) plus attention 4·T²·D, times L.
+const flops = (t, { layers, hidden }) => layers * (2 * t * (4 * hidden * hidden + 2 * hidden * 4 * hidden) + 4 * t * t * hidden);
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main() {
+  const bytes = new Uint8Array(await (await fetch('../models/all-MiniLM-L6-v2.int8.safetensors')).arrayBuffer());
+  const engines = { simd: await createEngine(bytes, { build: 'simd' }), nosimd: await createEngine(bytes, { build: 'nosimd' }) };
+  const rows = [];
+  for (const t of LENGTHS) {
+    const text = 'word '.repeat(t - 2);
+    const times = { simd: [], nosimd: [] };
+    // Portable runs at T=512 take seconds each: fewer of them.
+    const runs = (name) => (name === 'nosimd' && t >= 512 ? Math.min(RUNS, 7) : RUNS);
+    for (const name of Object.keys(engines)) for (let i = 0; i < 3; i++) engines[name].timeRun(text); // warm-up
+    for (let i = 0; i < RUNS; i++) {
+      for (const name of Object.keys(engines)) if (i < runs(name)) times[name].push(engines[name].timeRun(text)); // alternate builds
+    }
+    const row = { t, simdMs: median(times.simd), nosimdMs: median(times.nosimd), simdMin: Math.min(...times.simd) };
+    row.simdGflops = flops(t, engines.simd.info) / row.simdMs / 1e6;
+    row.nosimdGflops = flops(t, engines.simd.info) / row.nosimdMs / 1e6;
+    row.speedup = row.nosimdMs / row.simdMs;
+    rows.push(row);
+    out.textContent = JSON.stringify(rows, null, 1);
+  }
+  window.benchResults = { rows, simdInfo: engines.simd.info, userAgent: navigator.userAgent };
+}
+
+main().catch((e) => { window.benchResults = { error: String(e) }; out.textContent = String(e); });

@@ -1,0 +1,23 @@
+// `make bench`: runs bench/index.html in headless Chromium and prints the table.
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { serve } from '../scripts/serve.mjs';
+import { launch } from '../tests/browser/chromium.mjs';
+
+const server = await serve('.', 0);
+const ctx = await launch();
+const page = await ctx.newPage();
+page.on('console', (m) => m.type() === 'error' && console.error(m.text()));
+const query = process.argv[2] ?? '';
+await page.goto(`http://127.0.0.1:${server.address().port}/bench/index.html${query}`);
+await page.waitForFunction(() => window.benchResults, null, { timeout: 20 * 60_000, polling: 500 });
+const results = await page.evaluate(() => window.benchResults);
+await ctx.close();
+server.close();
+if (results.error) { console.error(results.error); process.exit(1); }
+console.log(`\nheadless Chromium, one thread, int8 bundle (weights decoded to f32 at load), median of runs`);
+console.log('    T   simd ms  simd GFLOP/s  no-simd ms  no-simd GFLOP/s  simd speed-up');
+for (const r of results.rows) {
+  console.log(`${String(r.t).padStart(5)} ${r.simdMs.toFixed(2).padStart(9)} ${r.simdGflops.toFixed(1).padStart(13)} ${r.nosimdMs.toFixed(2).padStart(11)} ${r.nosimdGflops.toFixed(1).padStart(16)} ${r.speedup.toFixed(2).padStart(13)}x`);
+}
+mkdirSync('bench/out', { recursive: true });
+writeFileSync('bench/out/wasm.json', JSON.stringify(results, null, 1));

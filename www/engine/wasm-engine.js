@@ -1,0 +1,65 @@
+// The one module that imports the wasm package. It picks the SIMD128 build when the
+// browser validates a SIMD instruction, else the portable build, and loads it once.
+
+// A module whose only function uses v128 (i8x16.splat + i8x16.popcnt), as in wasm-feature-detect.
+const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
+
+export function simdSupported() {
+  return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
+}
+
+const loaded = new Map(); // build name -> Promise<wasm package module>
+
+/** Loads the wasm package once per build: 'simd' or 'nosimd' (default: what the browser runs). */
+export function loadWasm(build = simdSupported() ? 'simd' : 'nosimd') {
+  if (!loaded.has(build)) {
+    const base = new URL(`../pkg/${build}/`, import.meta.url);
+    loaded.set(build, import(new URL('orquestra.js', base).href).then(async (pkg) => {
+      await pkg.default({ module_or_path: new URL('orquestra_bg.wasm', base) });
+      return pkg;
+    }));
+  }
+  return loaded.get(build);
+}
+
+/**
+ * Creates an engine from the bytes of a model bundle. run(text) returns plain data:
+ * { meta, attention, scores, q, k, v, context } where
+ *   attention, scores: Float32Array (L, H, T, T), i = ((l*H + h)*T + q)*T + k
+ *   q, k, v, context:  Float32Array (L, H, T, Dh), i = ((l*H + h)*T + t)*Dh + d
+ */
+export async function createEngine(bundleBytes, { build } = {}) {
+  const pkg = await loadWasm(build);
+  const engine = new pkg.Engine(bundleBytes);
+  const info = engine.info();
+  return {
+    info,
+    run(text) {
+      const run = engine.run(text);
+      try {
+        return {
+          meta: run.meta(),
+          attention: run.attention(),
+          scores: run.scores(),
+          q: run.q(),
+          k: run.k(),
+          v: run.v(),
+          context: run.context(),
+        };
+      } finally {
+        run.free();
+      }
+    },
+    /** Times the forward pass alone (tokenize + encoder, no copies out). */
+    timeRun(text) {
+      const t0 = performance.now();
+      const run = engine.run(text);
+      const ms = performance.now() - t0;
+      run.free();
+      return ms;
+    },
+    free() {
+      engine.free();
+    },
+  };
+}

@@ -49,6 +49,7 @@ test-wasm:
 	RUSTFLAGS="-C target-feature=+simd128" cargo test --release --target wasm32-unknown-unknown --target-dir target/wasm-simd --test wasm
 
 test-browser:
+	node --test tests/js/
 	node tests/browser/run.mjs
 
 bench: build

@@ -2,6 +2,7 @@
 //! records every head's attention, scores, Q, K, V and context vectors.
 pub mod bundle;
 pub mod error;
+pub mod heads;
 pub mod kernels;
 pub mod model;
 pub mod tokenizer;

@@ -111,6 +111,12 @@ impl Run {
         Ok(serde_wasm_bindgen::to_value(&meta)?)
     }
 
+    /// Each head's measures and label on this sentence: [{label, strength, measures}], (L, H) row-major.
+    pub fn heads(&self) -> Result<JsValue, JsError> {
+        let summaries = crate::heads::summarize_all(&self.trace.attention, &self.trace.encoding);
+        Ok(serde_wasm_bindgen::to_value(&summaries)?)
+    }
+
     /// softmax(q·k/√d). (L, H, T, T): i = ((l*H + h)*T + q)*T + k
     pub fn attention(&self) -> Float32Array {
         copy(&self.trace.attention)

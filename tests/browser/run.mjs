@@ -1,8 +1,12 @@
-// Browser end-to-end tests in headless Chromium against the served repository.
+// Browser end-to-end tests in headless Chromium against the served repository and the
+// real model. Screenshots of every view land in test-artifacts/.
+import { execFileSync } from 'node:child_process';
 import { serve } from '../../scripts/serve.mjs';
 import { launch } from './chromium.mjs';
-import { execFileSync } from 'node:child_process';
+import { readNpy } from './npy.mjs';
+import { screenshots } from './screens.mjs';
 
+const BUNDLE = 'models/all-MiniLM-L6-v2.int8.safetensors';
 const server = await serve('.', 0);
 const base = `http://127.0.0.1:${server.address().port}/`;
 const ctx = await launch();
@@ -18,32 +22,122 @@ async function test(name, fn) {
     console.log(`ok   ${name}`);
   } catch (e) {
     failed++;
-    console.log(`FAIL ${name}\n     ${e.message}`);
+    console.log(`FAIL ${name}\n     ${e.message.split('\n').slice(0, 6).join('\n     ')}`);
   } finally {
     await page.close();
   }
 }
+const assert = (ok, msg) => { if (!ok) throw new Error(msg); };
+const ready = (page) => page.waitForSelector('#view > *', { timeout: 60_000 });
+const hashOf = (page) => page.evaluate(() => location.hash);
+const cli = (text, out) => JSON.parse(execFileSync('target/release/orquestra', ['attention', '--model', BUNDLE, '--out', out, text]));
 
-await test('the page loads the real model in a worker and shows the CLI\'s tokens and attention', async (page) => {
-  const text = 'A menina estava radiante.';
-  const cli = JSON.parse(execFileSync('target/release/orquestra', ['attention', '--model', 'models/all-MiniLM-L6-v2.int8.safetensors', '--out', '/tmp/orquestra-e2e.npy', text]));
-  await page.goto(base);
-  await page.waitForFunction(() => document.querySelector('#status').textContent.includes('camada'), null, { timeout: 60_000 });
-  await page.fill('#text', text);
-  await page.waitForFunction((n) => document.querySelectorAll('#tokens span').length === n, cli.tokens.length, { timeout: 10_000 });
-  const tokens = await page.$$eval('#tokens span', (s) => s.map((x) => x.textContent));
-  if (JSON.stringify(tokens) !== JSON.stringify(cli.tokens)) throw new Error(`tokens ${tokens} vs CLI ${cli.tokens}`);
-  // Row sums of the shown matrix are 100% up to rounding of each cell.
-  const sums = await page.$$eval('#matrix tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].reduce((s, td) => s + Number(td.textContent), 0)));
-  if (sums.some((s) => Math.abs(s - 100) > tokens.length)) throw new Error(`row sums ${sums}`);
+await test('a share link restores sentence, view, layer, head, focused word, units and language', async (page) => {
+  const s = "The animal didn't cross the street because it was too tired.";
+  await page.goto(`${base}#s=${encodeURIComponent(s)}&v=juri&l=3&h=5&w=8&u=pecas&lang=en`);
+  await ready(page);
+  assert((await page.inputValue('#text')) === s, 'sentence');
+  assert((await page.textContent('#views [aria-selected=true]')) === 'Jury', 'view');
+  assert((await page.inputValue('#layer')) === '2' && (await page.inputValue('#head')) === '4', 'layer/head');
+  assert(await page.isChecked('#units-pieces'), 'units');
+  assert((await page.evaluate(() => document.documentElement.lang)) === 'en', 'language');
+  const tokens = cli(s, '/tmp/orquestra-e2e-0.npy').tokens;
+  const verdict = await page.textContent('.verdict');
+  assert(verdict.includes(`when ${tokens[8]} is in focus`), `focused word: ${verdict}`);
+  assert((await page.$$('.judge')).length === 12, 'the jury shows 12 judges');
+  assert((await hashOf(page)).includes('w=8&u=pecas&lang=en'), 'the hash keeps the state');
 });
 
-await test('empty text gives a message, not a crash', async (page) => {
+await test("the orchestra table's weights equal the CLI's (word mode) within 0.1 point", async (page) => {
+  const s = 'A menina que adotou vários cachorros estava radiante.';
+  const [l, h, w] = [2, 7, 2];
+  await page.goto(`${base}#s=${encodeURIComponent(s)}&v=orquestra&l=${l + 1}&h=${h + 1}&w=${w}&u=palavras&lang=pt`);
+  await ready(page);
+  await page.check('#show-table');
+  const rows = await page.$$eval('#table tbody tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+  const out = cli(s, '/tmp/orquestra-e2e-1.npy');
+  const { shape, data } = readNpy('/tmp/orquestra-e2e-1.npy'); // (L, H, T, T)
+  const T = shape[2];
+  const pieces = out.wordOfToken.map((wd, i) => [wd, i]).filter(([wd]) => wd === w).map(([, i]) => i);
+  assert(rows.length === out.words.length, `${rows.length} rows for ${out.words.length} words`);
+  let worst = 0;
+  out.words.forEach((word, j) => {
+    let sum = 0;
+    for (const i of pieces) for (let k = 0; k < T; k++) if (out.wordOfToken[k] === j) sum += data[((l * shape[1] + h) * T + i) * T + k];
+    const want = (sum / pieces.length) * 100;
+    const shown = Number(rows[j][3].replace('%', ''));
+    assert(rows[j][0] === word, `row ${j} is ${rows[j][0]}, CLI word ${word}`);
+    worst = Math.max(worst, Math.abs(shown - want));
+  });
+  console.log(`     orchestra table vs CLI: max difference ${worst.toFixed(3)} percentage points`);
+  assert(worst <= 0.1, `weights differ by ${worst}`);
+});
+
+await test('clicking a musician hands it the baton and changes the hash', async (page) => {
+  await page.goto(`${base}#v=orquestra&w=1&lang=pt`);
+  await ready(page);
+  await page.locator('.musician').nth(4).locator('circle').click();
+  await page.waitForFunction(() => location.hash.includes('w=4'), null, { timeout: 5000 });
+  await page.keyboard.press('ArrowRight');
+  await page.waitForFunction(() => location.hash.includes('w=5'), null, { timeout: 5000 });
+});
+
+await test('switching language changes every visible string', async (page) => {
+  const pt = JSON.parse(execFileSync('cat', ['www/i18n/pt.json']));
+  const en = JSON.parse(execFileSync('cat', ['www/i18n/en.json']));
+  for (const v of ['orquestra', 'juri', 'matriz', 'modelo']) {
+    await page.goto(`${base}#v=${v}&lang=pt`);
+    await ready(page);
+    await page.check('#show-table');
+    await page.selectOption('#lang', 'en');
+    await page.waitForFunction(() => document.documentElement.lang === 'en');
+    const text = await page.evaluate(() => document.body.innerText);
+    const left = Object.keys(pt).filter((k) => !k.startsWith('preset.') && pt[k] !== en[k])
+      .map((k) => pt[k].split(/\{\w+\}/)[0].trim()).filter((p) => p.length > 3 && !Object.values(en).includes(p) && text.includes(p));
+    assert(left.length === 0, `${v}: Portuguese left after switching: ${left.join(' | ')}`);
+  }
+});
+
+await test('typing a 60-character sentence never blocks the main thread over 50 ms', async (page) => {
+  await page.goto(`${base}#v=orquestra&lang=pt`);
+  await ready(page);
+  await page.evaluate(() => {
+    window.longTasks = [];
+    new PerformanceObserver((l) => window.longTasks.push(...l.getEntries().map((e) => e.duration))).observe({ type: 'longtask' });
+  });
+  await page.fill('#text', '');
+  await page.type('#text', 'O professor explicou a lição e os alunos entenderam tudo bem', { delay: 60 });
+  await page.waitForTimeout(1500);
+  const long = await page.evaluate(() => window.longTasks);
+  console.log(`     long tasks while typing: ${long.length ? long.map((d) => d.toFixed(0) + ' ms').join(', ') : 'none'}`);
+  assert(long.length === 0, `long tasks: ${long}`);
+});
+
+await test('empty text gives a message and keeps what was typed', async (page) => {
   await page.goto(base);
-  await page.waitForFunction(() => document.querySelector('#status').textContent.includes('camada'), null, { timeout: 60_000 });
+  await ready(page);
   await page.fill('#text', '   ');
-  await page.waitForFunction(() => document.querySelector('#status').textContent.includes('empty'), null, { timeout: 10_000 });
-  if ((await page.inputValue('#text')) !== '   ') throw new Error('the text box lost what was typed');
+  await page.waitForFunction(() => document.querySelector('#error').textContent.length > 0, null, { timeout: 10_000 });
+  assert((await page.inputValue('#text')) === '   ', 'the text box lost what was typed');
+});
+
+await test('a failed model download shows a message and a retry, keeping the text', async (page) => {
+  let block = true;
+  await page.route('**/*.int8.safetensors', (route) => (block ? route.fulfill({ status: 503, body: 'down' }) : route.continue()));
+  await page.evaluate(() => caches.delete('orquestra-model-v1')).catch(() => {});
+  await page.goto(`${base}#s=minha%20frase&lang=pt`);
+  await page.evaluate(() => caches.delete('orquestra-model-v1'));
+  await page.reload();
+  await page.waitForSelector('#load-error:not([hidden])', { timeout: 20_000 });
+  assert((await page.inputValue('#text')) === 'minha frase', 'text kept');
+  block = false;
+  await page.click('#retry');
+  await ready(page);
+});
+
+await test('screenshots of every view, laptop and phone, both languages', async () => {
+  const files = await screenshots(ctx, base);
+  assert(files.length === 16, 'screenshots');
 });
 
 await ctx.close();

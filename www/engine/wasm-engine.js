@@ -39,6 +39,7 @@ export async function createEngine(bundleBytes, { build } = {}) {
       try {
         return {
           meta: run.meta(),
+          heads: run.heads(),
           attention: run.attention(),
           scores: run.scores(),
           q: run.q(),

@@ -3,6 +3,25 @@
 import { createEngine } from './wasm-engine.js';
 
 let engine = null;
+const CACHE = 'orquestra-model-v1';
+
+async function openCache() {
+  try { return await caches.open(CACHE); } catch { return null; } // no Cache API (e.g. opaque origin)
+}
+
+/** The bundle's bytes: from the Cache API when a previous visit stored them, else the network. */
+async function modelBytes(url) {
+  const cache = await openCache();
+  const hit = await cache?.match(url);
+  if (hit) {
+    const bytes = new Uint8Array(await hit.arrayBuffer());
+    postMessage({ type: 'progress', received: bytes.length, total: bytes.length, cached: true });
+    return { bytes, cache, cached: true };
+  }
+  const bytes = await download(url);
+  await cache?.put(url, new Response(bytes, { headers: { 'content-type': 'application/octet-stream' } })).catch(() => {});
+  return { bytes, cache, cached: false };
+}
 
 async function download(url) {
   const response = await fetch(url);
@@ -28,9 +47,16 @@ onmessage = async ({ data }) => {
   const { id, type } = data;
   try {
     if (type === 'load') {
-      const bytes = await download(data.url);
+      const { bytes, cache, cached } = await modelBytes(data.url);
       engine?.free();
-      engine = await createEngine(bytes);
+      engine = null;
+      try {
+        engine = await createEngine(bytes);
+      } catch (e) {
+        // A bad file must not stay cached: the retry downloads it again.
+        await cache?.delete(data.url);
+        throw new Error(`${e.message ?? e}${cached ? ' (cached copy removed)' : ''}`);
+      }
       postMessage({ id, type: 'loaded', info: engine.info });
     } else if (type === 'run') {
       if (!engine) throw new Error('the model is not loaded yet');

@@ -1,0 +1,32 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+
+const load = (l) => JSON.parse(readFileSync(new URL(`../../www/i18n/${l}.json`, import.meta.url)));
+const pt = load('pt'), en = load('en');
+
+test('pt and en have the same keys', () => {
+  assert.deepEqual(Object.keys(pt).filter((k) => !(k in en)), [], 'missing from en.json');
+  assert.deepEqual(Object.keys(en).filter((k) => !(k in pt)), [], 'missing from pt.json');
+});
+
+test('every key the code and the page use exists, and every label the engine emits', () => {
+  const root = new URL('../../', import.meta.url);
+  const files = ['index.html', ...readdirSync(new URL('www/', root), { recursive: true }).filter((f) => f.endsWith('.js')).map((f) => `www/${f}`)];
+  const used = new Set();
+  for (const f of files) {
+    const src = readFileSync(new URL(f, root), 'utf8');
+    for (const m of src.matchAll(/\bt\('([a-zA-Z.]+)'/g)) used.add(m[1]);
+    for (const m of src.matchAll(/data-i18n(?:-label)?="([a-zA-Z.]+)"/g)) used.add(m[1]);
+  }
+  for (const label of ['previous', 'next', 'itself', 'cls', 'sep', 'punctuation', 'sameWord', 'spreads', 'content']) used.add(`label.${label}`);
+  for (const v of ['orquestra', 'juri', 'matriz', 'modelo']) used.add(`view.${v}`);
+  const missing = [...used].filter((k) => !(k in pt) || !(k in en));
+  assert.deepEqual(missing, []);
+  assert.ok(used.size > 40);
+});
+
+test('placeholders agree between languages', () => {
+  const names = (s) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort().join(',');
+  for (const k of Object.keys(pt)) assert.equal(names(pt[k]), names(en[k]), k);
+});

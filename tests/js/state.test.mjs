@@ -1,0 +1,45 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parse, serialize, defaults, clamp, VIEWS, UNITS, LANGS } from '../../www/state.js';
+
+test('parse(serialize(state)) == state for many states', () => {
+  const sentences = ['A menina estava radiante.', 'ação & coração = 100% #1?', 'emoji 😀 中文 \u0301', "it's (really) *fine*! ~ok", ' '];
+  for (const sentence of sentences) for (const view of VIEWS) for (const units of UNITS) for (const lang of LANGS) {
+    const state = { sentence, view, layer: 5, head: 11, word: 3, units, lang };
+    assert.deepEqual(parse(serialize(state)).state, state);
+  }
+});
+
+test('the hash uses exactly the documented keys', () => {
+  const h = serialize({ ...defaults(), sentence: 'a b' });
+  assert.equal(h, '#s=a%20b&v=orquestra&l=1&h=1&w=1&u=palavras&lang=pt');
+});
+
+test('garbage in gives defaults and never throws', () => {
+  for (const g of ['', '#', '#&&&', '#===', '#v', '#l=abc&h=&w=-', '#s=%E0%A4%A', '#%zz=1', '#__proto__=1&constructor=2',
+    '#toString=1', '#l=1e9', '#l=99999999999999999999', '#v=<script>', null, undefined, 42]) {
+    const { state } = parse(g);
+    const d = defaults();
+    for (const k of ['view', 'layer', 'head', 'units', 'lang']) assert.equal(state[k], d[k], `${g}: ${k}`);
+  }
+});
+
+test('out-of-range numbers are clamped with a notice; unknown keys ignored; first duplicate wins', () => {
+  const { state, notices } = parse('#l=99&h=0&w=-4&v=juri&v=matriz&zz=1', { layers: 6, heads: 12, items: 10 });
+  assert.equal(state.layer, 5);
+  assert.equal(state.head, 0);
+  assert.equal(state.word, 0);
+  assert.equal(state.view, 'juri');
+  assert.deepEqual(notices.map((n) => n.key), ['l', 'h', 'w']);
+});
+
+test('malformed percent-encoding keeps the text', () => {
+  assert.equal(parse('#s=100%25%20e%20%ZZ').state.sentence, '100%25%20e%20%ZZ');
+  assert.equal(parse('#s=ol%C3%A1').state.sentence, 'olá');
+});
+
+test('clamp() bounds word by the sentence', () => {
+  const s = { ...defaults(), word: 40, layer: 2 };
+  assert.deepEqual(clamp(s, { layers: 6, heads: 12, items: 7 }), ['w']);
+  assert.equal(s.word, 6);
+});

@@ -1,0 +1,32 @@
+// Tiny DOM helpers. Text always goes in as textContent: no element is ever built from input.
+const SVG = 'http://www.w3.org/2000/svg';
+
+export function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  return fill(e, attrs, children);
+}
+export function svg(tag, attrs = {}, ...children) {
+  return fill(document.createElementNS(SVG, tag), attrs, children);
+}
+function fill(e, attrs, children) {
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'text') e.textContent = v;
+    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else if (k === 'style' && typeof v === 'object') Object.assign(e.style, v);
+    else e.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat(Infinity)) if (c !== null && c !== undefined && c !== false) e.append(c);
+  return e;
+}
+
+export const pct = (w, digits = 1) => `${(w * 100).toFixed(digits)}%`;
+export const num = (x, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
+
+/** A table from headers and rows of cell strings. */
+export function table(caption, headers, rows) {
+  return el('table', { class: 'data' },
+    el('caption', { text: caption }),
+    el('thead', {}, el('tr', {}, headers.map((h) => el('th', { scope: 'col', text: h })))),
+    el('tbody', {}, rows.map((r) => el('tr', {}, r.map((c, i) => (i === 0 ? el('th', { scope: 'row', text: c }) : el('td', { text: c })))))));
+}

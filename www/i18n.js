@@ -1,0 +1,19 @@
+// Interface strings: every visible string comes from i18n/pt.json or i18n/en.json.
+export const LANGUAGES = ['pt', 'en'];
+
+export async function loadMessages() {
+  const entries = await Promise.all(LANGUAGES.map(async (l) => [l, await (await fetch(new URL(`./i18n/${l}.json`, import.meta.url))).json()]));
+  return Object.fromEntries(entries);
+}
+
+export function browserLanguage() {
+  return (navigator.languages?.[0] ?? navigator.language ?? 'pt').toLowerCase().startsWith('pt') ? 'pt' : 'en';
+}
+
+/** t(key, params): the string for key with {name} replaced; the key itself if missing. */
+export function translator(messages) {
+  return (key, params = {}) => {
+    const s = messages[key] ?? key;
+    return s.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
+  };
+}

@@ -1,0 +1,93 @@
+// The page's state and its URL hash: the public, stable link format (README "Share links").
+// One declarative table; parse() never throws, clamps what is out of range and reports it.
+
+export const VIEWS = ['orquestra', 'juri', 'matriz', 'modelo'];
+export const UNITS = ['palavras', 'pecas'];
+export const LANGS = ['pt', 'en'];
+export const MAX_SENTENCE = 2000; // characters kept from a link; the engine reads at most 512 pieces
+
+/** key -> { field, parse(raw, limits) -> value | undefined, format(value) -> string } */
+const int = (field, base, limitKey) => ({
+  field,
+  parse(raw, limits) {
+    if (!/^[+-]?\d{1,9}$/.test(raw)) return undefined;
+    const n = Number(raw) - base;
+    const max = limits[limitKey] - 1;
+    return Math.min(Math.max(n, 0), max);
+  },
+  format: (v) => String(v + base),
+});
+const choice = (field, options) => ({
+  field,
+  parse: (raw) => (options.includes(raw) ? raw : undefined),
+  format: (v) => v,
+});
+
+export const PARAMS = {
+  s: { field: 'sentence', parse: (raw) => raw.slice(0, MAX_SENTENCE), format: (v) => v },
+  v: choice('view', VIEWS),
+  l: int('layer', 1, 'layers'),
+  h: int('head', 1, 'heads'),
+  w: int('word', 0, 'items'),
+  u: choice('units', UNITS),
+  lang: choice('lang', LANGS),
+};
+
+export function defaults(lang = 'pt') {
+  return { sentence: '', view: 'orquestra', layer: 0, head: 0, word: 1, units: 'palavras', lang };
+}
+
+function decode(raw) {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, '%20'));
+  } catch {
+    // Malformed percent-encoding: keep the text as typed rather than lose it.
+    return raw;
+  }
+}
+
+/**
+ * Parses a location.hash. limits = { layers, heads, items } bound the numbers.
+ * Returns { state, notices } where notices name each value that was out of range or invalid.
+ */
+export function parse(hash, limits = { layers: 6, heads: 12, items: 512 }, lang = 'pt') {
+  const state = defaults(lang);
+  const notices = [];
+  const text = String(hash ?? '').replace(/^#/, '');
+  if (!text) return { state, notices };
+  const seen = new Set();
+  for (const pair of text.split('&')) {
+    if (!pair) continue;
+    const eq = pair.indexOf('=');
+    const key = eq < 0 ? pair : pair.slice(0, eq);
+    const spec = Object.hasOwn(PARAMS, key) ? PARAMS[key] : null;
+    if (!spec || seen.has(key)) continue; // unknown keys are ignored; the first of a duplicate wins
+    seen.add(key);
+    const raw = decode(eq < 0 ? '' : pair.slice(eq + 1));
+    const value = spec.parse(raw, limits);
+    if (value === undefined) {
+      notices.push({ key, raw: raw.slice(0, 40), kind: 'invalid' });
+    } else {
+      if (spec.format(value) !== raw && key !== 's') notices.push({ key, raw: raw.slice(0, 40), kind: 'clamped' });
+      state[spec.field] = value;
+    }
+  }
+  return { state, notices };
+}
+
+const encode = (v) => encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+/** The hash for a state, keys in the table's order. */
+export function serialize(state) {
+  return '#' + Object.entries(PARAMS).map(([key, spec]) => `${key}=${encode(spec.format(state[spec.field]))}`).join('&');
+}
+
+/** Clamps layer/head/word to what the model and the sentence have; returns the keys changed. */
+export function clamp(state, limits) {
+  const changed = [];
+  for (const [key, field, max] of [['l', 'layer', limits.layers], ['h', 'head', limits.heads], ['w', 'word', limits.items]]) {
+    const v = Math.min(Math.max(state[field], 0), Math.max(max - 1, 0));
+    if (v !== state[field]) { state[field] = v; changed.push(key); }
+  }
+  return changed;
+}

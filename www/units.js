@@ -1,0 +1,70 @@
+// Words or pieces: the items a view shows, and each head's numbers at item level.
+// A word's row is the mean over its pieces' rows; a column is the sum over its pieces
+// (Clark et al. 2019), so every row still sums to 1. [CLS] and [SEP] stay items of their own.
+
+/** Items: [{ text, tokens: [token indices], special }] */
+export function items(meta, units) {
+  if (units === 'pecas') {
+    return meta.tokens.map((t, i) => ({ text: t.text, tokens: [i], special: meta.words[t.word].special }));
+  }
+  const byWord = meta.words.map((w) => ({ text: w.text, tokens: [], special: w.special }));
+  meta.wordOfToken.forEach((w, i) => byWord[w].tokens.push(i));
+  return byWord.filter((w) => w.tokens.length > 0);
+}
+
+/** The offset of head (l, h) in an (L, H, T, T) buffer. */
+const headBase = (meta, l, h) => (l * meta.heads + h) * meta.seq * meta.seq;
+
+/** Item-level matrix of a (L, H, T, T) tensor for one head: rows averaged, columns summed. (N, N) */
+export function itemMatrix(tensor, meta, l, h, its) {
+  const T = meta.seq, N = its.length, base = headBase(meta, l, h);
+  const out = new Float64Array(N * N);
+  its.forEach((I, r) => {
+    its.forEach((J, c) => {
+      let s = 0;
+      for (const i of I.tokens) for (const j of J.tokens) s += tensor[base + i * T + j];
+      out[r * N + c] = s / I.tokens.length;
+    });
+  });
+  return out;
+}
+
+/** Mean of a (L, H, T, T) tensor over an item pair's pieces (for raw scores). (N) for row r. */
+export function itemMeanRow(tensor, meta, l, h, its, r) {
+  const T = meta.seq, base = headBase(meta, l, h), I = its[r];
+  return its.map((J) => {
+    let s = 0;
+    for (const i of I.tokens) for (const j of J.tokens) s += tensor[base + i * T + j];
+    return s / (I.tokens.length * J.tokens.length);
+  });
+}
+
+/**
+ * The melody for item r: each item's contribution Σ_{j∈J} a_ij v_j (mean over i∈I) and
+ * their sum, which is the head's context vector (mean over I's pieces). Arrays of Dh.
+ */
+export function melody(result, l, h, its, r) {
+  const { meta, attention, v, context } = result;
+  const T = meta.seq, Dh = meta.headDim;
+  const aBase = headBase(meta, l, h), vBase = (l * meta.heads + h) * T * Dh;
+  const I = its[r].tokens;
+  const parts = its.map((J) => {
+    const out = new Float64Array(Dh);
+    for (const i of I) for (const j of J.tokens) {
+      const a = attention[aBase + i * T + j];
+      for (let d = 0; d < Dh; d++) out[d] += (a * v[vBase + j * Dh + d]) / I.length;
+    }
+    return out;
+  });
+  const mix = new Float64Array(Dh);
+  for (const i of I) for (let d = 0; d < Dh; d++) mix[d] += context[vBase + i * Dh + d] / I.length;
+  return { parts, mix };
+}
+
+/** One token's vector from a (L, H, T, Dh) tensor, mean over an item's pieces. (Dh) */
+export function itemVector(tensor, meta, l, h, item) {
+  const T = meta.seq, Dh = meta.headDim, base = (l * meta.heads + h) * T * Dh;
+  const out = new Float64Array(Dh);
+  for (const i of item.tokens) for (let d = 0; d < Dh; d++) out[d] += tensor[base + i * Dh + d] / item.tokens.length;
+  return out;
+}

@@ -1,0 +1,57 @@
+// Júri: one judge per head of the layer, with its specialty measured on this sentence,
+// a small heatmap, and its vote (the word it attends to most) for the focused word.
+import { el, pct, table } from '../dom.js';
+import { itemMatrix } from '../units.js';
+import { heatmap } from './heatmap.js';
+
+const MEASURES = ['previous', 'next', 'itself', 'cls', 'sep', 'punctuation', 'sameWord', 'entropy'];
+
+export function judges(state, data) {
+  const { result, items } = data;
+  const { meta, heads } = result;
+  const N = items.length, r = state.word;
+  return Array.from({ length: meta.heads }, (_, h) => {
+    const m = itemMatrix(result.attention, meta, state.layer, h, items);
+    // The vote goes to a word; what lands on [CLS]/[SEP] is an abstention, shown apart.
+    let vote = -1, abstain = 0;
+    for (let c = 0; c < N; c++) {
+      if (items[c].special) abstain += m[r * N + c];
+      else if (vote < 0 || m[r * N + c] > m[r * N + vote]) vote = c;
+    }
+    return { head: h, matrix: m, vote, share: m[r * N + vote], abstain, summary: heads[state.layer * meta.heads + h] };
+  });
+}
+
+function measureText(summary, t) {
+  return MEASURES.map((k) => `${t(`measure.${k}`)}: ${pct(summary.measures[k], 0)}`).join(' · ');
+}
+
+export function render(root, state, data, ctx) {
+  const { t } = ctx;
+  const { items } = data;
+  const js = judges(state, data);
+  const tally = new Map();
+  for (const j of js) tally.set(j.vote, (tally.get(j.vote) ?? 0) + 1);
+  const [winner, count] = [...tally.entries()].sort((a, b) => b[1] - a[1])[0];
+  const N = items.length;
+  const cards = js.map((j) => {
+    const agrees = j.vote === winner;
+    return el('article', { class: `judge${agrees ? ' agrees' : ''}`, 'aria-label': t('jury.judge', { n: j.head + 1 }) },
+      el('h3', {}, el('button', { type: 'button', class: 'link', text: t('jury.judge', { n: j.head + 1 }), onclick: () => ctx.set({ view: 'orquestra', head: j.head }) })),
+      el('p', { class: 'label', tabindex: 0, title: measureText(j.summary, t), 'aria-label': `${t(`label.${j.summary.label}`)}. ${measureText(j.summary, t)}` },
+        t(`label.${j.summary.label}`), ' ', el('span', { class: 'muted', text: `(${pct(j.summary.strength, 0)})` })),
+      heatmap(j.matrix, N, 120, { highlightRow: state.word, name: t('jury.heatmap', { n: j.head + 1 }) }),
+      el('p', { class: 'vote' }, t('jury.vote'), ' ', el('strong', { text: items[j.vote].text }), ` ${pct(j.share, 0)}`, agrees ? el('span', { class: 'badge', text: ` ✓ ${t('jury.withMajority')}` }) : ''),
+      el('p', { class: 'muted small', text: t('jury.abstains', { share: pct(j.abstain, 0) }) }));
+  });
+  root.replaceChildren(
+    el('p', { class: 'verdict', text: t('jury.verdict', { count, total: js.length, word: items[winner].text, focus: items[state.word].text, layer: state.layer + 1 }) }),
+    el('div', { class: 'jury' }, cards));
+}
+
+export function tableOf(state, data, ctx) {
+  const { t } = ctx;
+  return table(t('jury.table', { layer: state.layer + 1, word: data.items[state.word].text }),
+    [t('col.judge'), t('col.specialty'), t('col.measure'), t('col.vote'), t('col.abstains')],
+    judges(state, data).map((j) => [t('jury.judge', { n: j.head + 1 }), t(`label.${j.summary.label}`), pct(j.summary.strength, 0), `${data.items[j.vote].text} (${pct(j.share, 0)})`, pct(j.abstain, 0)]));
+}

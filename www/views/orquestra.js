@@ -19,7 +19,7 @@ export function numbers(data, state) {
 }
 
 /**
- * Seats on concentric half-ellipses around the podium, inner arc first, each arc filled
+ * Seats on concentric half-ellipses around the podium, the back arc first, each arc filled
  * left to right in sentence order. Returns positions, the podium centre and the height.
  */
 export function layout(n, width, narrow) {
@@ -30,15 +30,17 @@ export function layout(n, width, narrow) {
   const gap = narrow ? 96 : 74, base = narrow ? 100 : 110;
   const top = 40, cy = top + base + gap * (rows - 1) + 10, cx = width / 2;
   const maxRx = width / 2 - (narrow ? 36 : 60);
+  // Read like text: the back (outer) arc holds the first words, left to right, then the next arc in.
   const pos = [];
-  counts.forEach((count, k) => {
+  for (let k = rows - 1; k >= 0; k--) {
+    const count = counts[k];
     const rx = maxRx * (rows === 1 ? 1 : 0.5 + (0.5 * k) / (rows - 1));
     const ry = base + gap * k;
     for (let i = 0; i < count; i++) {
       const angle = Math.PI - (Math.PI * (i + 0.5)) / count; // left (π) to right (0)
       pos.push([cx + Math.cos(angle) * rx, cy - Math.sin(angle) * ry]);
     }
-  });
+  }
   return { pos, cx, cy: cy + 30, height: cy + 100 };
 }
 

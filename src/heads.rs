@@ -62,10 +62,18 @@ pub const SPREAD_ENTROPY: f32 = 0.6;
 pub fn summarize(a: &[f32], enc: &Encoding) -> HeadSummary {
     let t = enc.tokens.len();
     assert_eq!(a.len(), t * t, "attention is not T×T");
-    let punct: Vec<bool> = enc.tokens.iter().map(|tok| !tok.text.starts_with('[') && tok.text.chars().all(is_bert_punctuation)).collect();
+    let punct: Vec<bool> = enc
+        .tokens
+        .iter()
+        .map(|tok| !tok.text.starts_with('[') && tok.text.chars().all(is_bert_punctuation))
+        .collect();
     let word = enc.word_of_token();
     // Rows of real pieces: [CLS] and [SEP] attend in their own way and would blur the picture.
-    let rows: Vec<usize> = if t > 2 { (1..t - 1).collect() } else { (0..t).collect() };
+    let rows: Vec<usize> = if t > 2 {
+        (1..t - 1).collect()
+    } else {
+        (0..t).collect()
+    };
     let mut m = Measures::default();
     let (mut same_rows, mut same_sum) = (0usize, 0.0f32);
     for &i in &rows {
@@ -75,21 +83,43 @@ pub fn summarize(a: &[f32], enc: &Encoding) -> HeadSummary {
         m.itself += row[i];
         m.cls += row[0];
         m.sep += row[t - 1];
-        m.punctuation += row.iter().zip(&punct).filter(|(_, &p)| p).map(|(v, _)| v).sum::<f32>();
+        m.punctuation += row
+            .iter()
+            .zip(&punct)
+            .filter(|(_, &p)| p)
+            .map(|(v, _)| v)
+            .sum::<f32>();
         let mates: Vec<usize> = (0..t).filter(|&j| j != i && word[j] == word[i]).collect();
         if !mates.is_empty() {
             same_rows += 1;
             same_sum += mates.iter().map(|&j| row[j]).sum::<f32>();
         }
         if t > 1 {
-            m.entropy += -row.iter().filter(|&&v| v > 0.0).map(|&v| v * v.ln()).sum::<f32>() / (t as f32).ln();
+            m.entropy += -row
+                .iter()
+                .filter(|&&v| v > 0.0)
+                .map(|&v| v * v.ln())
+                .sum::<f32>()
+                / (t as f32).ln();
         }
     }
     let n = rows.len() as f32;
-    for v in [&mut m.previous, &mut m.next, &mut m.itself, &mut m.cls, &mut m.sep, &mut m.punctuation, &mut m.entropy] {
+    for v in [
+        &mut m.previous,
+        &mut m.next,
+        &mut m.itself,
+        &mut m.cls,
+        &mut m.sep,
+        &mut m.punctuation,
+        &mut m.entropy,
+    ] {
         *v /= n;
     }
-    m.same_word = if same_rows > 0 { same_sum / same_rows as f32 } else { 0.0 };
+    m.same_word = if same_rows > 0 {
+        same_sum / same_rows as f32
+    } else {
+        0.0
+    };
 
     let patterns = [
         (Label::Previous, m.previous),
@@ -100,7 +130,11 @@ pub fn summarize(a: &[f32], enc: &Encoding) -> HeadSummary {
         (Label::Punctuation, m.punctuation),
         (Label::SameWord, m.same_word),
     ];
-    let (label, strength) = patterns.into_iter().fold((Label::Content, 0.0), |best, p| if p.1 > best.1 { p } else { best });
+    let (label, strength) =
+        patterns.into_iter().fold(
+            (Label::Content, 0.0),
+            |best, p| if p.1 > best.1 { p } else { best },
+        );
     let (label, strength) = if strength >= PATTERN_SHARE {
         (label, strength)
     } else if m.entropy >= SPREAD_ENTROPY {
@@ -108,12 +142,24 @@ pub fn summarize(a: &[f32], enc: &Encoding) -> HeadSummary {
     } else {
         (Label::Content, strength)
     };
-    HeadSummary { label, strength, measures: m }
+    HeadSummary {
+        label,
+        strength,
+        measures: m,
+    }
 }
 
 /// Every head of every layer: (L, H) in row-major order. `attention` is (L, H, T, T).
 pub fn summarize_all(attention: &ndarray::Array4<f32>, enc: &Encoding) -> Vec<HeadSummary> {
-    attention.outer_iter().flat_map(|layer| layer.outer_iter().map(|head| summarize(head.as_slice().expect("contiguous (T, T)"), enc)).collect::<Vec<_>>()).collect()
+    attention
+        .outer_iter()
+        .flat_map(|layer| {
+            layer
+                .outer_iter()
+                .map(|head| summarize(head.as_slice().expect("contiguous (T, T)"), enc))
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -122,7 +168,8 @@ mod tests {
     use crate::tokenizer::Tokenizer;
 
     fn enc(text: &str) -> Encoding {
-        let v = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\na\nmen\n##ina\nestava\nradiante\n,\n.\no\ngato";
+        let v =
+            "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\na\nmen\n##ina\nestava\nradiante\n,\n.\no\ngato";
         Tokenizer::from_vocab_text(v).unwrap().encode(text).unwrap()
     }
 
@@ -165,7 +212,18 @@ mod tests {
             (Label::Cls, pattern(t, 0.9, |_| 0)),
             (Label::Sep, pattern(t, 0.9, |_| t - 1)),
             (Label::Punctuation, pattern(t, 0.9, |_| comma)),
-            (Label::SameWord, pattern(t, 0.9, |i| if i == men { men + 1 } else if i == men + 1 { men } else { i })),
+            (
+                Label::SameWord,
+                pattern(t, 0.9, |i| {
+                    if i == men {
+                        men + 1
+                    } else if i == men + 1 {
+                        men
+                    } else {
+                        i
+                    }
+                }),
+            ),
         ];
         for (want, a) in cases {
             let s = summarize(&a, &e);

@@ -152,7 +152,11 @@ impl Run {
 pub fn bench_matmul(m: usize, k: usize, n: usize, reps: usize) -> f64 {
     use crate::kernels::{matmul, Activation, Packed};
     let x: Vec<f32> = (0..m * k).map(|i| (i % 7) as f32 * 0.1).collect();
-    let b = Packed::from_weight(&(0..n * k).map(|i| (i % 5) as f32 * 0.1).collect::<Vec<_>>(), n, k);
+    let b = Packed::from_weight(
+        &(0..n * k).map(|i| (i % 5) as f32 * 0.1).collect::<Vec<_>>(),
+        n,
+        k,
+    );
     let mut y = vec![0.0; m * n];
     let start = js_sys::Date::now();
     for _ in 0..reps {

@@ -2,19 +2,10 @@
 //! invariants every trace must hold.
 mod common;
 
+use common::max_abs_diff;
 use ndarray::{s, Array2, Array4};
 use ndarray_npy::read_npy;
 use orquestra::Model;
-
-fn max_abs_diff<'a>(
-    a: impl IntoIterator<Item = &'a f32>,
-    b: impl IntoIterator<Item = &'a f32>,
-) -> f32 {
-    a.into_iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f32::max)
-}
 
 #[test]
 fn attention_matches_numpy_reference_within_1e_4() {

@@ -31,7 +31,7 @@ fn tokens_ids_offsets_and_words_match_hf_on_the_corpus() {
             }
             continue;
         };
-        let got: Vec<&str> = enc.tokens.iter().map(|t| t.text.as_str()).collect();
+        let got = common::token_texts(&enc);
         let ids: Vec<u64> = enc.tokens.iter().map(|t| t.id as u64).collect();
         let want_ids: Vec<u64> = want["ids"]
             .as_array()

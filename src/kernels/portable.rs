@@ -1,5 +1,8 @@
 //! Scalar kernels: the no-SIMD wasm build and native builds use these.
-#![cfg_attr(all(target_arch = "wasm32", target_feature = "simd128"), allow(dead_code))]
+#![cfg_attr(
+    all(target_arch = "wasm32", target_feature = "simd128"),
+    allow(dead_code)
+)]
 use super::math::exp;
 use super::{Packed, MR, NR};
 

@@ -66,8 +66,18 @@ pub fn matmul(x: &[f32], m: usize, b: &Packed, bias: &[f32], y: &mut [f32]) {
 /// One MR×NR tile: 4 rows × 8 columns in 8 accumulators, over all of k.
 #[inline(always)]
 unsafe fn micro(xp: *const f32, panel: *const f32, k: usize, tile: &mut [[f32; NR]; MR]) {
-    let (mut a00, mut a01, mut a10, mut a11) = (f32x4_splat(0.0), f32x4_splat(0.0), f32x4_splat(0.0), f32x4_splat(0.0));
-    let (mut a20, mut a21, mut a30, mut a31) = (f32x4_splat(0.0), f32x4_splat(0.0), f32x4_splat(0.0), f32x4_splat(0.0));
+    let (mut a00, mut a01, mut a10, mut a11) = (
+        f32x4_splat(0.0),
+        f32x4_splat(0.0),
+        f32x4_splat(0.0),
+        f32x4_splat(0.0),
+    );
+    let (mut a20, mut a21, mut a30, mut a31) = (
+        f32x4_splat(0.0),
+        f32x4_splat(0.0),
+        f32x4_splat(0.0),
+        f32x4_splat(0.0),
+    );
     let (mut x, mut w) = (xp, panel);
     for _ in 0..k {
         let w0 = load(w);
@@ -87,7 +97,10 @@ unsafe fn micro(xp: *const f32, panel: *const f32, k: usize, tile: &mut [[f32; N
         x = x.add(MR);
         w = w.add(NR);
     }
-    for (r, (lo, hi)) in [(a00, a01), (a10, a11), (a20, a21), (a30, a31)].into_iter().enumerate() {
+    for (r, (lo, hi)) in [(a00, a01), (a10, a11), (a20, a21), (a30, a31)]
+        .into_iter()
+        .enumerate()
+    {
         store(tile[r].as_mut_ptr(), lo);
         store(tile[r].as_mut_ptr().add(4), hi);
     }

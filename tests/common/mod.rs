@@ -28,3 +28,36 @@ pub fn json(path: PathBuf) -> serde_json::Value {
     )
     .unwrap()
 }
+
+/// A JSON array of strings.
+pub fn strings(v: &serde_json::Value) -> Vec<&str> {
+    v.as_array()
+        .expect("an array")
+        .iter()
+        .map(|t| t.as_str().expect("a string"))
+        .collect()
+}
+
+/// A JSON array of numbers as f32.
+pub fn floats(v: &serde_json::Value) -> Vec<f32> {
+    v.as_array()
+        .expect("an array")
+        .iter()
+        .map(|x| x.as_f64().expect("a number") as f32)
+        .collect()
+}
+
+pub fn max_abs_diff<'a>(
+    a: impl IntoIterator<Item = &'a f32>,
+    b: impl IntoIterator<Item = &'a f32>,
+) -> f32 {
+    a.into_iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
+}
+
+/// The token texts of an encoding.
+pub fn token_texts(e: &orquestra::tokenizer::Encoding) -> Vec<&str> {
+    e.tokens.iter().map(|t| t.text.as_str()).collect()
+}

@@ -11,6 +11,10 @@ const query = process.argv[2] ?? '';
 await page.goto(`http://127.0.0.1:${server.address().port}/bench/index.html${query}`);
 await page.waitForFunction(() => window.benchResults, null, { timeout: 20 * 60_000, polling: 500 });
 const results = await page.evaluate(() => window.benchResults);
+// The matmul kernel alone, on the encoder's shapes.
+await page.goto(`http://127.0.0.1:${server.address().port}/bench/matmul.html`);
+await page.waitForFunction(() => window.matmulResults, null, { timeout: 10 * 60_000, polling: 500 });
+results.matmul = await page.evaluate(() => window.matmulResults);
 await ctx.close();
 server.close();
 if (results.error) { console.error(results.error); process.exit(1); }
@@ -19,5 +23,7 @@ console.log('    T   simd ms  simd GFLOP/s  no-simd ms  no-simd GFLOP/s  simd sp
 for (const r of results.rows) {
   console.log(`${String(r.t).padStart(5)} ${r.simdMs.toFixed(2).padStart(9)} ${r.simdGflops.toFixed(1).padStart(13)} ${r.nosimdMs.toFixed(2).padStart(11)} ${r.nosimdGflops.toFixed(1).padStart(16)} ${r.speedup.toFixed(2).padStart(13)}x`);
 }
+console.log('\nSIMD128 matmul kernel alone (M×K·K×N), GFLOP/s over 5 timings');
+for (const m of results.matmul) console.log(`${m.shape.padStart(14)}  median ${m.median.toFixed(1).padStart(5)}  best ${m.max.toFixed(1).padStart(5)}`);
 mkdirSync('bench/out', { recursive: true });
 writeFileSync('bench/out/wasm.json', JSON.stringify(results, null, 1));

@@ -1,7 +1,8 @@
 // Colour scales: a sequential light-to-dark scale for weights (0..1), a blue–white–red
 // diverging scale for signed vectors. Colour never carries a value alone: numbers are shown too.
-// ColorBrewer GnBu (sequential, perceptually ordered, colour-blind safe): light = little attention.
-const SEQUENTIAL = ['#f7fcf0', '#e0f3db', '#ccebc5', '#a8ddb5', '#7bccc4', '#4eb3d3', '#2b8cbe', '#0868ac', '#084081'];
+// seaborn's "mako", light to dark, without its near-black end: perceptually uniform in
+// lightness, so equal steps of attention look like equal steps of colour.
+const SEQUENTIAL = ['#def5e5', '#a0dfb9', '#54c9ad', '#38aaac', '#348aa6', '#366a9f', '#40498e', '#382a54'];
 const DIVERGING = ['#2166ac', '#4393c3', '#92c5de', '#d1e5f0', '#f7f7f7', '#fddbc7', '#f4a582', '#d6604d', '#b2182b'];
 
 function hex(c) { return [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16)); }

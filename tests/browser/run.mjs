@@ -135,6 +135,22 @@ await test('a failed model download shows a message and a retry, keeping the tex
   await ready(page);
 });
 
+await test('a second visit takes the model from the Cache API, not the network', async (page) => {
+  let fetched = 0;
+  const count = (r) => { if (r.url().endsWith('.int8.safetensors')) fetched++; };
+  ctx.on('request', count);
+  await page.goto(base);
+  await page.evaluate(() => caches.delete('orquestra-model-v1'));
+  await page.reload();
+  await ready(page);
+  const first = fetched;
+  await page.reload();
+  await ready(page);
+  ctx.off('request', count);
+  console.log(`     model requests: first visit ${first}, second visit ${fetched - first}`);
+  assert(first >= 1 && fetched === first, `first visit ${first}, then ${fetched - first}`);
+});
+
 await test('screenshots of every view, laptop and phone, both languages', async () => {
   const files = await screenshots(ctx, base);
   assert(files.length === 16, 'screenshots');

@@ -11,6 +11,9 @@ const TYPES = {
   '.webmanifest': 'application/manifest+json', '.ico': 'image/x-icon', '.txt': 'text/plain; charset=utf-8',
 };
 
+// The strict policy the page, the embed and the widget work under (README "Security").
+export const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; worker-src 'self'";
+
 export function serve(root, port = 0) {
   root = resolve(root);
   const server = createServer((req, res) => {
@@ -25,6 +28,8 @@ export function serve(root, port = 0) {
       'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
       'content-length': stat.size,
       'cache-control': 'no-cache',
+      'content-security-policy': CSP,
+      'x-content-type-options': 'nosniff',
     });
     createReadStream(file).pipe(res);
   });

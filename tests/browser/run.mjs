@@ -135,6 +135,26 @@ await test('a failed model download shows a message and a retry, keeping the tex
   await ready(page);
 });
 
+await test('under the strict CSP: no violation, and no request leaves the origin', async (page) => {
+  const origin = new URL(base).origin;
+  const foreign = [];
+  const watch = (r) => { if (!r.url().startsWith(origin) && !r.url().startsWith('data:') && !r.url().startsWith('blob:')) foreign.push(r.url()); };
+  ctx.on('request', watch);
+  await page.addInitScript(() => {
+    window.violations = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  for (const v of ['orquestra', 'juri', 'matriz', 'modelo']) {
+    await page.goto(`${base}#v=${v}&lang=en`);
+    await ready(page);
+    await page.check('#show-table');
+  }
+  ctx.off('request', watch);
+  const violations = await page.evaluate(() => window.violations);
+  assert(violations.length === 0, `CSP violations: ${violations.join(', ')}`);
+  assert(foreign.length === 0, `requests off the origin: ${foreign.join(', ')}`);
+});
+
 await test('a second visit takes the model from the Cache API, not the network', async (page) => {
   let fetched = 0;
   const count = (r) => { if (r.url().endsWith('.int8.safetensors')) fetched++; };

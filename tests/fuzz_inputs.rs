@@ -1,0 +1,58 @@
+//! Arbitrary input never panics: the tokenizer on any string, the bundle parser on any bytes
+//! (and on every truncation and byte flip of a real bundle). Errors are fine; panics are not.
+mod common;
+
+use orquestra::bundle::{self, Precision};
+use orquestra::tokenizer::Tokenizer;
+use orquestra::Model;
+use proptest::prelude::*;
+
+fn tiny_parts() -> (String, String, Vec<u8>) {
+    let dir = common::fixtures().join("tiny");
+    (
+        std::fs::read_to_string(dir.join("config.json")).unwrap(),
+        std::fs::read_to_string(dir.join("vocab.txt")).unwrap(),
+        std::fs::read(dir.join("model.safetensors")).unwrap(),
+    )
+}
+
+fn tokenizer() -> Tokenizer {
+    let vocab = std::fs::read_to_string(common::fixtures().join("tiny/vocab.txt")).unwrap();
+    Tokenizer::from_vocab_text(&vocab).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn tokenizer_never_panics_and_keeps_its_invariants(text in any::<String>(), max in 3usize..40) {
+        if let Ok(e) = tokenizer().encode_max(&text, max) {
+            prop_assert!(e.tokens.len() <= max && e.tokens.len() >= 3);
+            prop_assert_eq!(e.tokens[0].text.as_str(), "[CLS]");
+            prop_assert_eq!(e.tokens.last().unwrap().text.as_str(), "[SEP]");
+            for t in &e.tokens {
+                prop_assert!(t.word < e.words.len());
+                prop_assert!(t.span.byte_end <= text.len() && text.is_char_boundary(t.span.byte_start) && text.is_char_boundary(t.span.byte_end));
+            }
+        }
+    }
+
+    #[test]
+    fn bundle_parser_never_panics_on_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+        let _ = Model::from_bundle(&bytes);
+    }
+
+    #[test]
+    fn bundle_parser_never_panics_on_a_damaged_bundle(cut in 0usize..100_000, flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..8)) {
+        let (c, v, w) = tiny_parts();
+        let mut bytes = bundle::convert(&c, &v, &w, Precision::Int8).unwrap();
+        for (at, b) in flips {
+            let i = at % bytes.len();
+            bytes[i] ^= b | 1;
+        }
+        bytes.truncate(cut.min(bytes.len()));
+        if let Ok(model) = Model::from_bundle(&bytes) {
+            let _ = model.run("a menina estava radiante");
+        }
+    }
+}

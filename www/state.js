@@ -68,7 +68,7 @@ export function parse(hash, limits = { layers: 6, heads: 12, items: 512 }, lang 
     if (value === undefined) {
       notices.push({ key, raw: raw.slice(0, 40), kind: 'invalid' });
     } else {
-      if (spec.format(value) !== raw && key !== 's') notices.push({ key, raw: raw.slice(0, 40), kind: 'clamped' });
+      if (spec.format(value) !== raw) notices.push({ key, raw: raw.slice(0, 40), kind: 'clamped' });
       state[spec.field] = value;
     }
   }

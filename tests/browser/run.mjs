@@ -5,6 +5,7 @@ import { serve } from '../../scripts/serve.mjs';
 import { launch } from './chromium.mjs';
 import { readNpy } from './npy.mjs';
 import { screenshots } from './screens.mjs';
+import { fuzzHashes } from './hostile.mjs';
 
 const BUNDLE = 'models/all-MiniLM-L6-v2.int8.safetensors';
 const server = await serve('.', 0);
@@ -153,6 +154,18 @@ await test('under the strict CSP: no violation, and no request leaves the origin
   const violations = await page.evaluate(() => window.violations);
   assert(violations.length === 0, `CSP violations: ${violations.join(', ')}`);
   assert(foreign.length === 0, `requests off the origin: ${foreign.join(', ')}`);
+});
+
+await test('5,000 hostile hashes: no uncaught error, no dialog, no foreign element', async (page) => {
+  const { count, problems, dialogs } = await fuzzHashes(page, base, 5000);
+  console.log(`     ${count} hashes fed to the page`);
+  assert(count >= 5000, 'too few hashes');
+  assert(problems.length === 0, problems.join('; '));
+  assert(dialogs.length === 0, `dialogs: ${dialogs}`);
+  // The page still works afterwards.
+  await page.goto(`${base}#s=ok&v=juri`);
+  await ready(page);
+  assert((await page.$$('.judge')).length === 12, 'the page no longer works');
 });
 
 await test('a second visit takes the model from the Cache API, not the network', async (page) => {

@@ -94,6 +94,7 @@ function render() {
   view.render(root, state, data, ctx);
   $('table').replaceChildren(ui.table ? view.tableOf(state, data, ctx) : '');
   $('table').hidden = !ui.table;
+  $('view-title').textContent = t(`view.${state.view}`);
   const meta = data.result.meta;
   $('summary').textContent = t('summary', { pieces: meta.seq, words: meta.words.length - 2, layer: state.layer + 1, head: state.head + 1 })
     + (meta.truncated ? ` ${t('notice.truncated')}` : '');

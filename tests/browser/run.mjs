@@ -168,6 +168,36 @@ await test('5,000 hostile hashes: no uncaught error, no dialog, no foreign eleme
   assert((await page.$$('.judge')).length === 12, 'the page no longer works');
 });
 
+await test('axe-core finds no accessibility violation on any view in either language', async (page) => {
+  const found = [];
+  for (const lang of ['pt', 'en']) for (const v of ['orquestra', 'juri', 'matriz', 'modelo']) {
+    await page.goto(`${base}#v=${v}&lang=${lang}`);
+    await ready(page);
+    await page.check('#show-table');
+    await page.addScriptTag({ url: '/node_modules/axe-core/axe.min.js' }); // same origin: allowed by the CSP
+    const violations = await page.evaluate(async () => (await window.axe.run(document)).violations.map((x) => `${x.id} × ${x.nodes.length}`));
+    if (violations.length) found.push(`${lang}/${v}: ${violations.join(', ')}`);
+  }
+  assert(found.length === 0, found.join('; '));
+});
+
+await test('every view fits a 360×740 touch phone without horizontal page scroll', async () => {
+  const phone = await ctx.newPage();
+  await phone.setViewportSize({ width: 360, height: 740 });
+  try {
+    for (const v of ['orquestra', 'juri', 'matriz', 'modelo']) {
+      await phone.goto(`${base}#v=${v}&lang=pt`);
+      await ready(phone);
+      await phone.check('#show-table');
+      const width = await phone.evaluate(() => document.scrollingElement.scrollWidth);
+      assert(width <= 360, `${v}: the page scrolls sideways (${width}px)`);
+      await phone.screenshot({ path: `test-artifacts/${v}-phone360-pt.png`, fullPage: true });
+    }
+  } finally {
+    await phone.close();
+  }
+});
+
 await test('a second visit takes the model from the Cache API, not the network', async (page) => {
   let fetched = 0;
   const count = (r) => { if (r.url().endsWith('.int8.safetensors')) fetched++; };

@@ -23,6 +23,6 @@ export function tableOf(state, data, ctx) {
   const N = items.length;
   const m = itemMatrix(result.attention, result.meta, state.layer, state.head, items);
   return table(ctx.t('matrix.table', { layer: state.layer + 1, head: state.head + 1 }),
-    ['', ...items.map((i) => i.text)],
+    [ctx.t('matrix.corner'), ...items.map((i) => i.text)],
     items.map((it, r) => [it.text, ...items.map((_, c) => pct(m[r * N + c], 1))]));
 }

@@ -75,9 +75,11 @@ export function render(root, state, data, ctx) {
       const [x, y] = pos[k];
       const wgt = weights[j];
       const radius = (ctx.narrow ? 5 : 8) + (ctx.narrow ? 20 : 28) * Math.sqrt(wgt); // area ∝ weight
+      const shown = items[j].text.length > 14 ? items[j].text.slice(0, 13) + '…' : items[j].text;
       const g = svg('g', {
         class: `musician${j === r ? ' self' : ''}`, tabindex: 0, role: 'button',
-        'aria-label': line(j),
+        // The accessible name starts with the visible text (name, value), then the arithmetic.
+        'aria-label': `${shown} ${valueAt(j)} — ${line(j)}`,
         onmouseenter: () => { detail.textContent = line(j); },
         onfocus: () => { detail.textContent = line(j); },
         onclick: (e) => {
@@ -89,9 +91,9 @@ export function render(root, state, data, ctx) {
       },
       svg('line', { x1: cx, y1: cy - 8, x2: x, y2: y, class: 'baton', 'stroke-width': 0.5 + 6 * wgt, 'stroke-opacity': 0.15 + 0.6 * wgt }),
       svg('circle', { cx: x, cy: y, r: radius, fill: weightColor(wgt), class: 'seat' }),
-      svg('text', { x, y: y + radius + 15, class: 'name', text: items[j].text.length > 14 ? items[j].text.slice(0, 13) + '…' : items[j].text }),
-      svg('text', { x, y: y + 4, class: 'value', fill: radius > 18 ? inkOn(wgt) : '#1d2330', dy: radius > 18 ? 0 : -radius - 8, text: valueAt(j) }),
-      svg('title', { text: line(j) }));
+      svg('text', { x, y: y + radius + 15, class: 'name', text: shown }),
+      ' ', // not drawn; keeps "name value" apart in the text that assistive tech compares
+      svg('text', { x, y: y + 4, class: 'value', fill: radius > 18 ? inkOn(wgt) : '#1d2330', dy: radius > 18 ? 0 : -radius - 8, text: valueAt(j) }));
       return g;
     }));
 

@@ -14,7 +14,7 @@ const TYPES = {
 // The strict policy the page, the embed and the widget work under (README "Security").
 export const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; worker-src 'self'";
 
-export function serve(root, port = 0) {
+export function serve(root, port = 0, { csp = true } = {}) {
   root = resolve(root);
   const server = createServer((req, res) => {
     let path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
@@ -28,8 +28,10 @@ export function serve(root, port = 0) {
       'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
       'content-length': stat.size,
       'cache-control': 'no-cache',
-      'content-security-policy': CSP,
+      ...(csp ? { 'content-security-policy': CSP } : {}),
       'x-content-type-options': 'nosniff',
+      // Teachers load the widget and the model from here into their own pages.
+      'access-control-allow-origin': '*',
     });
     createReadStream(file).pipe(res);
   });

@@ -5,6 +5,7 @@ import { loadMessages, browserLanguage, translator } from './i18n.js';
 import { items as itemsOf } from './units.js';
 import { views } from './views/index.js';
 import { el } from './dom.js';
+import { snippets } from './embed-snippets.js';
 
 const MODEL_URL = new URL('../models/all-MiniLM-L6-v2.int8.safetensors', import.meta.url).href;
 const PRESETS = ['preset.article', 'preset.articleEn', 'preset.coref'];
@@ -159,6 +160,14 @@ function wire() {
     writeHash();
     try { await navigator.clipboard.writeText(location.href); $('notice').textContent = t('notice.copied'); }
     catch { $('notice').textContent = location.href; }
+  });
+  $('embed').addEventListener('click', async () => {
+    writeHash();
+    const { iframe, element } = snippets(state, new URL('.', location.href).href);
+    $('snippet-iframe').value = iframe;
+    $('snippet-element').value = element;
+    $('snippets').hidden = false;
+    try { await navigator.clipboard.writeText(`${iframe}\n\n${element}`); $('notice').textContent = t('notice.embedCopied'); } catch { /* the boxes show them */ }
   });
   window.addEventListener('hashchange', () => {
     const prev = state.sentence;

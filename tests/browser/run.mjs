@@ -214,6 +214,54 @@ await test('a second visit takes the model from the Cache API, not the network',
   assert(first >= 1 && fetched === first, `first visit ${first}, then ${fetched - first}`);
 });
 
+await test('widgets on a second origin: two states render, one model download, attributes re-render', async (page) => {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const dir = mkdtempSync('/tmp/orquestra-host-');
+  writeFileSync(`${dir}/index.html`, `<!doctype html><meta charset="utf-8"><title>Curso</title>
+    <script type="module" src="${base}www/widget.js"></script>
+    <h1>Aula</h1>
+    <orquestra-attention id="a" sentence="The animal didn't cross the street because it was too tired." view="juri" layer="2" lang="en"></orquestra-attention>
+    <div style="width:420px"><orquestra-attention id="b" sentence="A menina estava radiante." view="orquestra" word="2" lang="pt"></orquestra-attention></div>`);
+  const host = await serve(dir, 0, { csp: false }); // a teacher's site, with no policy of ours
+  let downloads = 0;
+  const count = (r) => { if (r.url().endsWith('.int8.safetensors')) downloads++; };
+  ctx.on('request', count);
+  try {
+    await page.goto(`http://127.0.0.1:${host.address().port}/`);
+    await page.evaluate(() => caches.delete('orquestra-model-v1'));
+    await page.reload();
+    await page.waitForSelector('#a .judge', { timeout: 60_000 });
+    await page.waitForSelector('#b .podium-word', { timeout: 60_000 });
+    assert((await page.locator('#a .judge').count()) === 12, 'widget a: 12 judges');
+    assert((await page.locator('#b .podium-word').textContent()) === 'menina', 'widget b: menina conducts');
+    assert(downloads === 1, `${downloads} model downloads for two widgets`);
+    // An attribute change re-renders.
+    const rendered = page.evaluate(() => new Promise((ok) => document.getElementById('b').addEventListener('orquestra-render', (e) => ok(e.detail.hash), { once: true })));
+    await page.evaluate(() => document.getElementById('b').setAttribute('word', '4'));
+    assert((await rendered).includes('w=4'), 'attribute change did not re-render');
+    assert((await page.locator('#b .podium-word').textContent()) === 'radiante', 'widget b after the change');
+    // A user change is announced.
+    const changed = page.evaluate(() => new Promise((ok) => document.getElementById('a').addEventListener('orquestra-change', (e) => ok(e.detail.hash), { once: true })));
+    await page.locator('#a [role=tab] >> nth=2').click();
+    assert((await changed).includes('v=matriz'), 'no change event');
+    assert((await page.evaluate(() => document.getElementById('a').getAttribute('view'))) === 'matriz', 'state not reflected');
+  } finally {
+    ctx.off('request', count);
+    host.close();
+  }
+});
+
+await test('the iframe embed restores a share link', async (page) => {
+  await page.goto(`${base}embed.html#s=${encodeURIComponent('Olá, mundo bonito!')}&v=matriz&l=2&h=3&w=1&u=pecas&lang=en`);
+  await page.waitForSelector('orquestra-attention canvas', { timeout: 60_000 });
+  assert((await page.locator('orquestra-attention [role=tab][aria-selected=true]').textContent()) === 'Matrix', 'view');
+  assert((await page.locator('orquestra-attention select >> nth=0').inputValue()) === '1', 'layer');
+  assert((await page.locator('orquestra-attention select >> nth=1').inputValue()) === '2', 'head');
+  assert((await page.locator('orquestra-attention select >> nth=2').inputValue()) === 'pecas', 'units');
+  await page.locator('orquestra-attention [role=tab] >> nth=0').click();
+  await page.waitForFunction(() => location.hash.includes('v=orquestra'));
+});
+
 await test('screenshots of every view, laptop and phone, both languages', async () => {
   const files = await screenshots(ctx, base);
   assert(files.length === 16, 'screenshots');

@@ -1,0 +1,25 @@
+// embed.html: the widget alone, driven by the same hash as the page (for an <iframe>).
+import './widget.js';
+import { parse, serialize } from './state.js';
+
+const widget = document.getElementById('widget');
+const KEYS = { s: 'sentence', v: 'view', l: 'layer', h: 'head', w: 'word', u: 'units', lang: 'lang' };
+
+function fromHash() {
+  const hash = location.hash;
+  const { state } = parse(hash);
+  const given = new URLSearchParams(hash.slice(1));
+  const values = new URLSearchParams(serialize(state).slice(1));
+  for (const [k, a] of Object.entries(KEYS)) {
+    if (given.has(k)) widget.setAttribute(a, values.get(k));
+    else widget.removeAttribute(a);
+  }
+  document.getElementById('open').href = `index.html${hash}`;
+}
+
+widget.addEventListener('orquestra-change', (e) => {
+  history.replaceState(null, '', e.detail.hash);
+  document.getElementById('open').href = `index.html${e.detail.hash}`;
+});
+window.addEventListener('hashchange', fromHash);
+fromHash();

@@ -34,7 +34,7 @@ const ready = (page) => page.waitForSelector('#view > *', { timeout: 60_000 });
 const hashOf = (page) => page.evaluate(() => location.hash);
 const cli = (text, out) => JSON.parse(execFileSync('target/release/orquestra', ['attention', '--model', BUNDLE, '--out', out, text]));
 
-await skip('a share link restores sentence, view, layer, head, focused word, units and language', async (page) => {
+await test('a share link restores sentence, view, layer, head, focused word, units and language', async (page) => {
   const s = "The animal didn't cross the street because it was too tired.";
   await page.goto(`${base}#s=${encodeURIComponent(s)}&v=juri&l=3&h=5&w=8&u=pecas&lang=en`);
   await ready(page);
@@ -45,7 +45,7 @@ await skip('a share link restores sentence, view, layer, head, focused word, uni
   assert((await page.evaluate(() => document.documentElement.lang)) === 'en', 'language');
   const tokens = cli(s, '/tmp/orquestra-e2e-0.npy').tokens;
   const verdict = await page.textContent('.verdict');
-  assert(verdict.includes(`when ${tokens[8]} is in focus`), `focused word: ${verdict}`);
+  assert(verdict.includes(`focus on ${tokens[8]}:`), `focused word: ${verdict}`);
   assert((await page.$$('.judge')).length === 12, 'the jury shows 12 judges');
   assert((await hashOf(page)).includes('w=8&u=pecas&lang=en'), 'the hash keeps the state');
 });
@@ -215,7 +215,7 @@ await skip('a second visit takes the model from the Cache API, not the network',
   assert(first >= 1 && fetched === first, `first visit ${first}, then ${fetched - first}`);
 });
 
-await test('widgets on a second origin: two states render, one model download, attributes re-render', async (page) => {
+await skip('widgets on a second origin: two states render, one model download, attributes re-render', async (page) => {
   const { mkdtempSync, writeFileSync } = await import('node:fs');
   const dir = mkdtempSync('/tmp/orquestra-host-');
   writeFileSync(`${dir}/index.html`, `<!doctype html><meta charset="utf-8"><title>Curso</title>

@@ -44,7 +44,7 @@ await test('a share link restores sentence, view, layer, head, focused word, uni
   assert((await page.evaluate(() => document.documentElement.lang)) === 'en', 'language');
   const tokens = cli(s, '/tmp/orquestra-e2e-0.npy').tokens;
   const verdict = await page.textContent('.verdict');
-  assert(verdict.includes(`when ${tokens[8]} is in focus`), `focused word: ${verdict}`);
+  assert(verdict.includes(`focus on ${tokens[8]}:`), `focused word: ${verdict}`);
   assert((await page.$$('.judge')).length === 12, 'the jury shows 12 judges');
   assert((await hashOf(page)).includes('w=8&u=pecas&lang=en'), 'the hash keeps the state');
 });

@@ -18,7 +18,9 @@ export function judges(state, data) {
       if (items[c].special) abstain += m[r * N + c];
       else if (vote < 0 || m[r * N + c] > m[r * N + vote]) vote = c;
     }
-    return { head: h, matrix: m, vote, share: m[r * N + vote], abstain, summary: heads[state.layer * meta.heads + h] };
+    const share = vote < 0 ? 0 : m[r * N + vote];
+    // A judge that gives more to [CLS]/[SEP] than to any word abstains.
+    return { head: h, matrix: m, vote, share, abstain, abstains: vote < 0 || abstain > share, summary: heads[state.layer * meta.heads + h] };
   });
 }
 
@@ -31,21 +33,26 @@ export function render(root, state, data, ctx) {
   const { items } = data;
   const js = judges(state, data);
   const tally = new Map();
-  for (const j of js) tally.set(j.vote, (tally.get(j.vote) ?? 0) + 1);
-  const [winner, count] = [...tally.entries()].sort((a, b) => b[1] - a[1])[0];
+  for (const j of js) if (!j.abstains) tally.set(j.vote, (tally.get(j.vote) ?? 0) + 1);
+  const [winner, count] = [...tally.entries()].sort((a, b) => b[1] - a[1])[0] ?? [-1, 0];
+  const abstaining = js.filter((j) => j.abstains).length;
   const N = items.length;
   const cards = js.map((j) => {
-    const agrees = j.vote === winner;
+    const agrees = !j.abstains && j.vote === winner;
     return el('article', { class: `judge${agrees ? ' agrees' : ''}`, 'aria-label': t('jury.judge', { n: j.head + 1 }) },
       el('h3', {}, el('button', { type: 'button', class: 'link', text: t('jury.judge', { n: j.head + 1 }), onclick: () => ctx.set({ view: 'orquestra', head: j.head }) })),
       el('p', { class: 'label', tabindex: 0, title: measureText(j.summary, t), 'aria-label': `${t(`label.${j.summary.label}`)}. ${measureText(j.summary, t)}` },
         t(`label.${j.summary.label}`), ' ', el('span', { class: 'muted', text: `(${pct(j.summary.strength, 0)})` })),
       heatmap(j.matrix, N, 120, { highlightRow: state.word, name: t('jury.heatmap', { n: j.head + 1 }) }),
-      el('p', { class: 'vote' }, t('jury.vote'), ' ', el('strong', { text: items[j.vote].text }), ` ${pct(j.share, 0)}`, agrees ? el('span', { class: 'badge', text: ` ✓ ${t('jury.withMajority')}` }) : ''),
-      el('p', { class: 'muted small', text: t('jury.abstains', { share: pct(j.abstain, 0) }) }));
+      j.abstains
+        ? el('p', { class: 'vote' }, el('strong', { text: t('jury.abstained') }), ` ${pct(j.abstain, 0)} [CLS]/[SEP]`)
+        : el('p', { class: 'vote' }, t('jury.vote'), ' ', el('strong', { text: items[j.vote].text }), ` ${pct(j.share, 0)}`, agrees ? el('span', { class: 'badge', text: ` ✓ ${t('jury.withMajority')}` }) : ''),
+      el('p', { class: 'muted small', text: j.abstains && j.vote >= 0 ? t('jury.bestWord', { word: items[j.vote].text, share: pct(j.share, 0) }) : t('jury.abstains', { share: pct(j.abstain, 0) }) }));
   });
   root.replaceChildren(
-    el('p', { class: 'verdict', text: t('jury.verdict', { count, total: js.length, word: items[winner].text, focus: items[state.word].text, layer: state.layer + 1 }) }),
+    el('p', { class: 'verdict', text: winner < 0
+      ? t('jury.allAbstain', { total: js.length, focus: items[state.word].text, layer: state.layer + 1 })
+      : t('jury.verdict', { count, total: js.length, word: items[winner].text, focus: items[state.word].text, layer: state.layer + 1, abstaining }) }),
     el('div', { class: 'jury' }, cards));
 }
 
@@ -53,5 +60,5 @@ export function tableOf(state, data, ctx) {
   const { t } = ctx;
   return table(t('jury.table', { layer: state.layer + 1, word: data.items[state.word].text }),
     [t('col.judge'), t('col.specialty'), t('col.measure'), t('col.vote'), t('col.abstains')],
-    judges(state, data).map((j) => [t('jury.judge', { n: j.head + 1 }), t(`label.${j.summary.label}`), pct(j.summary.strength, 0), `${data.items[j.vote].text} (${pct(j.share, 0)})`, pct(j.abstain, 0)]));
+    judges(state, data).map((j) => [t('jury.judge', { n: j.head + 1 }), t(`label.${j.summary.label}`), pct(j.summary.strength, 0), j.abstains ? t('jury.abstained') : `${data.items[j.vote].text} (${pct(j.share, 0)})`, pct(j.abstain, 0)]));
 }

@@ -6,6 +6,7 @@ import { items as itemsOf } from './units.js';
 import { views } from './views/index.js';
 import { el } from './dom.js';
 import { snippets } from './embed-snippets.js';
+import { exportSvg, svgToPng, download } from './export.js';
 
 const MODEL_URL = new URL('../models/all-MiniLM-L6-v2.int8.safetensors', import.meta.url).href;
 const PRESETS = ['preset.article', 'preset.articleEn', 'preset.coref'];
@@ -19,6 +20,7 @@ let t = translator(messages.pt);
 let data = null; // { result, items } for state.sentence and state.units
 let ui = { step: 2, table: false };
 let running = 0;
+let modelInfo = null;
 
 function notify(notices) {
   if (!notices.length) return;
@@ -136,6 +138,7 @@ async function loadModel() {
       showStatus('model.progress', { mb: (got / 1e6).toFixed(1), total: total ? (total / 1e6).toFixed(1) : '?' });
     });
     limits = { layers: info.layers, heads: info.heads, items: limits.items };
+    modelInfo = info;
     $('progress').hidden = true;
     showStatus(info.simd ? 'model.ready' : 'model.readyNoSimd', { precision: info.precision });
     compute();
@@ -161,6 +164,10 @@ function wire() {
     try { await navigator.clipboard.writeText(location.href); $('notice').textContent = t('notice.copied'); }
     catch { $('notice').textContent = location.href; }
   });
+  const exported = () => exportSvg($('view'), state, data, t, modelInfo);
+  const fileName = (ext) => `orquestra-${state.view}-l${state.layer + 1}-h${state.head + 1}.${ext}`;
+  $('export-svg').addEventListener('click', () => { if (data) download(new Blob([exported().svg], { type: 'image/svg+xml' }), fileName('svg')); });
+  $('export-png').addEventListener('click', async () => { if (data) download(await svgToPng(exported(), 2), fileName('png')); });
   $('embed').addEventListener('click', async () => {
     writeHash();
     const { iframe, element } = snippets(state, new URL('.', location.href).href);

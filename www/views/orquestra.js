@@ -37,7 +37,7 @@ export function layout(n, width, narrow) {
     const rx = maxRx * (rows === 1 ? 1 : 0.5 + (0.5 * k) / (rows - 1));
     const ry = base + gap * k;
     for (let i = 0; i < count; i++) {
-      const angle = Math.PI - (Math.PI * (i + 0.5)) / count; // left (π) to right (0)
+      const angle = Math.PI * (0.93 - (0.86 * (i + 0.5)) / count); // left to right, clear of the floor
       pos.push([cx + Math.cos(angle) * rx, cy - Math.sin(angle) * ry]);
     }
   }

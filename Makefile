@@ -8,7 +8,7 @@ PKG := www/pkg/simd/orquestra_bg.wasm www/pkg/nosimd/orquestra_bg.wasm
 export CHROMEDRIVER := /usr/bin/chromedriver
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER := wasm-bindgen-test-runner
 
-.PHONY: setup model build serve test test-native test-wasm test-browser bench fixtures clean
+.PHONY: setup model build serve test test-native test-wasm test-browser bench fixtures dist clean
 
 setup:
 	@scripts/setup.sh
@@ -34,11 +34,12 @@ www/pkg/nosimd/orquestra_bg.wasm: $(RUST_SRC)
 	wasm-bindgen --target web --no-typescript --out-dir www/pkg/nosimd --out-name orquestra target/wasm-nosimd/wasm32-unknown-unknown/release/orquestra.wasm
 
 build: setup $(BUNDLE) $(PKG)
+	node scripts/make_sw.mjs .
 
 serve: build
 	node scripts/serve.mjs 8080 .
 
-test: build test-native test-wasm test-browser
+test: build dist test-native test-wasm test-browser
 
 test-native:
 	cargo test --release -- --nocapture 2>&1 | grep -E 'maxdiff|parity|MB|test result|panicked|FAILED|error' ; test $${PIPESTATUS[0]} -eq 0
@@ -55,6 +56,15 @@ test-browser:
 bench: build
 	$(CLI) bench --model $(BUNDLE) --runs 15
 	node bench/run.mjs
+
+# A static site for any host and any sub-path (every URL inside is relative).
+dist: build
+	rm -rf dist && mkdir -p dist/models dist/www
+	cp index.html embed.html dist/
+	cp -r www/engine www/views www/i18n www/pkg www/*.js www/*.css dist/www/
+	cp $(BUNDLE) dist/models/
+	node scripts/make_sw.mjs dist
+	@echo "dist/ is ready: copy it to any static host (serve .wasm as application/wasm)"
 
 # Regenerates tests/fixtures from the independent numpy/HF reference.
 fixtures: model

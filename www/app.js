@@ -203,3 +203,6 @@ writeHash();
 wire();
 render();
 loadModel();
+
+// Offline use: the service worker next to index.html keeps the app (see scripts/sw-template.js).
+navigator.serviceWorker?.register(new URL('../sw.js', import.meta.url)).catch(() => { /* e.g. file:// or a private mode */ });

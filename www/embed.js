@@ -23,3 +23,6 @@ widget.addEventListener('orquestra-change', (e) => {
 });
 window.addEventListener('hashchange', fromHash);
 fromHash();
+
+// Offline use: the service worker next to index.html keeps the app (see scripts/sw-template.js).
+navigator.serviceWorker?.register(new URL('../sw.js', import.meta.url)).catch(() => { /* e.g. file:// or a private mode */ });

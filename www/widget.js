@@ -72,8 +72,10 @@ class OrquestraAttention extends HTMLElement {
     if (!state.sentence.trim()) state.sentence = this.t('preset.article');
     this.state = state;
     const model = this.getAttribute('model-src') || DEFAULT_MODEL;
-    if (this.computed !== `${model}\n${state.sentence}`) await this.compute(model);
-    else this.render();
+    if (this.computed === `${model}\n${state.sentence}`) { this.render(); return; }
+    // Coalesce bursts of attribute changes (a script setting several at once) into one run.
+    clearTimeout(this.debounce);
+    this.debounce = setTimeout(() => this.compute(model), this.data ? 120 : 0);
   }
 
   async compute(model) {

@@ -10,7 +10,8 @@ import { fuzzHashes } from './hostile.mjs';
 const BUNDLE = 'models/all-MiniLM-L6-v2.int8.safetensors';
 const server = await serve('.', 0);
 const base = `http://127.0.0.1:${server.address().port}/`;
-const ctx = await launch();
+// Service workers only in the offline test: elsewhere they would hide requests from page.route.
+const ctx = await launch({ serviceWorkers: 'block' });
 let failed = 0;
 
 async function test(name, fn) {
@@ -198,6 +199,53 @@ await test('every view fits a 360×740 touch phone without horizontal page scrol
   }
 });
 
+await test('a truncated or corrupt model file gives a message and a retry; the page stays usable', async (page) => {
+  const { readFileSync } = await import('node:fs');
+  const good = readFileSync(BUNDLE);
+  for (const bad of [good.subarray(0, good.length >> 1), Buffer.concat([Buffer.from('garbage!'), good.subarray(8, 4096)])]) {
+    let serveBad = true;
+    await page.route('**/*.int8.safetensors', (route) => (serveBad ? route.fulfill({ status: 200, body: bad }) : route.continue()));
+    await page.goto(`${base}#s=${encodeURIComponent('texto do aluno')}&lang=en`);
+    await page.evaluate(() => caches.delete('orquestra-model-v1'));
+    await page.reload();
+    await page.waitForSelector('#load-error:not([hidden])', { timeout: 30_000 });
+    const message = await page.textContent('#load-error-text');
+    assert(/model|bundle|safetensors/i.test(message), `unclear message: ${message}`);
+    assert((await page.inputValue('#text')) === 'texto do aluno', 'the text was lost');
+    await page.selectOption('#lang', 'pt'); // the rest of the page still answers
+    serveBad = false;
+    await page.click('#retry');
+    await ready(page);
+    await page.unroute('**/*.int8.safetensors');
+  }
+});
+
+await test('1,000 hostile attribute sets on the custom element: no uncaught error, no foreign element', async (page) => {
+  await page.goto(`${base}embed.html#v=juri`);
+  await page.waitForSelector('orquestra-attention .judge', { timeout: 60_000 });
+  const problems = await page.evaluate(async () => {
+    const w = document.getElementById('widget');
+    const values = ['<img src=x onerror=alert(1)>', '-1', '99999', 'NaN', '', 'juri', 'matriz', 'modelo', 'orquestra', 'pecas', 'palavras',
+      'en', 'pt', 'xx', '\u202e', '%E0%A4%A', '\u0000', 'a'.repeat(5000), '3', '0', '1e9'];
+    const attrs = ['sentence', 'view', 'layer', 'head', 'word', 'units', 'lang'];
+    let x = 7;
+    const rand = (k) => { x = (x * 1103515245 + 12345) % 2147483648; return x % k; };
+    for (let i = 0; i < 1000; i++) {
+      const a = attrs[rand(attrs.length)];
+      if (rand(8) === 0) w.removeAttribute(a); else w.setAttribute(a, values[rand(values.length)]);
+      if (i % 100 === 0) await new Promise((r) => setTimeout(r, 200));
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    const out = [];
+    for (const e of w.shadowRoot.querySelectorAll('*')) {
+      if (['script', 'img', 'iframe', 'object', 'embed'].includes(e.localName)) out.push(e.localName);
+      for (const at of e.attributes) if (/^on/i.test(at.name)) out.push(at.name);
+    }
+    return out;
+  });
+  assert(problems.length === 0, problems.join(', '));
+});
+
 await test('a second visit takes the model from the Cache API, not the network', async (page) => {
   let fetched = 0;
   const count = (r) => { if (r.url().endsWith('.int8.safetensors')) fetched++; };
@@ -280,6 +328,36 @@ await test('export: the SVG parses as XML with the words; the PNG is twice the v
     const png = (await import('node:fs')).readFileSync(await pngFile.path());
     const viewWidth = await page.evaluate(() => Math.round(document.getElementById('view').clientWidth));
     assert(png.readUInt32BE(16) === 2 * viewWidth, `${v}: PNG is ${png.readUInt32BE(16)} px wide, view ${viewWidth} CSS px`);
+  }
+});
+
+await test('make dist: the static site works under a sub-path', async (page) => {
+  const { existsSync } = await import('node:fs');
+  assert(existsSync('dist/index.html'), 'run make dist first (make test does)');
+  await page.goto(`${base}dist/index.html#v=juri&lang=en`);
+  await ready(page);
+  assert((await page.$$('.judge')).length === 12, 'dist page');
+  await page.goto(`${base}dist/embed.html#v=matriz`);
+  await page.waitForSelector('orquestra-attention canvas', { timeout: 60_000 });
+});
+
+await test('offline after one visit: a reload still computes a new sentence', async () => {
+  const online = await launch();
+  const page = await online.newPage();
+  try {
+    await page.goto(`${base}#v=orquestra&lang=en`);
+    await ready(page);
+    await page.evaluate(async () => { await navigator.serviceWorker.ready; });
+    await page.reload(); // now controlled by the service worker
+    await ready(page);
+    assert(await page.evaluate(() => !!navigator.serviceWorker.controller), 'no service worker in control');
+    await online.setOffline(true);
+    await page.reload();
+    await ready(page);
+    await page.fill('#text', 'Offline the model still reads this.');
+    await page.waitForFunction(() => document.querySelector('.podium-word') && document.getElementById('summary').textContent.startsWith('10 pieces'), null, { timeout: 20_000 });
+  } finally {
+    await online.close();
   }
 });
 

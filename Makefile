@@ -60,7 +60,7 @@ bench: build
 # A static site for any host and any sub-path (every URL inside is relative).
 dist: build
 	rm -rf dist && mkdir -p dist/models dist/www
-	cp index.html embed.html dist/
+	cp index.html embed.html aula.html dist/
 	cp -r www/engine www/views www/i18n www/pkg www/*.js www/*.css dist/www/
 	cp $(BUNDLE) dist/models/
 	node scripts/make_sw.mjs dist

@@ -10,7 +10,7 @@ const walk = (dir) => readdirSync(join(root, dir)).flatMap((f) => {
   const p = join(dir, f);
   return statSync(join(root, p)).isDirectory() ? walk(p) : [p];
 });
-const files = ['index.html', 'embed.html', ...walk('www').filter((f) => /\.(js|css|json|wasm)$/.test(f))].map((f) => relative('.', f));
+const files = ['index.html', 'embed.html', 'aula.html', ...walk('www').filter((f) => /\.(js|css|json|wasm)$/.test(f))].map((f) => relative('.', f));
 const hash = createHash('sha256');
 for (const f of files) hash.update(f).update(readFileSync(join(root, f)));
 const version = hash.digest('hex').slice(0, 16);

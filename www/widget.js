@@ -21,7 +21,7 @@ export function hashOfAttributes(element) {
 }
 
 class OrquestraAttention extends HTMLElement {
-  static observedAttributes = [...Object.values(KEYS), 'model-src'];
+  static observedAttributes = [...Object.values(KEYS), 'model-src', 'step'];
 
   constructor() {
     super();
@@ -68,6 +68,9 @@ class OrquestraAttention extends HTMLElement {
 
   async refresh() {
     const { state } = parse(hashOfAttributes(this), this.limits, browserLanguage());
+    // Optional: which step of the orchestra's arithmetic to show (1-4), used by the lesson.
+    const step = Number(this.getAttribute('step'));
+    if (Number.isInteger(step) && step >= 1 && step <= 4) this.ui.step = step - 1;
     this.t = translator((await messages)[state.lang]);
     if (!state.sentence.trim()) state.sentence = this.t('preset.article');
     this.state = state;

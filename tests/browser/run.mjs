@@ -361,6 +361,22 @@ await test('offline after one visit: a reload still computes a new sentence', as
   }
 });
 
+await test('the lesson: six steps, each a real widget state with its own link', async (page) => {
+  await page.goto(`${base}aula.html#passo=1&lang=pt`);
+  await page.waitForSelector('orquestra-attention .podium-word', { timeout: 60_000 });
+  assert((await page.locator('orquestra-attention .podium-word').textContent()) === 'radiante', 'step 1 focus');
+  for (let n = 2; n <= 6; n++) {
+    await page.click('#next');
+    await page.waitForFunction((k) => location.hash.startsWith(`#passo=${k}`), n);
+  }
+  await page.waitForSelector('orquestra-attention .thumb', { timeout: 20_000 });
+  assert(await page.isDisabled('#next'), 'the last step has no next');
+  await page.goto(`${base}aula.html#passo=5&lang=en`);
+  await page.waitForSelector('orquestra-attention .judge', { timeout: 60_000 });
+  assert((await page.textContent('#lesson-step-title')) === 'A jury of heads', 'a step link opens its step');
+  await page.screenshot({ path: 'test-artifacts/aula-5-en.png', fullPage: true });
+});
+
 await test('screenshots of every view, laptop and phone, both languages', async () => {
   const files = await screenshots(ctx, base);
   assert(files.length === 16, 'screenshots');

@@ -12,7 +12,7 @@ test('pt and en have the same keys', () => {
 
 test('every key the code and the page use exists, and every label the engine emits', () => {
   const root = new URL('../../', import.meta.url);
-  const files = ['index.html', ...readdirSync(new URL('www/', root), { recursive: true }).filter((f) => f.endsWith('.js')).map((f) => `www/${f}`)];
+  const files = ['index.html', 'aula.html', ...readdirSync(new URL('www/', root), { recursive: true }).filter((f) => f.endsWith('.js')).map((f) => `www/${f}`)];
   const used = new Set();
   for (const f of files) {
     const src = readFileSync(new URL(f, root), 'utf8');
@@ -21,6 +21,7 @@ test('every key the code and the page use exists, and every label the engine emi
   }
   for (const label of ['previous', 'next', 'itself', 'cls', 'sep', 'punctuation', 'sameWord', 'spreads', 'content']) used.add(`label.${label}`);
   for (const v of ['orquestra', 'juri', 'matriz', 'modelo']) used.add(`view.${v}`);
+  for (let n = 1; n <= 6; n++) for (const k of ['title', 'text']) used.add(`lesson.${n}.${k}`);
   const missing = [...used].filter((k) => !(k in pt) || !(k in en));
   assert.deepEqual(missing, []);
   assert.ok(used.size > 40);

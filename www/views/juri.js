@@ -4,6 +4,9 @@ import { el, pct, table } from '../dom.js';
 import { itemMatrix } from '../units.js';
 import { heatmap } from './heatmap.js';
 
+/** Share of attention on [CLS]/[SEP] from which a judge abstains. */
+export const ABSTAIN = 0.5;
+
 const MEASURES = ['previous', 'next', 'itself', 'cls', 'sep', 'punctuation', 'sameWord', 'entropy'];
 
 export function judges(state, data) {
@@ -19,8 +22,8 @@ export function judges(state, data) {
       else if (vote < 0 || m[r * N + c] > m[r * N + vote]) vote = c;
     }
     const share = vote < 0 ? 0 : m[r * N + vote];
-    // A judge that gives more to [CLS]/[SEP] than to any word abstains.
-    return { head: h, matrix: m, vote, share, abstain, abstains: vote < 0 || abstain > share, summary: heads[state.layer * meta.heads + h] };
+    // A judge that gives most of its attention (half or more) to [CLS]/[SEP] abstains.
+    return { head: h, matrix: m, vote, share, abstain, abstains: vote < 0 || abstain >= ABSTAIN, summary: heads[state.layer * meta.heads + h] };
   });
 }
 

@@ -1,0 +1,66 @@
+// The guided lesson (aula.html): six steps along the article's arc, each a real state of the
+// live widget. A step's link is aula.html#passo=N&lang=xx.
+import './widget.js';
+import { loadMessages, browserLanguage, translator } from './i18n.js';
+import { serialize } from './state.js';
+
+const SENTENCE = 'A menina que, depois de uma longa caminhada pelo parque, adotou vários cachorros de rua, estava radiante.';
+// Layer 6, head 9 is where "radiante" looks most at "menina" in word mode (18%, measured with
+// `orquestra attention` on this sentence); word 20 is "radiante".
+const FOCUS = { sentence: SENTENCE, layer: 5, head: 8, word: 20, units: 'palavras' };
+export const STEPS = [
+  { ...FOCUS, view: 'orquestra', step: 3 },
+  { ...FOCUS, view: 'orquestra', step: 1 },
+  { ...FOCUS, view: 'orquestra', step: 3 },
+  { ...FOCUS, view: 'orquestra', step: 4 },
+  { ...FOCUS, view: 'juri', step: 3 },
+  { ...FOCUS, view: 'modelo', step: 3 },
+];
+
+const $ = (id) => document.getElementById(id);
+const messages = await loadMessages();
+const widget = $('widget');
+
+function read() {
+  const params = new URLSearchParams(location.hash.slice(1));
+  const n = Math.min(Math.max(parseInt(params.get('passo') ?? '1', 10) || 1, 1), STEPS.length);
+  const lang = ['pt', 'en'].includes(params.get('lang')) ? params.get('lang') : browserLanguage();
+  return { n, lang };
+}
+
+function show() {
+  const { n, lang } = read();
+  const t = translator(messages[lang]);
+  const s = STEPS[n - 1];
+  document.documentElement.lang = lang === 'pt' ? 'pt-BR' : 'en';
+  document.title = t('lesson.title');
+  $('lesson-title').textContent = t('lesson.title');
+  $('lang').value = lang;
+  $('lesson-count').textContent = t('lesson.stepOf', { n, total: STEPS.length });
+  $('lesson-step-title').textContent = t(`lesson.${n}.title`);
+  $('lesson-text').textContent = t(`lesson.${n}.text`);
+  $('prev').textContent = t('lesson.prev');
+  $('next').textContent = t('lesson.next');
+  $('prev').disabled = n === 1;
+  $('next').disabled = n === STEPS.length;
+  $('copy-step').textContent = t('lesson.copy');
+  $('open-page').textContent = t('lesson.open');
+  $('open-page').href = `index.html${serialize({ ...s, lang })}`;
+  const attrs = { sentence: s.sentence, view: s.view, layer: s.layer + 1, head: s.head + 1, word: s.word, units: s.units, lang, step: s.step };
+  for (const [k, v] of Object.entries(attrs)) if (widget.getAttribute(k) !== String(v)) widget.setAttribute(k, v);
+}
+
+const go = (patch) => {
+  const { n, lang } = { ...read(), ...patch };
+  location.hash = `passo=${n}&lang=${lang}`;
+};
+$('prev').addEventListener('click', () => go({ n: read().n - 1 }));
+$('next').addEventListener('click', () => go({ n: read().n + 1 }));
+$('lang').addEventListener('change', (e) => go({ lang: e.target.value }));
+$('copy-step').addEventListener('click', async () => {
+  const t = translator(messages[read().lang]);
+  try { await navigator.clipboard.writeText(location.href); $('notice').textContent = t('notice.copied'); } catch { $('notice').textContent = location.href; }
+});
+window.addEventListener('hashchange', show);
+show();
+navigator.serviceWorker?.register(new URL('../sw.js', import.meta.url)).catch(() => {});

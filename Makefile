@@ -24,6 +24,10 @@ $(BUNDLE): $(CLI) $(MODEL_DIR)/.complete
 	scripts/fetch_model.sh $(MODEL_DIR)
 	$(CLI) convert --model $(MODEL_DIR) --out $@ --precision int8
 
+# The examples' runs for the instant first view, made by the CLI.
+www/presets.json: $(CLI) $(BUNDLE) www/i18n/pt.json scripts/make_presets.mjs
+	node scripts/make_presets.mjs $(CLI) $(BUNDLE) $@
+
 # Two wasm builds: SIMD128 kernels, and the portable fallback for browsers without SIMD.
 www/pkg/simd/orquestra_bg.wasm: $(RUST_SRC)
 	RUSTFLAGS="-C target-feature=+simd128" cargo build --lib --release --target wasm32-unknown-unknown --target-dir target/wasm-simd
@@ -33,7 +37,7 @@ www/pkg/nosimd/orquestra_bg.wasm: $(RUST_SRC)
 	cargo build --lib --release --target wasm32-unknown-unknown --target-dir target/wasm-nosimd
 	wasm-bindgen --target web --no-typescript --out-dir www/pkg/nosimd --out-name orquestra target/wasm-nosimd/wasm32-unknown-unknown/release/orquestra.wasm
 
-build: setup $(BUNDLE) $(PKG)
+build: setup $(BUNDLE) $(PKG) www/presets.json
 	node scripts/make_sw.mjs .
 
 serve: build
@@ -61,7 +65,7 @@ bench: build
 dist: build
 	rm -rf dist && mkdir -p dist/models dist/www
 	cp index.html embed.html aula.html dist/
-	cp -r www/engine www/views www/i18n www/pkg www/*.js www/*.css dist/www/
+	cp -r www/engine www/views www/i18n www/pkg www/*.js www/*.css www/presets.json dist/www/
 	cp $(BUNDLE) dist/models/
 	node scripts/make_sw.mjs dist
 	@echo "dist/ is ready: copy it to any static host (serve .wasm as application/wasm)"

@@ -2,7 +2,9 @@
 //! everything behind the attention the page draws.
 use ndarray::{Array2, Array4};
 
-use crate::tokenizer::Encoding;
+use serde::Serialize;
+
+use crate::tokenizer::{Encoding, Token, Word};
 
 pub struct Trace {
     pub encoding: Encoding,
@@ -25,5 +27,27 @@ impl Trace {
     pub fn dims(&self) -> (usize, usize, usize, usize) {
         let (l, h, t, d) = self.q.dim();
         (l, h, t, d)
+    }
+}
+
+/// What the page needs to know about a run besides its tensors (camelCase for JS).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Meta<'a> {
+    pub tokens: &'a [Token],
+    pub words: &'a [Word],
+    pub word_of_token: Vec<usize>,
+    pub truncated: bool,
+    pub layers: usize,
+    pub heads: usize,
+    pub seq: usize,
+    pub head_dim: usize,
+}
+
+impl Trace {
+    pub fn meta(&self) -> Meta<'_> {
+        let (layers, heads, seq, head_dim) = self.dims();
+        let e = &self.encoding;
+        Meta { tokens: &e.tokens, words: &e.words, word_of_token: e.word_of_token(), truncated: e.truncated, layers, heads, seq, head_dim }
     }
 }

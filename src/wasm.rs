@@ -74,19 +74,6 @@ pub struct Run {
     trace: Trace,
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Meta<'a> {
-    tokens: &'a [crate::tokenizer::Token],
-    words: &'a [crate::tokenizer::Word],
-    word_of_token: Vec<usize>,
-    truncated: bool,
-    layers: usize,
-    heads: usize,
-    seq: usize,
-    head_dim: usize,
-}
-
 fn copy(a: &ndarray::Array4<f32>) -> Float32Array {
     Float32Array::from(a.as_slice().expect("trace tensors are contiguous"))
 }
@@ -96,19 +83,7 @@ impl Run {
     /// {tokens: [{text, id, word, span}], words: [{text, span, special}], wordOfToken,
     ///  truncated, layers, heads, seq, headDim}; spans in bytes and chars of the input.
     pub fn meta(&self) -> Result<JsValue, JsError> {
-        let (layers, heads, seq, head_dim) = self.trace.dims();
-        let e = &self.trace.encoding;
-        let meta = Meta {
-            tokens: &e.tokens,
-            words: &e.words,
-            word_of_token: e.word_of_token(),
-            truncated: e.truncated,
-            layers,
-            heads,
-            seq,
-            head_dim,
-        };
-        Ok(serde_wasm_bindgen::to_value(&meta)?)
+        Ok(serde_wasm_bindgen::to_value(&self.trace.meta())?)
     }
 
     /// Each head's measures and label on this sentence: [{label, strength, measures}], (L, H) row-major.

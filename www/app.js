@@ -7,6 +7,7 @@ import { views } from './views/index.js';
 import { el } from './dom.js';
 import { snippets } from './embed-snippets.js';
 import { exportSvg, svgToPng, download } from './export.js';
+import { instantResult } from './presets.js';
 
 const MODEL_URL = new URL('../models/all-MiniLM-L6-v2.int8.safetensors', import.meta.url).href;
 const PRESETS = ['preset.article', 'preset.articleEn', 'preset.coref'];
@@ -107,7 +108,9 @@ async function compute() {
   const id = ++running;
   const text = state.sentence;
   try {
-    const result = await engine.run(text);
+    // Before the model arrives, the examples' build-time runs make the page usable at once.
+    const result = modelInfo ? await engine.run(text) : await instantResult(text);
+    if (!result) { if (id === running) $('error').textContent = ''; return; }
     if (id !== running) return; // a newer sentence is on its way
     data = { result, items: itemsOf(result.meta, state.units) };
     limits.items = data.items.length;
@@ -202,6 +205,7 @@ $('text').value = state.sentence;
 writeHash();
 wire();
 render();
+compute(); // instant view of an example, if the sentence is one
 loadModel();
 
 // Offline use: the service worker next to index.html keeps the app (see scripts/sw-template.js).

@@ -9,6 +9,7 @@ import { loadMessages, browserLanguage, translator } from './i18n.js';
 import { items as itemsOf } from './units.js';
 import { views } from './views/index.js';
 import { el } from './dom.js';
+import { instantResult } from './presets.js';
 
 export const DEFAULT_MODEL = new URL('../models/all-MiniLM-L6-v2.int8.safetensors', import.meta.url).href;
 const KEYS = { s: 'sentence', v: 'view', l: 'layer', h: 'head', w: 'word', u: 'units', lang: 'lang' };
@@ -88,6 +89,11 @@ class OrquestraAttention extends HTMLElement {
       if (!this.data) this.status.textContent = this.t('model.progress', { mb: (got / 1e6).toFixed(1), total: total ? (total / 1e6).toFixed(1) : '?' });
     });
     try {
+      if (!this.data && model === DEFAULT_MODEL) {
+        // Show the build-time run of an example while the model downloads.
+        const instant = await instantResult(this.state.sentence);
+        if (instant && this.computed === key) { this.data = { result: instant, items: itemsOf(instant.meta, this.state.units) }; this.render(); }
+      }
       const info = await ready;
       this.limits = { ...this.limits, layers: info.layers, heads: info.heads };
       const result = await client.run(this.state.sentence);

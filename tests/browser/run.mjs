@@ -31,6 +31,8 @@ async function test(name, fn) {
 }
 const assert = (ok, msg) => { if (!ok) throw new Error(msg); };
 const ready = (page) => page.waitForSelector('#view > *', { timeout: 60_000 });
+// The examples draw before the model arrives (presets.json): wait for the model itself.
+const modelReady = async (page) => { await ready(page); await page.waitForSelector('#progress', { state: 'hidden', timeout: 60_000 }); };
 const hashOf = (page) => page.evaluate(() => location.hash);
 const cli = (text, out) => JSON.parse(execFileSync('target/release/orquestra', ['attention', '--model', BUNDLE, '--out', out, text]));
 
@@ -282,10 +284,10 @@ await test('a second visit takes the model from the Cache API, not the network',
   await page.goto(base);
   await page.evaluate(() => caches.delete('orquestra-model-v1'));
   await page.reload();
-  await ready(page);
+  await modelReady(page);
   const first = fetched;
   await page.reload();
-  await ready(page);
+  await modelReady(page);
   ctx.off('request', count);
   console.log(`     model requests: first visit ${first}, second visit ${fetched - first}`);
   assert(first >= 1 && fetched === first, `first visit ${first}, then ${fetched - first}`);
@@ -302,11 +304,13 @@ await test('widgets on a second origin: two states render, one model download, a
   const host = await serve(dir, 0, { csp: false }); // a teacher's site, with no policy of ours
   let downloads = 0;
   const count = (r) => { if (r.url().endsWith('.int8.safetensors')) downloads++; };
-  ctx.on('request', count);
   try {
     await page.goto(`http://127.0.0.1:${host.address().port}/`);
     await page.evaluate(() => caches.delete('orquestra-model-v1'));
-    await page.reload();
+    await page.goto('about:blank'); // ends this visit's download, if it started
+    await page.waitForTimeout(300);
+    ctx.on('request', count); // from a clean cache on
+    await page.goto(`http://127.0.0.1:${host.address().port}/`);
     await page.waitForSelector('#a .judge', { timeout: 60_000 });
     await page.waitForSelector('#b .podium-word', { timeout: 60_000 });
     assert((await page.locator('#a .judge').count()) === 12, 'widget a: 12 judges');
@@ -375,14 +379,14 @@ await test('offline after one visit: a reload still computes a new sentence', as
   const page = await online.newPage();
   try {
     await page.goto(`${base}#v=orquestra&lang=en`);
-    await ready(page);
+    await modelReady(page);
     await page.evaluate(async () => { await navigator.serviceWorker.ready; });
     await page.reload(); // now controlled by the service worker
-    await ready(page);
+    await modelReady(page);
     assert(await page.evaluate(() => !!navigator.serviceWorker.controller), 'no service worker in control');
     await online.setOffline(true);
     await page.reload();
-    await ready(page);
+    await modelReady(page);
     await page.fill('#text', 'Offline the model still reads this.');
     await page.waitForFunction(() => document.querySelector('.podium-word') && document.getElementById('summary').textContent.startsWith('10 pieces'), null, { timeout: 20_000 });
   } finally {
@@ -404,6 +408,26 @@ await test('the lesson: six steps, each a real widget state with its own link', 
   await page.waitForSelector('orquestra-attention .judge', { timeout: 60_000 });
   assert((await page.textContent('#lesson-step-title')) === 'A jury of heads', 'a step link opens its step');
   await page.screenshot({ path: 'test-artifacts/aula-5-en.png', fullPage: true });
+});
+
+await test('instant first view: an example is interactive before the model arrives', async (page) => {
+  let release;
+  const held = new Promise((ok) => { release = ok; });
+  await page.route('**/*.int8.safetensors', async (route) => { await held; await route.continue(); });
+  await page.goto(base);
+  await page.evaluate(() => caches.delete('orquestra-model-v1'));
+  await page.reload();
+  await page.waitForSelector('.podium-word', { timeout: 20_000 }); // drawn from presets.json
+  assert(!(await page.isHidden('#progress')), 'the model had already arrived');
+  assert((await page.$$('.strip')).length === 0, 'a melody before the values arrived');
+  await page.locator('.musician').nth(5).locator('circle').click(); // interactive
+  await page.waitForFunction(() => location.hash.includes('w=5'));
+  await page.click('#views button >> nth=1');
+  await page.waitForSelector('.judge');
+  release();
+  await page.click('#views button >> nth=0');
+  await page.waitForSelector('.strip', { timeout: 60_000 }); // the live model took over
+  await page.unroute('**/*.int8.safetensors');
 });
 
 await test('screenshots of every view, laptop and phone, both languages', async () => {

@@ -105,6 +105,11 @@ export function render(root, state, data, ctx) {
     })));
   const explain = el('p', { class: 'step-text', text: t(`orq.explain.${STEPS[step]}`, { d: meta.headDim, sqrt: num(sqrtD, 3) }) });
 
+  const note = state.units === 'palavras' ? el('p', { class: 'note', text: t('orq.wordsNote') }) : null;
+  if (!result.v) { // a build-time example: values arrive with the live model
+    root.replaceChildren(stepper, explain, chart, detail, el('p', { class: 'note', text: t('orq.melodyLater') }), note ?? '');
+    return;
+  }
   // The melody: the mix of values, with what it is made of, in proportion.
   const { parts, mix } = melody(result, state.layer, state.head, items, r);
   const max = Math.max(...mix.map(Math.abs), ...parts.flatMap((p) => Array.from(p, Math.abs)));
@@ -121,7 +126,6 @@ export function render(root, state, data, ctx) {
       strip(parts[j], max, `${items[j].text}: ${pct(weights[j])} × v`))),
     el('div', { class: 'strip-row' }, el('span', { class: 'strip-label strong', text: t('orq.mix') }), strip(mix, max, t('orq.mix'))));
 
-  const note = state.units === 'palavras' ? el('p', { class: 'note', text: t('orq.wordsNote') }) : null;
   root.replaceChildren(stepper, explain, chart, detail, melodyBox, note ?? '');
 }
 

@@ -48,6 +48,15 @@ impl Trace {
     pub fn meta(&self) -> Meta<'_> {
         let (layers, heads, seq, head_dim) = self.dims();
         let e = &self.encoding;
-        Meta { tokens: &e.tokens, words: &e.words, word_of_token: e.word_of_token(), truncated: e.truncated, layers, heads, seq, head_dim }
+        Meta {
+            tokens: &e.tokens,
+            words: &e.words,
+            word_of_token: e.word_of_token(),
+            truncated: e.truncated,
+            layers,
+            heads,
+            seq,
+            head_dim,
+        }
     }
 }

@@ -8,15 +8,6 @@ use orquestra::tokenizer::Tokenizer;
 use orquestra::Model;
 use proptest::prelude::*;
 
-fn tiny_parts() -> (String, String, Vec<u8>) {
-    let dir = common::fixtures().join("tiny");
-    (
-        std::fs::read_to_string(dir.join("config.json")).unwrap(),
-        std::fs::read_to_string(dir.join("vocab.txt")).unwrap(),
-        std::fs::read(dir.join("model.safetensors")).unwrap(),
-    )
-}
-
 fn tokenizer() -> Tokenizer {
     let vocab = std::fs::read_to_string(common::fixtures().join("tiny/vocab.txt")).unwrap();
     Tokenizer::from_vocab_text(&vocab).unwrap()
@@ -45,7 +36,7 @@ proptest! {
 
     #[test]
     fn bundle_parser_never_panics_on_a_damaged_bundle(cut in 0usize..100_000, flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..8)) {
-        let (c, v, w) = tiny_parts();
+        let (c, v, w) = common::tiny_parts();
         let mut bytes = bundle::convert(&c, &v, &w, Precision::Int8).unwrap();
         for (at, b) in flips {
             let i = at % bytes.len();

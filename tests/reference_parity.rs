@@ -18,18 +18,8 @@ fn attention_matches_numpy_reference_within_1e_4() {
     for (i, case) in cases.iter().enumerate() {
         let text = case["text"].as_str().unwrap();
         let trace = model.run(text).unwrap();
-        let tokens: Vec<&str> = trace
-            .encoding
-            .tokens
-            .iter()
-            .map(|t| t.text.as_str())
-            .collect();
-        let want_tokens: Vec<&str> = case["tokens"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| t.as_str().unwrap())
-            .collect();
+        let tokens = common::token_texts(&trace.encoding);
+        let want_tokens = common::strings(&case["tokens"]);
         assert_eq!(tokens, want_tokens, "case {i}");
         let rows: Vec<usize> = case["rows"]
             .as_array()

@@ -5,17 +5,8 @@ mod common;
 use orquestra::bundle::{self, Precision};
 use orquestra::{Error, Model};
 
-fn tiny_parts() -> (String, String, Vec<u8>) {
-    let dir = common::fixtures().join("tiny");
-    (
-        std::fs::read_to_string(dir.join("config.json")).unwrap(),
-        std::fs::read_to_string(dir.join("vocab.txt")).unwrap(),
-        std::fs::read(dir.join("model.safetensors")).unwrap(),
-    )
-}
-
 fn tiny() -> Model {
-    let (c, v, w) = tiny_parts();
+    let (c, v, w) = common::tiny_parts();
     Model::from_parts(&c, &v, &w).unwrap()
 }
 
@@ -25,43 +16,13 @@ fn tiny_model_matches_numpy_reference() {
     let expected = common::json(common::fixtures().join("tiny/expected.json"));
     for case in expected.as_array().unwrap() {
         let trace = model.run(case["text"].as_str().unwrap()).unwrap();
-        let tokens: Vec<&str> = trace
-            .encoding
-            .tokens
-            .iter()
-            .map(|t| t.text.as_str())
-            .collect();
-        let want_tokens: Vec<&str> = case["tokens"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| t.as_str().unwrap())
-            .collect();
+        let tokens = common::token_texts(&trace.encoding);
+        let want_tokens = common::strings(&case["tokens"]);
         assert_eq!(tokens, want_tokens);
-        let want: Vec<f32> = case["attention"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_f64().unwrap() as f32)
-            .collect();
-        let diff = trace
-            .attention
-            .iter()
-            .zip(&want)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0, f32::max);
-        let want_h: Vec<f32> = case["hidden"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_f64().unwrap() as f32)
-            .collect();
-        let hdiff = trace
-            .hidden
-            .iter()
-            .zip(&want_h)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0, f32::max);
+        let want = common::floats(&case["attention"]);
+        let diff = common::max_abs_diff(&trace.attention, &want);
+        let want_h = common::floats(&case["hidden"]);
+        let hdiff = common::max_abs_diff(&trace.hidden, &want_h);
         println!(
             "tiny {:?}: attention maxdiff {diff:.2e}, hidden maxdiff {hdiff:.2e}",
             case["text"]
@@ -73,7 +34,7 @@ fn tiny_model_matches_numpy_reference() {
 
 #[test]
 fn bundles_round_trip_in_every_precision() {
-    let (c, v, w) = tiny_parts();
+    let (c, v, w) = common::tiny_parts();
     let want = tiny().run("a menina estava radiante").unwrap().attention;
     for (p, tol) in [
         (Precision::F32, 0.0),
@@ -84,11 +45,7 @@ fn bundles_round_trip_in_every_precision() {
         let model = Model::from_bundle(&bytes).unwrap();
         assert_eq!(model.precision, p.name());
         let got = model.run("a menina estava radiante").unwrap().attention;
-        let diff = got
-            .iter()
-            .zip(&want)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0, f32::max);
+        let diff = common::max_abs_diff(&got, &want);
         assert!(diff <= tol, "{p:?}: {diff}");
     }
 }
@@ -102,7 +59,7 @@ fn model_error(r: Result<Model, Error>) -> String {
 
 #[test]
 fn bad_models_give_errors_that_name_the_problem() {
-    let (c, v, w) = tiny_parts();
+    let (c, v, w) = common::tiny_parts();
     let good = bundle::convert(&c, &v, &w, Precision::Int8).unwrap();
     // truncated anywhere
     for cut in [0, 7, 8, 100, good.len() / 2, good.len() - 1] {

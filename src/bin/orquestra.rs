@@ -143,33 +143,34 @@ PATH is an HF model directory (config.json, vocab.txt, model.safetensors) or a b
                 Ok(())
             }
             "presets" => {
-            a.check(&["model", "out"])?;
-            if a.positional.is_empty() {
-                return Err(format!("give at least one text\n{USAGE}"));
+                a.check(&["model", "out"])?;
+                if a.positional.is_empty() {
+                    return Err(format!("give at least one text\n{USAGE}"));
+                }
+                let model = load(&a)?;
+                let b64 = |t: &ndarray::Array4<f32>| {
+                    use base64::Engine;
+                    let bytes: Vec<u8> = t.iter().flat_map(|v| v.to_le_bytes()).collect();
+                    base64::engine::general_purpose::STANDARD.encode(bytes)
+                };
+                let mut presets = Vec::new();
+                for text in &a.positional {
+                    let trace = model.run(text).map_err(|e| format!("{text:?}: {e}"))?;
+                    presets.push(serde_json::json!({
+                        "text": text,
+                        "meta": trace.meta(),
+                        "heads": orquestra::heads::summarize_all(&trace.attention, &trace.encoding),
+                        "attention": b64(&trace.attention),
+                        "scores": b64(&trace.scores),
+                    }));
+                }
+                let out = a.need("out")?;
+                let json = serde_json::json!({ "precision": model.precision, "presets": presets });
+                std::fs::write(out, json.to_string())
+                    .map_err(|e| format!("cannot write {out}: {e}"))?;
+                Ok(())
             }
-            let model = load(&a)?;
-            let b64 = |t: &ndarray::Array4<f32>| {
-                use base64::Engine;
-                let bytes: Vec<u8> = t.iter().flat_map(|v| v.to_le_bytes()).collect();
-                base64::engine::general_purpose::STANDARD.encode(bytes)
-            };
-            let mut presets = Vec::new();
-            for text in &a.positional {
-                let trace = model.run(text).map_err(|e| format!("{text:?}: {e}"))?;
-                presets.push(serde_json::json!({
-                    "text": text,
-                    "meta": trace.meta(),
-                    "heads": orquestra::heads::summarize_all(&trace.attention, &trace.encoding),
-                    "attention": b64(&trace.attention),
-                    "scores": b64(&trace.scores),
-                }));
-            }
-            let out = a.need("out")?;
-            let json = serde_json::json!({ "precision": model.precision, "presets": presets });
-            std::fs::write(out, json.to_string()).map_err(|e| format!("cannot write {out}: {e}"))?;
-            Ok(())
-        }
-        "bench" => {
+            "bench" => {
                 a.check(&["model", "runs"])?;
                 let runs: usize = a
                     .get("runs")

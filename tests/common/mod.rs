@@ -61,3 +61,13 @@ pub fn max_abs_diff<'a>(
 pub fn token_texts(e: &orquestra::tokenizer::Encoding) -> Vec<&str> {
     e.tokens.iter().map(|t| t.text.as_str()).collect()
 }
+
+/// The committed tiny model's (config.json, vocab.txt, model.safetensors).
+pub fn tiny_parts() -> (String, String, Vec<u8>) {
+    let dir = fixtures().join("tiny");
+    (
+        std::fs::read_to_string(dir.join("config.json")).unwrap(),
+        std::fs::read_to_string(dir.join("vocab.txt")).unwrap(),
+        std::fs::read(dir.join("model.safetensors")).unwrap(),
+    )
+}

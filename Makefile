@@ -4,7 +4,7 @@ MODEL_DIR := models/all-MiniLM-L6-v2
 BUNDLE := models/all-MiniLM-L6-v2.int8.safetensors
 CLI := target/release/orquestra
 RUST_SRC := $(shell find src -name '*.rs') Cargo.toml
-PKG := www/pkg/simd/orquestra_bg.wasm www/pkg/nosimd/orquestra_bg.wasm
+PKG := www/pkg/relaxed/orquestra_bg.wasm www/pkg/simd/orquestra_bg.wasm www/pkg/nosimd/orquestra_bg.wasm
 export CHROMEDRIVER := /usr/bin/chromedriver
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER := wasm-bindgen-test-runner
 
@@ -28,7 +28,11 @@ $(BUNDLE): $(CLI) $(MODEL_DIR)/.complete
 www/presets.json: $(CLI) $(BUNDLE) www/i18n/pt.json scripts/make_presets.mjs
 	node scripts/make_presets.mjs $(CLI) $(BUNDLE) $@
 
-# Two wasm builds: SIMD128 kernels, and the portable fallback for browsers without SIMD.
+# Three wasm builds: relaxed SIMD (fused multiply-add), SIMD128, and the portable fallback.
+www/pkg/relaxed/orquestra_bg.wasm: $(RUST_SRC)
+	RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd" cargo build --lib --release --target wasm32-unknown-unknown --target-dir target/wasm-relaxed
+	wasm-bindgen --target web --no-typescript --out-dir www/pkg/relaxed --out-name orquestra target/wasm-relaxed/wasm32-unknown-unknown/release/orquestra.wasm
+
 www/pkg/simd/orquestra_bg.wasm: $(RUST_SRC)
 	RUSTFLAGS="-C target-feature=+simd128" cargo build --lib --release --target wasm32-unknown-unknown --target-dir target/wasm-simd
 	wasm-bindgen --target web --no-typescript --out-dir www/pkg/simd --out-name orquestra target/wasm-simd/wasm32-unknown-unknown/release/orquestra.wasm
@@ -52,6 +56,7 @@ test-native:
 test-wasm:
 	cargo test --release --target wasm32-unknown-unknown --target-dir target/wasm-nosimd --test wasm
 	RUSTFLAGS="-C target-feature=+simd128" cargo test --release --target wasm32-unknown-unknown --target-dir target/wasm-simd --test wasm
+	RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd" cargo test --release --target wasm32-unknown-unknown --target-dir target/wasm-relaxed --test wasm
 
 test-browser:
 	node --test tests/js/

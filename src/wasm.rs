@@ -10,7 +10,7 @@ fn js_error(e: crate::Error) -> JsError {
     JsError::new(&e.to_string())
 }
 
-/// True in the build compiled with `target-feature=+simd128`.
+/// True in the builds compiled with `target-feature=+simd128` (the relaxed build included).
 #[wasm_bindgen(js_name = simdBuild)]
 pub fn simd_build() -> bool {
     cfg!(target_feature = "simd128")

@@ -12,8 +12,13 @@ unsafe fn load(p: *const f32) -> v128 {
 unsafe fn store(p: *mut f32, v: v128) {
     v128_store(p as *mut v128, v)
 }
+/// a·b + c. The relaxed-SIMD build fuses it (one rounding instead of two): measured 1.3-1.4x
+/// faster in headless Chromium here, attention within 2e-6 of the plain SIMD build.
 #[inline(always)]
 fn fma(a: v128, b: v128, c: v128) -> v128 {
+    #[cfg(target_feature = "relaxed-simd")]
+    return f32x4_relaxed_madd(a, b, c);
+    #[cfg(not(target_feature = "relaxed-simd"))]
     f32x4_add(f32x4_mul(a, b), c)
 }
 

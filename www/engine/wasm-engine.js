@@ -4,14 +4,27 @@
 // A module whose only function uses v128 (i8x16.splat + i8x16.popcnt), as in wasm-feature-detect.
 const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
 
+// A module whose only function uses f32x4.relaxed_madd (three f32x4.splat of 0, then the madd).
+const RELAXED_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 28, 1, 26, 0,
+  67, 0, 0, 0, 0, 253, 19, 67, 0, 0, 0, 0, 253, 19, 67, 0, 0, 0, 0, 253, 19, 253, 133, 2, 11]);
+
 export function simdSupported() {
   return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
 }
 
+export function relaxedSimdSupported() {
+  return simdSupported() && WebAssembly.validate(RELAXED_PROBE);
+}
+
+/** The fastest build this browser runs: relaxed SIMD (fused multiply-add), SIMD128, or portable. */
+export function bestBuild() {
+  return relaxedSimdSupported() ? 'relaxed' : simdSupported() ? 'simd' : 'nosimd';
+}
+
 const loaded = new Map(); // build name -> Promise<wasm package module>
 
-/** Loads the wasm package once per build: 'simd' or 'nosimd' (default: what the browser runs). */
-export function loadWasm(build = simdSupported() ? 'simd' : 'nosimd') {
+/** Loads the wasm package once per build: 'relaxed', 'simd' or 'nosimd' (default: the best the browser runs). */
+export function loadWasm(build = bestBuild()) {
   if (!loaded.has(build)) {
     const base = new URL(`../pkg/${build}/`, import.meta.url);
     loaded.set(build, import(new URL('orquestra.js', base).href).then(async (pkg) => {

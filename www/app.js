@@ -2,7 +2,7 @@
 import { EngineClient } from './engine/client.js';
 import { parse, serialize, clamp, VIEWS } from './state.js';
 import { loadMessages, browserLanguage, translator } from './i18n.js';
-import { items as itemsOf } from './units.js';
+import { items as itemsOf, remapWord } from './units.js';
 import { views } from './views/index.js';
 import { el } from './dom.js';
 import { snippets } from './embed-snippets.js';
@@ -45,9 +45,7 @@ function set(patch) {
   const unitsChanged = patch.units && patch.units !== state.units;
   if (unitsChanged && data) {
     // Keep the focus on the same piece of text when switching words ↔ pieces.
-    const token = data.items[state.word]?.tokens[0] ?? 0;
-    const next = itemsOf(data.result.meta, patch.units);
-    patch.word = Math.max(0, next.findIndex((it) => it.tokens.includes(token)));
+    patch.word = remapWord(data.result.meta, data.items, state.word, patch.units);
   }
   Object.assign(state, patch);
   if (patch.lang) applyLanguage();

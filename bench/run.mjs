@@ -1,29 +1,58 @@
-// `make bench`: runs bench/index.html in headless Chromium and prints the table.
+// `make bench`: runs the bench pages in headless Chromium and prints their tables.
+//   node bench/run.mjs [peer|builds|matmul ...] [--query=?t=32&runs=31]
+// With no section named, runs all three. The peer table is also written to bench/results.json.
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { serve } from '../scripts/serve.mjs';
 import { launch } from '../tests/browser/chromium.mjs';
 
+const args = process.argv.slice(2);
+const query = args.find((a) => a.startsWith('--query='))?.slice('--query='.length) ?? '';
+const named = args.filter((a) => !a.startsWith('--'));
+const sections = named.length ? named : ['peer', 'builds', 'matmul'];
+
 const server = await serve('.', 0);
+const base = `http://127.0.0.1:${server.address().port}`;
 const ctx = await launch();
-const page = await ctx.newPage();
-page.on('console', (m) => m.type() === 'error' && console.error(m.text()));
-const query = process.argv[2] ?? '';
-await page.goto(`http://127.0.0.1:${server.address().port}/bench/index.html${query}`);
-await page.waitForFunction(() => window.benchResults, null, { timeout: 20 * 60_000, polling: 500 });
-const results = await page.evaluate(() => window.benchResults);
-// The matmul kernel alone, on the encoder's shapes.
-await page.goto(`http://127.0.0.1:${server.address().port}/bench/matmul.html`);
-await page.waitForFunction(() => window.matmulResults, null, { timeout: 10 * 60_000, polling: 500 });
-results.matmul = await page.evaluate(() => window.matmulResults);
-await ctx.close();
-server.close();
-if (results.error) { console.error(results.error); process.exit(1); }
-console.log(`\nheadless Chromium, one thread, int8 bundle (weights decoded to f32 at load), median of runs`);
-console.log('    T  relaxed ms  GFLOP/s   simd ms  GFLOP/s  no-simd ms  GFLOP/s  simd/no-simd  relaxed/simd');
-for (const r of results.rows) {
-  console.log(`${String(r.t).padStart(5)} ${r.relaxedMs.toFixed(2).padStart(11)} ${r.relaxedGflops.toFixed(1).padStart(8)} ${r.simdMs.toFixed(2).padStart(9)} ${r.simdGflops.toFixed(1).padStart(8)} ${r.nosimdMs.toFixed(2).padStart(11)} ${r.nosimdGflops.toFixed(1).padStart(8)} ${r.speedup.toFixed(2).padStart(12)}x ${(r.simdMs / r.relaxedMs).toFixed(2).padStart(12)}x`);
+
+async function runPage(path, global, minutes) {
+  const page = await ctx.newPage();
+  page.on('console', (m) => m.type() === 'error' && console.error(m.text()));
+  await page.goto(`${base}/${path}${query}`);
+  await page.waitForFunction((g) => window[g], global, { timeout: minutes * 60_000, polling: 500 });
+  const results = await page.evaluate((g) => window[g], global);
+  await page.close();
+  if (results.error) throw new Error(`${path}: ${results.error}`);
+  return results;
 }
-console.log('\nSIMD128 matmul kernel alone (M×K·K×N), GFLOP/s over 5 timings');
-for (const m of results.matmul) console.log(`${m.shape.padStart(14)}  median ${m.median.toFixed(1).padStart(5)}  best ${m.max.toFixed(1).padStart(5)}`);
+
+const f = (v, w, d = 2) => v.toFixed(d).padStart(w);
 mkdirSync('bench/out', { recursive: true });
-writeFileSync('bench/out/wasm.json', JSON.stringify(results, null, 1));
+try {
+  if (sections.includes('peer')) {
+    const r = await runPage('bench/peer.html', 'peerResults', 30);
+    console.log(`\nOrquestra (${r.build} build, full trace) vs ONNX Runtime Web ${r.ortVersion} (wasm, 1 thread, fp32),`);
+    console.log('same model and token ids, headless Chromium, runs alternating; both copy attention + hidden out to JS');
+    console.log('    T  orquestra ms (min)  GFLOP/s   ort ms (min)  GFLOP/s  orquestra/ort  attention maxdiff  runs');
+    for (const x of r.rows) {
+      console.log(`${String(x.t).padStart(5)} ${f(x.orqMs, 12)} (${f(x.orqMin, 6)}) ${f(x.orqGflops, 8, 1)} ${f(x.ortMs, 8)} (${f(x.ortMin, 6)}) ${f(x.ortGflops, 8, 1)} ${f(x.ratio, 14)} ${x.maxDiff.toExponential(2).padStart(18)} ${String(x.runs).padStart(5)}`);
+    }
+    writeFileSync('bench/results.json', `${JSON.stringify({ date: new Date().toISOString(), ...r }, null, 1)}\n`);
+  }
+  if (sections.includes('builds')) {
+    const r = await runPage('bench/index.html', 'benchResults', 20);
+    console.log(`\nOrquestra's three wasm builds, headless Chromium, one thread, int8 bundle (weights decoded to f32 at load), median of runs`);
+    console.log('    T  relaxed ms  GFLOP/s   simd ms  GFLOP/s  no-simd ms  GFLOP/s  simd/no-simd  relaxed/simd');
+    for (const x of r.rows) {
+      console.log(`${String(x.t).padStart(5)} ${f(x.relaxedMs, 11)} ${f(x.relaxedGflops, 8, 1)} ${f(x.simdMs, 9)} ${f(x.simdGflops, 8, 1)} ${f(x.nosimdMs, 11)} ${f(x.nosimdGflops, 8, 1)} ${f(x.speedup, 12)}x ${f(x.simdMs / x.relaxedMs, 12)}x`);
+    }
+    writeFileSync('bench/out/wasm.json', JSON.stringify(r, null, 1));
+  }
+  if (sections.includes('matmul')) {
+    const r = await runPage('bench/matmul.html', 'matmulResults', 10);
+    console.log('\nmatmul kernel alone (M×K·K×N), best wasm build, GFLOP/s over 5 timings');
+    for (const m of r) console.log(`${m.shape.padStart(14)}  median ${f(m.median, 5, 1)}  best ${f(m.max, 5, 1)}`);
+  }
+} finally {
+  await ctx.close();
+  server.close();
+}

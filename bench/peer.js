@@ -1,0 +1,114 @@
+// Orquestra (best wasm build, full trace) against onnxruntime-web 1.30 (wasm backend, one
+// thread, fp32) on the same model and the same token ids, in one page, runs alternating.
+// Both engines hand their attention (L,H,T,T) and last hidden state to JavaScript, and that
+// copy is inside both timings. Results land in window.peerResults.
+import * as ort from '../node_modules/onnxruntime-web/dist/ort.wasm.min.mjs';
+import { createEngine, bestBuild } from '../www/engine/wasm-engine.js';
+
+const params = new URLSearchParams(location.search);
+const LENGTHS = (params.get('t') ?? '8,32,128,512').split(',').map(Number);
+const RUNS = Number(params.get('runs') ?? 31);
+const WARMUP = Number(params.get('warmup') ?? 10);
+const TOLERANCE = 1e-4;
+const out = document.getElementById('out');
+const log = (line) => { out.textContent += `\n${line}`; };
+
+// FLOP of one pass: projections 2·T·(4D² + 2DI) plus attention 4·T²·D, times L.
+const flops = (t, { layers, hidden }) => layers * (2 * t * (4 * hidden * hidden + 2 * hidden * 4 * hidden) + 4 * t * t * hidden);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+// A text of exactly t tokens: the article's sentence, repeated, then '.' to fill.
+const SENTENCE = 'A menina que, depois de uma longa caminhada pelo parque, adotou vários cachorros de rua, estava radiante.';
+function textOf(engine, t) {
+  const words = SENTENCE.split(' ');
+  const seq = (text) => { const run = engine.raw.run(text); const n = run.meta().seq; run.free(); return n; };
+  let text = words[0];
+  for (let i = 1; ; i++) {
+    const next = `${text} ${words[i % words.length]}`;
+    if (seq(next) > t) break;
+    text = next;
+  }
+  while (seq(text) < t) text += ' .';
+  if (seq(text) !== t) throw new Error(`could not make a ${t}-token text`);
+  return text;
+}
+
+async function main() {
+  const [bundle, onnx] = await Promise.all([
+    fetch('../models/all-MiniLM-L6-v2.f32.safetensors').then((r) => r.arrayBuffer()),
+    fetch('../models/peer/all-MiniLM-L6-v2.attention.onnx').then((r) => r.arrayBuffer()),
+  ]);
+  const build = params.get('build') ?? bestBuild();
+  const orq = await createEngine(new Uint8Array(bundle), { build });
+  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.proxy = false;
+  ort.env.wasm.wasmPaths = new URL('../node_modules/onnxruntime-web/dist/', import.meta.url).href;
+  const session = await ort.InferenceSession.create(new Uint8Array(onnx), {
+    executionProviders: ['wasm'],
+    graphOptimizationLevel: 'all',
+  });
+  const attentionNames = session.outputNames.filter((n) => n !== 'last_hidden_state');
+  const { layers, heads } = orq.info;
+  log(`orquestra build ${build}; ort ${ort.env.versions?.web ?? ''} outputs ${session.outputNames.join(',')}`);
+
+  const rows = [];
+  for (const t of LENGTHS) {
+    const text = textOf(orq, t);
+    const probe = orq.raw.run(text);
+    const ids = probe.meta().tokens.map((tok) => BigInt(tok.id));
+    const ours = probe.attention(); // (L, H, T, T)
+    probe.free();
+    const feeds = () => ({
+      input_ids: new ort.Tensor('int64', BigInt64Array.from(ids), [1, t]),
+      attention_mask: new ort.Tensor('int64', new BigInt64Array(t).fill(1n), [1, t]),
+      token_type_ids: new ort.Tensor('int64', new BigInt64Array(t), [1, t]),
+    });
+    // Same numbers before any timing: every head of every layer.
+    const res = await session.run(feeds());
+    let maxDiff = 0;
+    attentionNames.forEach((name, l) => {
+      const theirs = res[name].data; // (1, H, T, T)
+      for (let i = 0; i < heads * t * t; i++) maxDiff = Math.max(maxDiff, Math.abs(theirs[i] - ours[l * heads * t * t + i]));
+    });
+    if (!(maxDiff <= TOLERANCE)) throw new Error(`T=${t}: attention differs from ONNX Runtime by ${maxDiff} (> ${TOLERANCE})`);
+
+    const timeOrq = () => {
+      const t0 = performance.now();
+      const run = orq.raw.run(text);
+      run.attention();
+      run.hidden();
+      const ms = performance.now() - t0;
+      run.free();
+      return ms;
+    };
+    const timeOrt = async () => {
+      const f = feeds();
+      const t0 = performance.now();
+      const r = await session.run(f);
+      const ms = performance.now() - t0;
+      for (const v of Object.values(r)) v.dispose?.();
+      return ms;
+    };
+    for (let i = 0; i < WARMUP; i++) { timeOrq(); await timeOrt(); }
+    const times = { orq: [], ort: [] };
+    for (let i = 0; i < RUNS; i++) {
+      // Alternate which engine goes first, so neither always runs on a warmer cache.
+      if (i % 2) { times.orq.push(timeOrq()); times.ort.push(await timeOrt()); } else { times.ort.push(await timeOrt()); times.orq.push(timeOrq()); }
+    }
+    const f = flops(t, orq.info);
+    const row = {
+      t, maxDiff, runs: RUNS,
+      orqMs: median(times.orq), orqMin: Math.min(...times.orq),
+      ortMs: median(times.ort), ortMin: Math.min(...times.ort),
+    };
+    row.orqGflops = f / row.orqMs / 1e6;
+    row.ortGflops = f / row.ortMs / 1e6;
+    row.ratio = row.orqMs / row.ortMs;
+    rows.push(row);
+    log(JSON.stringify(row));
+    await new Promise((r) => setTimeout(r, 0));
+  }
+  window.peerResults = { rows, build, layers, heads, ortVersion: '1.30.0', userAgent: navigator.userAgent };
+}
+
+main().catch((e) => { window.peerResults = { error: String(e.stack ?? e) }; log(String(e)); });

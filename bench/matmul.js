@@ -1,6 +1,7 @@
 // GFLOP/s of the SIMD128 matmul kernel alone, on the encoder's shapes (M×K·K×N).
-import { loadWasm } from '../www/engine/wasm-engine.js';
-const pkg = await loadWasm('simd');
+import { loadWasm, bestBuild } from '../www/engine/wasm-engine.js';
+const build = new URLSearchParams(location.search).get('build') ?? bestBuild();
+const pkg = await loadWasm(build);
 pkg.benchMatmul(64, 384, 384, 50); // let the engine tier up
 const rows = [];
 for (const [m, k, n] of [[32, 384, 1152], [32, 384, 1536], [32, 1536, 384], [512, 384, 1536]]) {

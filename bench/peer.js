@@ -21,12 +21,14 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const SENTENCE = 'A menina que, depois de uma longa caminhada pelo parque, adotou vários cachorros de rua, estava radiante.';
 function textOf(engine, t) {
   const words = SENTENCE.split(' ');
-  const seq = (text) => { const run = engine.raw.run(text); const n = run.meta().seq; run.free(); return n; };
+  const seq = (text) => engine.raw.tokenIds(text).length;
   let text = words[0];
   for (let i = 1; ; i++) {
     const next = `${text} ${words[i % words.length]}`;
-    if (seq(next) > t) break;
+    const n = seq(next); // never above maxTokens: the tokenizer truncates
+    if (n > t) break;
     text = next;
+    if (n === t) break;
   }
   while (seq(text) < t) text += ' .';
   if (seq(text) !== t) throw new Error(`could not make a ${t}-token text`);

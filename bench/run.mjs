@@ -8,7 +8,7 @@ import { launch } from '../tests/browser/chromium.mjs';
 const args = process.argv.slice(2);
 const query = args.find((a) => a.startsWith('--query='))?.slice('--query='.length) ?? '';
 const named = args.filter((a) => !a.startsWith('--'));
-const sections = named.length ? named : ['peer', 'builds', 'matmul'];
+const sections = named.length ? named : ['peer', 'load', 'builds', 'matmul'];
 
 const server = await serve('.', 0);
 const base = `http://127.0.0.1:${server.address().port}`;
@@ -25,6 +25,8 @@ async function runPage(path, global, minutes) {
   return results;
 }
 
+let peerResults = null;
+let loadResults = null;
 const f = (v, w, d = 2) => v.toFixed(d).padStart(w);
 mkdirSync('bench/out', { recursive: true });
 try {
@@ -36,7 +38,13 @@ try {
     for (const x of r.rows) {
       console.log(`${String(x.t).padStart(5)} ${f(x.orqMs, 12)} (${f(x.orqMin, 6)}) ${f(x.orqGflops, 8, 1)} ${f(x.ortMs, 8)} (${f(x.ortMin, 6)}) ${f(x.ortGflops, 8, 1)} ${f(x.ratio, 14)} ${x.maxDiff.toExponential(2).padStart(18)} ${String(x.runs).padStart(5)}`);
     }
-    writeFileSync('bench/results.json', `${JSON.stringify({ date: new Date().toISOString(), ...r }, null, 1)}\n`);
+    peerResults = r;
+  }
+  if (sections.includes('load')) {
+    const r = await runPage('bench/load.html', 'loadResults', 5);
+    console.log(`\nnew engine worker to loaded engine, int8 bundle from the Cache API (second visit), ${r.runs} loads:`);
+    console.log(`  median ${r.medianMs.toFixed(0)} ms, min ${r.minMs.toFixed(0)} ms, max ${r.maxMs.toFixed(0)} ms (first visit with the download from localhost: ${r.firstMs.toFixed(0)} ms)`);
+    loadResults = r;
   }
   if (sections.includes('builds')) {
     const r = await runPage('bench/index.html', 'benchResults', 20);
@@ -51,6 +59,9 @@ try {
     const r = await runPage('bench/matmul.html', 'matmulResults', 10);
     console.log('\nmatmul kernel alone (M×K·K×N), best wasm build, GFLOP/s over 5 timings');
     for (const m of r) console.log(`${m.shape.padStart(14)}  median ${f(m.median, 5, 1)}  best ${f(m.max, 5, 1)}`);
+  }
+  if (peerResults) {
+    writeFileSync('bench/results.json', `${JSON.stringify({ date: new Date().toISOString(), peer: peerResults, load: loadResults }, null, 1)}\n`);
   }
 } finally {
   await ctx.close();

@@ -60,6 +60,16 @@ impl Engine {
         Ok(serde_wasm_bindgen::to_value(&info)?)
     }
 
+    /// The token ids of `text` as the encoder would see them ([CLS] … [SEP], truncated to
+    /// maxTokens), without running it. (T,)
+    #[wasm_bindgen(js_name = tokenIds)]
+    pub fn token_ids(&self, text: &str) -> Result<Vec<u32>, JsError> {
+        let encoding = (self.model.tokenizer)
+            .encode_max(text, self.model.max_tokens())
+            .map_err(js_error)?;
+        Ok(encoding.tokens.iter().map(|t| t.id).collect())
+    }
+
     /// Tokenizes and runs the encoder. Errors (empty text) come back as a JS Error.
     pub fn run(&self, text: &str) -> Result<Run, JsError> {
         Ok(Run {

@@ -53,3 +53,51 @@ fn bad_bundles_are_errors_not_traps() {
     let model = Model::from_bundle(&good).unwrap();
     assert!(model.run("   ").is_err());
 }
+
+/// The SIMD kernels on ragged shapes (partial tiles, K of 1) against an f64 reference:
+/// bias, the fused GELU, and softmax from one buffer into another.
+#[wasm_bindgen_test]
+fn kernels_match_an_f64_reference_on_ragged_shapes() {
+    use orquestra::kernels::{matmul, softmax_rows, Activation, Packed};
+    let mut seed = 11u64;
+    let mut rand = || {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((seed >> 40) as f32 / (1u64 << 24) as f32) * 4.0 - 2.0
+    };
+    for &(m, n, k) in &[(1, 1, 1), (3, 5, 7), (4, 8, 16), (9, 19, 33), (33, 40, 64), (5, 1536, 3)] {
+        let x: Vec<f32> = (0..m * k).map(|_| rand()).collect();
+        let w: Vec<f32> = (0..n * k).map(|_| rand()).collect(); // W: N×K
+        let bias: Vec<f32> = (0..n).map(|_| rand()).collect();
+        for act in [Activation::None, Activation::Gelu] {
+            let mut y = vec![0.0; m * n];
+            matmul(&x, m, &Packed::from_weight(&w, n, k), &bias, act, &mut y);
+            let mut worst = 0.0f64;
+            for i in 0..m {
+                for j in 0..n {
+                    let mut s = bias[j] as f64;
+                    for kk in 0..k {
+                        s += x[i * k + kk] as f64 * w[j * k + kk] as f64;
+                    }
+                    if act == Activation::Gelu {
+                        s = 0.5 * s * (1.0 + libm::erf(s / std::f64::consts::SQRT_2));
+                    }
+                    worst = worst.max((y[i * n + j] as f64 - s).abs());
+                }
+            }
+            assert!(worst < 1e-4, "{m}x{n}x{k} {act:?}: maxdiff {worst}");
+        }
+    }
+    for n in [1, 3, 4, 5, 8, 31, 512] {
+        let src: Vec<f32> = (0..2 * n).map(|_| rand() * 10.0).collect();
+        let mut dst = vec![0.0; 2 * n];
+        softmax_rows(&src, &mut dst, n, 0.7);
+        for (s, d) in src.chunks(n).zip(dst.chunks(n)) {
+            let max = s.iter().fold(f64::MIN, |a, &b| a.max(b as f64 * 0.7));
+            let e: Vec<f64> = s.iter().map(|&v| (v as f64 * 0.7 - max).exp()).collect();
+            let sum: f64 = e.iter().sum();
+            for (got, want) in d.iter().zip(&e) {
+                assert!((*got as f64 - want / sum).abs() < 1e-6, "softmax n={n}");
+            }
+        }
+    }
+}

@@ -57,13 +57,8 @@ impl Packed {
     pub fn fill_from_weight(&mut self, w: &[f32]) {
         let (n, k) = (self.n, self.k);
         for p in 0..self.panels() {
-            let panel = &mut self.data[p * k * NR..(p + 1) * k * NR];
-            for j in 0..NR.min(n - p * NR) {
-                let row = &w[(p * NR + j) * k..(p * NR + j + 1) * k];
-                for (kk, &x) in row.iter().enumerate() {
-                    panel[kk * NR + j] = x;
-                }
-            }
+            let rows = &w[p * NR * k..((p + 1) * NR).min(n) * k];
+            pack_panel(rows, k, &mut self.data[p * k * NR..(p + 1) * k * NR]);
         }
     }
 
@@ -80,6 +75,18 @@ impl Packed {
     }
 }
 
+/// Up to NR rows of W (each k long) into one panel: `panel[kk*NR + j] = rows[j*k + kk]`.
+/// Its own function, called once per panel, so the browser optimizes it after the first few
+/// panels of the model's weights instead of running the whole load in its baseline tier.
+#[inline(never)]
+fn pack_panel(rows: &[f32], k: usize, panel: &mut [f32]) {
+    for (j, row) in rows.chunks_exact(k).enumerate() {
+        for (kk, &x) in row.iter().enumerate() {
+            panel[kk * NR + j] = x;
+        }
+    }
+}
+
 /// What to do with each output after the bias.
 #[derive(Clone, Copy, PartialEq, Debug)]
 pub enum Activation {
@@ -87,34 +94,27 @@ pub enum Activation {
     Gelu,
 }
 
-/// Y (M×N) = X (M×K) · B (K×N) + bias (N), then the activation. `bias` may be empty (zero).
+/// Y (M×N) = X (M×K) · B (K×N) + bias (N), then the activation (fused into the kernel's
+/// store). `bias` may be empty (zero).
 pub fn matmul(x: &[f32], m: usize, b: &Packed, bias: &[f32], act: Activation, y: &mut [f32]) {
     assert_eq!(x.len(), m * b.k, "X is not M×K");
     assert_eq!(y.len(), m * b.n, "Y is not M×N");
     assert!(bias.is_empty() || bias.len() == b.n, "bias is not N");
+    let gelu = act == Activation::Gelu;
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    simd128::matmul(x, m, b, bias, y);
+    simd128::matmul(x, m, b, bias, gelu, y);
     #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-    portable::matmul(x, m, b, bias, y);
-    if act == Activation::Gelu {
-        gelu_in_place(y);
-    }
+    portable::matmul(x, m, b, bias, gelu, y);
 }
 
-pub fn gelu_in_place(y: &mut [f32]) {
-    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    simd128::gelu_in_place(y);
-    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-    y.iter_mut().for_each(|v| *v = gelu(*v));
-}
-
-/// In place over each row of `rows` (R×n): row ← softmax(row · scale).
-pub fn softmax_rows(rows: &mut [f32], n: usize, scale: f32) {
-    for row in rows.chunks_exact_mut(n) {
+/// For each row r of `src` (R×n): dst row r ← softmax(src row r · scale).
+pub fn softmax_rows(src: &[f32], dst: &mut [f32], n: usize, scale: f32) {
+    assert_eq!(src.len(), dst.len(), "softmax: src and dst differ in size");
+    for (s, d) in src.chunks_exact(n).zip(dst.chunks_exact_mut(n)) {
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-        simd128::softmax(row, scale);
+        simd128::softmax(s, d, scale);
         #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-        portable::softmax(row, scale);
+        portable::softmax(s, d, scale);
     }
 }
 
@@ -208,14 +208,15 @@ mod tests {
 
     #[test]
     fn softmax_rows_sum_to_one_and_match_reference() {
-        let mut row = vec![1.0f32, 2.0, 3.0, -50.0, 0.5];
+        let row = vec![1.0f32, 2.0, 3.0, -50.0, 0.5];
         let want: Vec<f64> = {
             let e: Vec<f64> = row.iter().map(|&v| (v as f64 * 0.5).exp()).collect();
             let s: f64 = e.iter().sum();
             e.iter().map(|v| v / s).collect()
         };
-        softmax_rows(&mut row, 5, 0.5);
-        for (a, b) in row.iter().zip(&want) {
+        let mut out = vec![0.0; 5];
+        softmax_rows(&row, &mut out, 5, 0.5);
+        for (a, b) in out.iter().zip(&want) {
             assert!((*a as f64 - b).abs() < 1e-7, "{a} vs {b}");
         }
     }

@@ -6,7 +6,7 @@
 use super::math::exp;
 use super::{Packed, MR, NR};
 
-pub fn matmul(x: &[f32], m: usize, b: &Packed, bias: &[f32], y: &mut [f32]) {
+pub fn matmul(x: &[f32], m: usize, b: &Packed, bias: &[f32], gelu: bool, y: &mut [f32]) {
     let (k, n) = (b.k, b.n);
     for p in 0..b.panels() {
         let panel = &b.data[p * k * NR..(p + 1) * k * NR];
@@ -28,7 +28,8 @@ pub fn matmul(x: &[f32], m: usize, b: &Packed, bias: &[f32], y: &mut [f32]) {
             for (r, acc_row) in acc.iter().enumerate().take(rows) {
                 let out = &mut y[(i + r) * n + p * NR..(i + r) * n + p * NR + cols];
                 for j in 0..cols {
-                    out[j] = acc_row[j] + bias.get(p * NR + j).copied().unwrap_or(0.0);
+                    let v = acc_row[j] + bias.get(p * NR + j).copied().unwrap_or(0.0);
+                    out[j] = if gelu { super::gelu(v) } else { v };
                 }
             }
             i += rows;
@@ -36,15 +37,16 @@ pub fn matmul(x: &[f32], m: usize, b: &Packed, bias: &[f32], y: &mut [f32]) {
     }
 }
 
-pub fn softmax(row: &mut [f32], scale: f32) {
-    let max = row.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b)) * scale;
+/// dst ← softmax(src · scale).
+pub fn softmax(src: &[f32], dst: &mut [f32], scale: f32) {
+    let max = src.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b)) * scale;
     let mut sum = 0.0f32;
-    for v in row.iter_mut() {
-        *v = exp(*v * scale - max);
-        sum += *v;
+    for (o, v) in dst.iter_mut().zip(src) {
+        *o = exp(*v * scale - max);
+        sum += *o;
     }
     let inv = 1.0 / sum;
-    row.iter_mut().for_each(|v| *v *= inv);
+    dst.iter_mut().for_each(|v| *v *= inv);
 }
 
 pub fn layer_norm(row: &mut [f32], gamma: &[f32], beta: &[f32], eps: f32) {

@@ -27,10 +27,11 @@ thread_local! {
     static XPACK: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Y = X·B + bias. X is first repacked so block b holds `xp[(b*K + k)*MR + r] = X[b*MR + r, k]`
-/// (zero past M): the micro-kernel then reads X and B through one pointer each.
-/// The weight panel is the outer loop so it stays in L1 while every row block passes by.
-pub fn matmul(x: &[f32], m: usize, b: &Packed, bias: &[f32], y: &mut [f32]) {
+/// Y = X·B + bias, then GELU if `gelu`. X is first repacked so block b holds
+/// `xp[(b*K + k)*MR + r] = X[b*MR + r, k]` (zero past M): the micro-kernel then reads X and B
+/// through one pointer each. The weight panel is the outer loop so it stays in L1 while every
+/// row block passes by.
+pub fn matmul(x: &[f32], m: usize, b: &Packed, bias: &[f32], gelu: bool, y: &mut [f32]) {
     let (k, n) = (b.k, b.n);
     let blocks = m.div_ceil(MR);
     XPACK.with(|cell| {
@@ -52,15 +53,23 @@ pub fn matmul(x: &[f32], m: usize, b: &Packed, bias: &[f32], y: &mut [f32]) {
                 bias_v[..cols].copy_from_slice(&bias[p * NR..p * NR + cols]);
             }
             for blk in 0..blocks {
-                let mut tile = [[0.0f32; NR]; MR];
-                // SAFETY: xp block and panel each hold k*MR and k*NR floats; the kernel reads
-                // exactly those.
-                unsafe { micro(xp.as_ptr().add(blk * k * MR), panel.as_ptr(), k, &mut tile) };
-                for r in 0..MR.min(m - blk * MR) {
-                    let row = blk * MR + r;
-                    let out = &mut y[row * n + p * NR..row * n + p * NR + cols];
-                    for j in 0..cols {
-                        out[j] = tile[r][j] + bias_v[j];
+                let rows = MR.min(m - blk * MR);
+                let xb = xp[blk * k * MR..].as_ptr();
+                // SAFETY: the xp block and the panel hold k*MR and k*NR floats, which the kernel
+                // reads; it writes MR rows of NR floats at `out` with row stride `ld`, which
+                // fit in y for a full tile and in `tile` otherwise.
+                unsafe {
+                    if rows == MR && cols == NR {
+                        let out = y.as_mut_ptr().add(blk * MR * n + p * NR);
+                        micro(xb, panel.as_ptr(), k, bias_v.as_ptr(), out, n, gelu);
+                    } else {
+                        let mut tile = [0.0f32; MR * NR];
+                        micro(xb, panel.as_ptr(), k, bias_v.as_ptr(), tile.as_mut_ptr(), NR, gelu);
+                        for r in 0..rows {
+                            let row = blk * MR + r;
+                            y[row * n + p * NR..row * n + p * NR + cols]
+                                .copy_from_slice(&tile[r * NR..r * NR + cols]);
+                        }
                     }
                 }
             }
@@ -68,9 +77,20 @@ pub fn matmul(x: &[f32], m: usize, b: &Packed, bias: &[f32], y: &mut [f32]) {
     });
 }
 
-/// One MR×NR tile: 4 rows × 8 columns in 8 accumulators, over all of k.
-#[inline(always)]
-unsafe fn micro(xp: *const f32, panel: *const f32, k: usize, tile: &mut [[f32; NR]; MR]) {
+/// One MR×NR tile: 4 rows × 8 columns in 8 accumulators, over all of k; then + bias (and
+/// GELU) and stored as 4 rows of 8 at `out`, rows `ld` floats apart.
+/// Never inlined: as its own function V8 keeps all 8 accumulators in registers; inlined into
+/// the caller, live values from around it pushed some onto the stack (measured 25 → 38 GFLOP/s).
+#[inline(never)]
+unsafe fn micro(
+    xp: *const f32,
+    panel: *const f32,
+    k: usize,
+    bias: *const f32,
+    out: *mut f32,
+    ld: usize,
+    gelu: bool,
+) {
     let (mut a00, mut a01, mut a10, mut a11) = (
         f32x4_splat(0.0),
         f32x4_splat(0.0),
@@ -102,65 +122,115 @@ unsafe fn micro(xp: *const f32, panel: *const f32, k: usize, tile: &mut [[f32; N
         x = x.add(MR);
         w = w.add(NR);
     }
+    let (b0, b1) = (load(bias), load(bias.add(4)));
     for (r, (lo, hi)) in [(a00, a01), (a10, a11), (a20, a21), (a30, a31)]
         .into_iter()
         .enumerate()
     {
-        store(tile[r].as_mut_ptr(), lo);
-        store(tile[r].as_mut_ptr().add(4), hi);
+        let (mut lo, mut hi) = (f32x4_add(lo, b0), f32x4_add(hi, b1));
+        if gelu {
+            let c = GeluK::new();
+            (lo, hi) = (gelu4(lo, &c), gelu4(hi, &c));
+        }
+        store(out.add(r * ld), lo);
+        store(out.add(r * ld + 4), hi);
+    }
+}
+
+/// A splat of `c` that LLVM cannot turn back into a `v128.const`: V8 builds each such
+/// constant with about four instructions at every use inside a loop, so kernels splat their
+/// constants once, before the loop, through this.
+#[inline(always)]
+fn opaque_splat(c: f32) -> v128 {
+    f32x4_splat(core::hint::black_box(c))
+}
+
+/// The constants of `exp4`, splatted once per call site.
+struct ExpK {
+    hi: v128,
+    lo: v128,
+    log2e: v128,
+    half: v128,
+    ln2_hi: v128,
+    ln2_lo: v128,
+    poly: [v128; 6],
+    one: v128,
+    magic: v128,
+}
+
+impl ExpK {
+    #[inline(always)]
+    fn new() -> ExpK {
+        ExpK {
+            hi: opaque_splat(EXP_HI),
+            lo: opaque_splat(EXP_LO),
+            log2e: opaque_splat(LOG2E),
+            half: opaque_splat(0.5),
+            ln2_hi: opaque_splat(LN2_HI),
+            ln2_lo: opaque_splat(LN2_LO),
+            poly: EXP_POLY.map(opaque_splat),
+            one: opaque_splat(1.0),
+            // n is a whole number in [-127, 128]: adding 1.5·2²³ puts it in the low mantissa
+            // bits, an exact and cheaper conversion than i32x4.trunc_sat (long on x64).
+            magic: opaque_splat(12_582_912.0),
+        }
     }
 }
 
 #[inline(always)]
-fn exp4(x: v128) -> v128 {
-    let x = f32x4_pmax(f32x4_pmin(x, f32x4_splat(EXP_HI)), f32x4_splat(EXP_LO));
-    let n = f32x4_floor(fma(x, f32x4_splat(LOG2E), f32x4_splat(0.5)));
-    let r = f32x4_sub(
-        f32x4_sub(x, f32x4_mul(n, f32x4_splat(LN2_HI))),
-        f32x4_mul(n, f32x4_splat(LN2_LO)),
-    );
-    let mut y = f32x4_splat(EXP_POLY[0]);
-    for &c in &EXP_POLY[1..] {
-        y = fma(y, r, f32x4_splat(c));
+fn exp4(x: v128, c: &ExpK) -> v128 {
+    let x = f32x4_pmax(f32x4_pmin(x, c.hi), c.lo);
+    let n = f32x4_floor(fma(x, c.log2e, c.half));
+    let r = f32x4_sub(f32x4_sub(x, f32x4_mul(n, c.ln2_hi)), f32x4_mul(n, c.ln2_lo));
+    let mut y = c.poly[0];
+    for &p in &c.poly[1..] {
+        y = fma(y, r, p);
     }
-    let y = f32x4_add(
-        f32x4_add(f32x4_mul(f32x4_mul(y, r), r), r),
-        f32x4_splat(1.0),
-    );
-    let pow2 = i32x4_shl(i32x4_add(i32x4_trunc_sat_f32x4(n), i32x4_splat(127)), 23);
+    let y = f32x4_add(f32x4_add(f32x4_mul(f32x4_mul(y, r), r), r), c.one);
+    let ni = i32x4_sub(f32x4_add(n, c.magic), c.magic);
+    let pow2 = i32x4_shl(i32x4_add(ni, i32x4_splat(127)), 23);
     f32x4_mul(y, pow2)
 }
 
-#[inline(always)]
-fn gelu4(x: v128) -> v128 {
-    let z = f32x4_mul(x, f32x4_splat(std::f32::consts::FRAC_1_SQRT_2));
-    let z = f32x4_pmax(f32x4_pmin(z, f32x4_splat(4.0)), f32x4_splat(-4.0));
-    let z2 = f32x4_mul(z, z);
-    let mut p = f32x4_splat(ERF_ALPHA[0]);
-    for &c in &ERF_ALPHA[1..] {
-        p = fma(p, z2, f32x4_splat(c));
-    }
-    let mut q = f32x4_splat(ERF_BETA[0]);
-    for &c in &ERF_BETA[1..] {
-        q = fma(q, z2, f32x4_splat(c));
-    }
-    let erf = f32x4_div(f32x4_mul(z, p), q);
-    f32x4_mul(
-        f32x4_mul(f32x4_splat(0.5), x),
-        f32x4_add(f32x4_splat(1.0), erf),
-    )
+/// The constants of `gelu4`, splatted once per call site.
+struct GeluK {
+    rsqrt2: v128,
+    four: v128,
+    alpha: [v128; 7],
+    beta: [v128; 5],
+    half: v128,
+    one: v128,
 }
 
-pub fn gelu_in_place(y: &mut [f32]) {
-    let mut chunks = y.chunks_exact_mut(4);
-    for c in &mut chunks {
-        // SAFETY: c holds exactly 4 floats.
-        unsafe { store(c.as_mut_ptr(), gelu4(load(c.as_ptr()))) }
+impl GeluK {
+    #[inline(always)]
+    fn new() -> GeluK {
+        GeluK {
+            rsqrt2: opaque_splat(std::f32::consts::FRAC_1_SQRT_2),
+            four: opaque_splat(4.0),
+            alpha: ERF_ALPHA.map(opaque_splat),
+            beta: ERF_BETA.map(opaque_splat),
+            half: opaque_splat(0.5),
+            one: opaque_splat(1.0),
+        }
     }
-    chunks
-        .into_remainder()
-        .iter_mut()
-        .for_each(|v| *v = super::math::gelu(*v));
+}
+
+#[inline(always)]
+fn gelu4(x: v128, c: &GeluK) -> v128 {
+    let z = f32x4_mul(x, c.rsqrt2);
+    let z = f32x4_pmax(f32x4_pmin(z, c.four), f32x4_neg(c.four));
+    let z2 = f32x4_mul(z, z);
+    let mut p = c.alpha[0];
+    for &a in &c.alpha[1..] {
+        p = fma(p, z2, a);
+    }
+    let mut q = c.beta[0];
+    for &b in &c.beta[1..] {
+        q = fma(q, z2, b);
+    }
+    let erf = f32x4_div(f32x4_mul(z, p), q);
+    f32x4_mul(f32x4_mul(c.half, x), f32x4_add(c.one, erf))
 }
 
 fn hsum(v: v128) -> f32 {
@@ -175,34 +245,37 @@ fn hmax(v: v128) -> f32 {
         .max(f32x4_extract_lane::<2>(v).max(f32x4_extract_lane::<3>(v)))
 }
 
-pub fn softmax(row: &mut [f32], scale: f32) {
-    let n4 = row.len() / 4 * 4;
-    let p = row.as_mut_ptr();
+/// dst ← softmax(src · scale); src and dst have the same length.
+pub fn softmax(src: &[f32], dst: &mut [f32], scale: f32) {
+    assert_eq!(src.len(), dst.len());
+    let n4 = src.len() / 4 * 4;
+    let (p, d) = (src.as_ptr(), dst.as_mut_ptr());
     let mut vmax = f32x4_splat(f32::NEG_INFINITY);
-    // SAFETY: every vector access below is at i < n4 ≤ row.len() - 3.
+    // SAFETY: every vector access below is at i < n4 ≤ len - 3, in both slices.
     unsafe {
         for i in (0..n4).step_by(4) {
             vmax = f32x4_pmax(vmax, load(p.add(i)));
         }
-        let max = row[n4..].iter().fold(hmax(vmax), |a, &b| a.max(b)) * scale;
+        let max = src[n4..].iter().fold(hmax(vmax), |a, &b| a.max(b)) * scale;
         let (vs, vm) = (f32x4_splat(scale), f32x4_splat(max));
+        let c = ExpK::new();
         let mut vsum = f32x4_splat(0.0);
         for i in (0..n4).step_by(4) {
-            let e = exp4(f32x4_sub(f32x4_mul(load(p.add(i)), vs), vm));
-            store(p.add(i), e);
+            let e = exp4(f32x4_sub(f32x4_mul(load(p.add(i)), vs), vm), &c);
+            store(d.add(i), e);
             vsum = f32x4_add(vsum, e);
         }
         let mut sum = hsum(vsum);
-        for v in row[n4..].iter_mut() {
-            *v = super::math::exp(*v * scale - max);
-            sum += *v;
+        for (o, v) in dst[n4..].iter_mut().zip(&src[n4..]) {
+            *o = super::math::exp(*v * scale - max);
+            sum += *o;
         }
         let inv = 1.0 / sum;
         let vinv = f32x4_splat(inv);
         for i in (0..n4).step_by(4) {
-            store(p.add(i), f32x4_mul(load(p.add(i)), vinv));
+            store(d.add(i), f32x4_mul(load(d.add(i)), vinv));
         }
-        row[n4..].iter_mut().for_each(|v| *v *= inv);
+        dst[n4..].iter_mut().for_each(|v| *v *= inv);
     }
 }
 

@@ -90,17 +90,15 @@ impl Model {
                 &mut qkv,
             );
             for h in 0..nh {
+                // This head's columns of qkv, row by row, into the trace. (T, Dh) each
                 for (which, dst) in [&mut trace.q, &mut trace.k, &mut trace.v]
                     .into_iter()
                     .enumerate()
                 {
-                    let mut head = dst.slice_mut(s![l, h, .., ..]); // (T, Dh)
-                    for pos in 0..t {
-                        let src = &qkv[pos * 3 * d + which * d + h * dh..][..dh];
-                        head.row_mut(pos)
-                            .iter_mut()
-                            .zip(src)
-                            .for_each(|(o, i)| *o = *i);
+                    let mut head = dst.slice_mut(s![l, h, .., ..]);
+                    let head = head.as_slice_mut().expect("contiguous (T, Dh)");
+                    for (pos, out) in head.chunks_exact_mut(dh).enumerate() {
+                        out.copy_from_slice(&qkv[pos * 3 * d + which * d + h * dh..][..dh]);
                     }
                 }
                 let q_h = trace.q.slice(s![l, h, .., ..]);
@@ -122,9 +120,12 @@ impl Model {
                     scores.as_slice_mut().expect("contiguous (T, T)"),
                 );
                 let mut attn = trace.attention.slice_mut(s![l, h, .., ..]); // (T, T)
-                attn.assign(&trace.scores.slice(s![l, h, .., ..]));
-                let attn = attn.into_slice().expect("contiguous (T, T)");
-                softmax_rows(attn, t, scale);
+                softmax_rows(
+                    trace.scores.slice(s![l, h, .., ..]).as_slice().expect("contiguous"),
+                    attn.as_slice_mut().expect("contiguous (T, T)"),
+                    t,
+                    scale,
+                );
                 values.fill_from_rows(
                     trace
                         .v

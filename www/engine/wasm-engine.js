@@ -28,8 +28,8 @@ export function loadWasm(build = bestBuild()) {
   if (!loaded.has(build)) {
     const base = new URL(`../pkg/${build}/`, import.meta.url);
     loaded.set(build, import(new URL('orquestra.js', base).href).then(async (pkg) => {
-      await pkg.default({ module_or_path: new URL('orquestra_bg.wasm', base) });
-      return pkg;
+      const exports = await pkg.default({ module_or_path: new URL('orquestra_bg.wasm', base) });
+      return { ...pkg, memory: exports.memory };
     }));
   }
   return loaded.get(build);
@@ -47,6 +47,8 @@ export async function createEngine(bundleBytes, { build } = {}) {
   const info = engine.info();
   return {
     info,
+    /** Bytes of wasm memory the build holds now (it grows, never shrinks). */
+    memoryBytes: () => pkg.memory.buffer.byteLength,
     /** The wasm Engine itself (its run(text) returns a Run to free), for the benchmarks. */
     raw: engine,
     run(text) {

@@ -1,6 +1,6 @@
 // The engine's Web Worker: downloads the model (reporting bytes), builds the engine, runs
 // sentences. The page talks to it through client.js only.
-import { createEngine } from './wasm-engine.js';
+import { createEngine, loadWasm } from './wasm-engine.js';
 
 let engine = null;
 const CACHE = 'orquestra-model-v1';
@@ -47,6 +47,7 @@ onmessage = async ({ data }) => {
   const { id, type } = data;
   try {
     if (type === 'load') {
+      loadWasm().catch(() => {}); // compile the engine while the model is read (errors surface in createEngine)
       const { bytes, cache, cached } = await modelBytes(data.url);
       engine?.free();
       engine = null;

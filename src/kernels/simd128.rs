@@ -4,6 +4,9 @@ use core::arch::wasm32::*;
 use super::math::{ERF_ALPHA, ERF_BETA, EXP_HI, EXP_LO, EXP_POLY, LN2_HI, LN2_LO, LOG2E};
 use super::{Packed, MR, NR};
 
+/// Steps of K per pass over a panel (see `matmul`).
+const KC: usize = 384;
+
 #[inline(always)]
 unsafe fn load(p: *const f32) -> v128 {
     v128_load(p as *const v128)
@@ -38,37 +41,60 @@ pub fn matmul(x: &[f32], m: usize, b: &Packed, bias: &[f32], gelu: bool, y: &mut
         let mut xp = cell.borrow_mut();
         xp.clear();
         xp.resize(blocks * k * MR, 0.0);
-        for (i, row) in x.chunks_exact(k).enumerate() {
-            let (blk, r) = (i / MR, i % MR);
-            let dst = &mut xp[blk * k * MR..(blk + 1) * k * MR];
-            for (kk, &v) in row.iter().enumerate() {
-                dst[kk * MR + r] = v;
-            }
-        }
+        pack_x(x, m, k, &mut xp);
+        // K in chunks of at most KC so a chunk of the panel (KC×NR) and of a row block
+        // (KC×MR) stay in L1 together; partial sums wait in Y between chunks.
+        let chunks = k.div_ceil(KC);
         for p in 0..b.panels() {
-            let panel = &b.data[p * k * NR..(p + 1) * k * NR];
             let cols = NR.min(n - p * NR);
             let mut bias_v = [0.0f32; NR];
             if !bias.is_empty() {
                 bias_v[..cols].copy_from_slice(&bias[p * NR..p * NR + cols]);
             }
-            for blk in 0..blocks {
-                let rows = MR.min(m - blk * MR);
-                let xb = xp[blk * k * MR..].as_ptr();
-                // SAFETY: the xp block and the panel hold k*MR and k*NR floats, which the kernel
-                // reads; it writes MR rows of NR floats at `out` with row stride `ld`, which
-                // fit in y for a full tile and in `tile` otherwise.
-                unsafe {
-                    if rows == MR && cols == NR {
-                        let out = y.as_mut_ptr().add(blk * MR * n + p * NR);
-                        micro(xb, panel.as_ptr(), k, bias_v.as_ptr(), out, n, gelu);
-                    } else {
-                        let mut tile = [0.0f32; MR * NR];
-                        micro(xb, panel.as_ptr(), k, bias_v.as_ptr(), tile.as_mut_ptr(), NR, gelu);
-                        for r in 0..rows {
-                            let row = blk * MR + r;
-                            y[row * n + p * NR..row * n + p * NR + cols]
-                                .copy_from_slice(&tile[r * NR..r * NR + cols]);
+            for c in 0..chunks {
+                let (k0, kc) = (c * KC, KC.min(k - c * KC));
+                let panel = &b.data[(p * k + k0) * NR..(p * k + k0 + kc) * NR];
+                let (accumulate, last) = (c > 0, c + 1 == chunks);
+                for blk in 0..blocks {
+                    let rows = MR.min(m - blk * MR);
+                    let xb = xp[(blk * k + k0) * MR..].as_ptr();
+                    // SAFETY: the xp chunk and the panel chunk hold kc*MR and kc*NR floats,
+                    // which the kernel reads; it reads and writes MR rows of NR floats at `out`,
+                    // rows `ld` apart, which fit in y for a full tile and in `tile` otherwise.
+                    unsafe {
+                        if rows == MR && cols == NR {
+                            let out = y.as_mut_ptr().add(blk * MR * n + p * NR);
+                            micro(
+                                xb,
+                                panel.as_ptr(),
+                                kc,
+                                out,
+                                n,
+                                accumulate,
+                                last.then_some((&bias_v, gelu)),
+                            );
+                        } else {
+                            let mut tile = [0.0f32; MR * NR];
+                            for r in 0..rows {
+                                let row = blk * MR + r;
+                                tile[r * NR..r * NR + cols]
+                                    .copy_from_slice(&y[row * n + p * NR..row * n + p * NR + cols]);
+                            }
+                            let out = tile.as_mut_ptr();
+                            micro(
+                                xb,
+                                panel.as_ptr(),
+                                kc,
+                                out,
+                                NR,
+                                accumulate,
+                                last.then_some((&bias_v, gelu)),
+                            );
+                            for r in 0..rows {
+                                let row = blk * MR + r;
+                                y[row * n + p * NR..row * n + p * NR + cols]
+                                    .copy_from_slice(&tile[r * NR..r * NR + cols]);
+                            }
                         }
                     }
                 }
@@ -77,8 +103,68 @@ pub fn matmul(x: &[f32], m: usize, b: &Packed, bias: &[f32], gelu: bool, y: &mut
     });
 }
 
-/// One MR×NR tile: 4 rows × 8 columns in 8 accumulators, over all of k; then + bias (and
-/// GELU) and stored as 4 rows of 8 at `out`, rows `ld` floats apart.
+/// X (M×K) into row blocks: `xp[(b*K + k)*MR + r] = X[b*MR + r, k]`; xp is zeroed past M.
+/// Full blocks go 4×4 at a time through a register transpose (the scalar scatter took a
+/// sizeable share of attention time at 512 tokens, where X is the T×T attention).
+fn pack_x(x: &[f32], m: usize, k: usize, xp: &mut [f32]) {
+    let full = m / MR;
+    let k4 = k / 4 * 4;
+    for blk in 0..full {
+        let rows = &x[blk * MR * k..(blk + 1) * MR * k];
+        let dst = &mut xp[blk * k * MR..(blk + 1) * k * MR];
+        // SAFETY: rows holds 4 rows of k floats and dst k*4 floats; kk + 3 < k4 ≤ k.
+        unsafe {
+            let (r0, r1, r2, r3) = (
+                rows.as_ptr(),
+                rows.as_ptr().add(k),
+                rows.as_ptr().add(2 * k),
+                rows.as_ptr().add(3 * k),
+            );
+            let d = dst.as_mut_ptr();
+            for kk in (0..k4).step_by(4) {
+                let (a, b, c, e) = (
+                    load(r0.add(kk)),
+                    load(r1.add(kk)),
+                    load(r2.add(kk)),
+                    load(r3.add(kk)),
+                );
+                let ab_lo = i32x4_shuffle::<0, 4, 1, 5>(a, b);
+                let ce_lo = i32x4_shuffle::<0, 4, 1, 5>(c, e);
+                let ab_hi = i32x4_shuffle::<2, 6, 3, 7>(a, b);
+                let ce_hi = i32x4_shuffle::<2, 6, 3, 7>(c, e);
+                store(d.add(kk * MR), i32x4_shuffle::<0, 1, 4, 5>(ab_lo, ce_lo));
+                store(
+                    d.add(kk * MR + 4),
+                    i32x4_shuffle::<2, 3, 6, 7>(ab_lo, ce_lo),
+                );
+                store(
+                    d.add(kk * MR + 8),
+                    i32x4_shuffle::<0, 1, 4, 5>(ab_hi, ce_hi),
+                );
+                store(
+                    d.add(kk * MR + 12),
+                    i32x4_shuffle::<2, 3, 6, 7>(ab_hi, ce_hi),
+                );
+            }
+        }
+        for r in 0..MR {
+            for kk in k4..k {
+                dst[kk * MR + r] = rows[r * k + kk];
+            }
+        }
+    }
+    for i in full * MR..m {
+        let (blk, r) = (i / MR, i % MR);
+        let dst = &mut xp[blk * k * MR..(blk + 1) * k * MR];
+        for (kk, &v) in x[i * k..(i + 1) * k].iter().enumerate() {
+            dst[kk * MR + r] = v;
+        }
+    }
+}
+
+/// One MR×NR tile: 4 rows × 8 columns in 8 accumulators over `k` steps; then, at `out`
+/// (4 rows of 8, `ld` floats apart): + what is there if `accumulate`, and when `finish` is
+/// given (the last chunk of K), + bias and GELU if asked; stored back.
 /// Never inlined: as its own function V8 keeps all 8 accumulators in registers; inlined into
 /// the caller, live values from around it pushed some onto the stack (measured 25 → 38 GFLOP/s).
 #[inline(never)]
@@ -86,10 +172,10 @@ unsafe fn micro(
     xp: *const f32,
     panel: *const f32,
     k: usize,
-    bias: *const f32,
     out: *mut f32,
     ld: usize,
-    gelu: bool,
+    accumulate: bool,
+    finish: Option<(&[f32; NR], bool)>,
 ) {
     let (mut a00, mut a01, mut a10, mut a11) = (
         f32x4_splat(0.0),
@@ -122,18 +208,26 @@ unsafe fn micro(
         x = x.add(MR);
         w = w.add(NR);
     }
-    let (b0, b1) = (load(bias), load(bias.add(4)));
-    for (r, (lo, hi)) in [(a00, a01), (a10, a11), (a20, a21), (a30, a31)]
+    for (r, (mut lo, mut hi)) in [(a00, a01), (a10, a11), (a20, a21), (a30, a31)]
         .into_iter()
         .enumerate()
     {
-        let (mut lo, mut hi) = (f32x4_add(lo, b0), f32x4_add(hi, b1));
-        if gelu {
-            let c = GeluK::new();
-            (lo, hi) = (gelu4(lo, &c), gelu4(hi, &c));
+        let o = out.add(r * ld);
+        if accumulate {
+            (lo, hi) = (f32x4_add(lo, load(o)), f32x4_add(hi, load(o.add(4))));
         }
-        store(out.add(r * ld), lo);
-        store(out.add(r * ld + 4), hi);
+        if let Some((bias, gelu)) = finish {
+            (lo, hi) = (
+                f32x4_add(lo, load(bias.as_ptr())),
+                f32x4_add(hi, load(bias.as_ptr().add(4))),
+            );
+            if gelu {
+                let c = GeluK::new();
+                (lo, hi) = (gelu4(lo, &c), gelu4(hi, &c));
+            }
+        }
+        store(o, lo);
+        store(o.add(4), hi);
     }
 }
 

@@ -121,7 +121,11 @@ impl Model {
                 );
                 let mut attn = trace.attention.slice_mut(s![l, h, .., ..]); // (T, T)
                 softmax_rows(
-                    trace.scores.slice(s![l, h, .., ..]).as_slice().expect("contiguous"),
+                    trace
+                        .scores
+                        .slice(s![l, h, .., ..])
+                        .as_slice()
+                        .expect("contiguous"),
                     attn.as_slice_mut().expect("contiguous (T, T)"),
                     t,
                     scale,

@@ -14,7 +14,9 @@ const base = `http://127.0.0.1:${server.address().port}/`;
 const ctx = await launch({ serviceWorkers: 'block' });
 let failed = 0;
 
+// ONLY=words runs just the tests whose name contains them.
 async function test(name, fn) {
+  if (process.env.ONLY && !name.includes(process.env.ONLY)) return;
   const page = await ctx.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -428,6 +430,30 @@ await test('instant first view: an example is interactive before the model arriv
   await page.click('#views button >> nth=0');
   await page.waitForSelector('.strip', { timeout: 60_000 }); // the live model took over
   await page.unroute('**/*.int8.safetensors');
+});
+
+await test('wasm memory after 1000 runs of varying lengths is within 10% of after the first 10', async (page) => {
+  await page.goto(`${base}tests/browser/blank.html`);
+  const r = await page.evaluate(async (bundleUrl) => {
+    const { createEngine } = await import('/www/engine/wasm-engine.js');
+    const engine = await createEngine(new Uint8Array(await (await fetch(bundleUrl)).arrayBuffer()));
+    const words = 'a menina que depois de uma longa caminhada pelo parque adotou vários cachorros de rua estava radiante'.split(' ');
+    let seed = 5;
+    const rand = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+    // The first ten runs span 1 to 64 words; then 990 lengths at random in that range.
+    const first = [64, 1, 40, 7, 20, 50, 3, 30, 10, 60];
+    let after10 = 0;
+    for (let i = 0; i < 1000; i++) {
+      const n = i < 10 ? first[i] : 1 + rand(64);
+      const text = Array.from({ length: n }, (_, j) => words[(j + i) % words.length]).join(' ');
+      const out = engine.run(text); // every tensor copied out, the run freed: what the page does
+      if (out.attention.length !== out.meta.layers * out.meta.heads * out.meta.seq ** 2) throw new Error('bad run');
+      if (i === 9) after10 = engine.memoryBytes();
+    }
+    return { after10, after1000: engine.memoryBytes() };
+  }, `/${BUNDLE}`);
+  console.log(`     wasm memory: ${(r.after10 / 2 ** 20).toFixed(1)} MiB after 10 runs, ${(r.after1000 / 2 ** 20).toFixed(1)} MiB after 1000`);
+  assert(r.after1000 <= r.after10 * 1.1, `memory grew from ${r.after10} to ${r.after1000} bytes`);
 });
 
 await test('screenshots of every view, laptop and phone, both languages', async () => {

@@ -53,6 +53,14 @@ impl Packed {
         }
     }
 
+    /// Makes this an all-zero K×N, reusing the allocation.
+    pub fn reset(&mut self, k: usize, n: usize) {
+        self.k = k;
+        self.n = n;
+        self.data.clear();
+        self.data.resize(n.div_ceil(NR) * k * NR, 0.0);
+    }
+
     /// Repacks in place from W (N×K); the buffer is reused (attention keys, per head).
     pub fn fill_from_weight(&mut self, w: &[f32]) {
         let (n, k) = (self.n, self.k);

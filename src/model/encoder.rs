@@ -7,6 +7,29 @@ use crate::kernels::{add_layer_norm, matmul, softmax_rows, Activation, Packed};
 use crate::tokenizer::{Encoding, MAX_TOKENS};
 use crate::trace::Trace;
 
+/// The forward pass's work buffers, kept across runs so a run allocates only its trace.
+#[derive(Default)]
+struct Scratch {
+    x: Vec<f32>,
+    qkv: Vec<f32>,
+    merged: Vec<f32>,
+    attn_out: Vec<f32>,
+    inter: Vec<f32>,
+    keys: Packed,
+    values: Packed,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::Cell<Scratch> = std::cell::Cell::new(Scratch::default());
+}
+
+/// `v` as n zeros, reusing its allocation.
+fn zeros(v: &mut Vec<f32>, n: usize) -> &mut [f32] {
+    v.clear();
+    v.resize(n, 0.0);
+    v
+}
+
 impl Model {
     /// Most tokens one run takes ([CLS] and [SEP] included).
     pub fn max_tokens(&self) -> usize {
@@ -57,7 +80,8 @@ impl Model {
         };
 
         // BertEmbeddings: word + position + token type 0, then LayerNorm. x: (T, D)
-        let mut x = vec![0.0f32; t * d];
+        let mut scratch = SCRATCH.take();
+        let x = zeros(&mut scratch.x, t * d); // (T, D)
         for (pos, tok) in trace.encoding.tokens.iter().enumerate() {
             let row = &mut x[pos * d..(pos + 1) * d];
             self.word_embeddings.row(tok.id as usize, row);
@@ -70,25 +94,20 @@ impl Model {
             }
         }
         let eps = c.layer_norm_eps as f32;
-        add_layer_norm(&mut x, &[], &self.embed_ln.0, &self.embed_ln.1, eps);
+        add_layer_norm(x, &[], &self.embed_ln.0, &self.embed_ln.1, eps);
 
         let scale = 1.0 / (dh as f32).sqrt();
-        let mut qkv = vec![0.0f32; t * 3 * d]; // (T, 3D)
-        let mut merged = vec![0.0f32; t * d]; // (T, D): heads' contexts side by side
-        let mut attn_out = vec![0.0f32; t * d]; // (T, D)
-        let mut inter = vec![0.0f32; t * c.intermediate_size]; // (T, I)
-        let mut keys = Packed::zeroed(dh, t); // B = K_hᵀ: Dh×T
-        let mut values = Packed::zeroed(t, dh); // B = V_h: T×Dh
+        let qkv = zeros(&mut scratch.qkv, t * 3 * d); // (T, 3D)
+        let merged = zeros(&mut scratch.merged, t * d); // (T, D): heads' contexts side by side
+        let attn_out = zeros(&mut scratch.attn_out, t * d); // (T, D)
+        let inter = zeros(&mut scratch.inter, t * c.intermediate_size); // (T, I)
+        let keys = &mut scratch.keys;
+        keys.reset(dh, t); // B = K_hᵀ: Dh×T
+        let values = &mut scratch.values;
+        values.reset(t, dh); // B = V_h: T×Dh
         for (l, layer) in self.layers.iter().enumerate() {
             // BertSelfAttention
-            matmul(
-                &x,
-                t,
-                &layer.qkv,
-                &layer.qkv_bias,
-                Activation::None,
-                &mut qkv,
-            );
+            matmul(x, t, &layer.qkv, &layer.qkv_bias, Activation::None, qkv);
             for h in 0..nh {
                 // This head's columns of qkv, row by row, into the trace. (T, Dh) each
                 for (which, dst) in [&mut trace.q, &mut trace.k, &mut trace.v]
@@ -114,7 +133,7 @@ impl Model {
                 matmul(
                     q_h,
                     t,
-                    &keys,
+                    keys,
                     &[],
                     Activation::None,
                     scores.as_slice_mut().expect("contiguous (T, T)"),
@@ -146,7 +165,7 @@ impl Model {
                         .as_slice()
                         .expect("contiguous"),
                     t,
-                    &values,
+                    values,
                     &[],
                     Activation::None,
                     ctx,
@@ -158,38 +177,32 @@ impl Model {
             }
             // BertSelfOutput: dense, then LayerNorm(· + x)
             matmul(
-                &merged,
+                merged,
                 t,
                 &layer.attn_out,
                 &layer.attn_out_bias,
                 Activation::None,
-                &mut attn_out,
+                attn_out,
             );
-            add_layer_norm(&mut attn_out, &x, &layer.attn_ln.0, &layer.attn_ln.1, eps);
+            add_layer_norm(attn_out, x, &layer.attn_ln.0, &layer.attn_ln.1, eps);
             // BertIntermediate (GELU) and BertOutput: dense, then LayerNorm(· + attn_out)
             matmul(
-                &attn_out,
+                attn_out,
                 t,
                 &layer.inter,
                 &layer.inter_bias,
                 Activation::Gelu,
-                &mut inter,
+                inter,
             );
-            matmul(
-                &inter,
-                t,
-                &layer.out,
-                &layer.out_bias,
-                Activation::None,
-                &mut x,
-            );
-            add_layer_norm(&mut x, &attn_out, &layer.out_ln.0, &layer.out_ln.1, eps);
+            matmul(inter, t, &layer.out, &layer.out_bias, Activation::None, x);
+            add_layer_norm(x, attn_out, &layer.out_ln.0, &layer.out_ln.1, eps);
         }
         trace
             .hidden
             .as_slice_mut()
             .expect("contiguous (T, D)")
-            .copy_from_slice(&x);
+            .copy_from_slice(x);
+        SCRATCH.set(scratch);
         Ok(trace)
     }
 }

@@ -1,16 +1,12 @@
 // Times the forward pass (tokenize + 6 layers + full trace) in this browser, one thread,
 // for the relaxed-SIMD, SIMD and portable wasm builds side by side, alternating. Results land in window.benchResults.
 import { createEngine } from '../www/engine/wasm-engine.js';
+import { flops, median } from './stats.js';
 
 const params = new URLSearchParams(location.search);
 const LENGTHS = (params.get('t') ?? '8,32,128,512').split(',').map(Number);
 const RUNS = Number(params.get('runs') ?? 21);
 const out = document.getElementById('out');
-
-// MFLOP of one pass: projections 2·T·(4D² + 2DI) plus attention 4·T²·D, times L.
-const flops = (t, { layers, hidden }) => layers * (2 * t * (4 * hidden * hidden + 2 * hidden * 4 * hidden) + 4 * t * t * hidden);
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main() {
   const bytes = new Uint8Array(await (await fetch('../models/all-MiniLM-L6-v2.int8.safetensors')).arrayBuffer());

@@ -2,10 +2,10 @@
 // API (a second visit): worker start, wasm compile, cache read, bundle parse and weight
 // packing. The first load (download + cache) is not timed. Results land in window.loadResults.
 import { EngineClient } from '../www/engine/client.js';
+import { median } from './stats.js';
 
 const RUNS = Number(new URLSearchParams(location.search).get('runs') ?? 11);
 const url = new URL('../models/all-MiniLM-L6-v2.int8.safetensors', location.href).href;
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function loadOnce() {
   const client = new EngineClient();

@@ -4,6 +4,7 @@
 // copy is inside both timings. Results land in window.peerResults.
 import * as ort from '../node_modules/onnxruntime-web/dist/ort.wasm.min.mjs';
 import { createEngine, bestBuild } from '../www/engine/wasm-engine.js';
+import { flops, median } from './stats.js';
 
 const params = new URLSearchParams(location.search);
 const LENGTHS = (params.get('t') ?? '8,32,128,512').split(',').map(Number);
@@ -12,10 +13,6 @@ const WARMUP = Number(params.get('warmup') ?? 10);
 const TOLERANCE = 1e-4;
 const out = document.getElementById('out');
 const log = (line) => { out.textContent += `\n${line}`; };
-
-// FLOP of one pass: projections 2·T·(4D² + 2DI) plus attention 4·T²·D, times L.
-const flops = (t, { layers, hidden }) => layers * (2 * t * (4 * hidden * hidden + 2 * hidden * 4 * hidden) + 4 * t * t * hidden);
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 // A text of exactly t tokens: the article's sentence, repeated, then '.' to fill.
 const SENTENCE = 'A menina que, depois de uma longa caminhada pelo parque, adotou vários cachorros de rua, estava radiante.';

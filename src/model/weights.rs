@@ -53,9 +53,12 @@ impl RowTable {
                 scale,
             } => {
                 let groups = cols / group;
-                for (i, o) in out.iter_mut().enumerate() {
-                    *o = q[r * cols + i] as f32 * scale[r * groups + i / group];
-                }
+                dequantize_row(
+                    &q[r * cols..(r + 1) * cols],
+                    &scale[r * groups..(r + 1) * groups],
+                    *group,
+                    out,
+                );
             }
         }
     }

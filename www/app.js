@@ -3,7 +3,7 @@ import { EngineClient } from './engine/client.js';
 import { parse, serialize, clamp, VIEWS } from './state.js';
 import { loadMessages, browserLanguage, translator } from './i18n.js';
 import { items as itemsOf, remapWord } from './units.js';
-import { views } from './views/index.js';
+import { views, keepingFocus } from './views/index.js';
 import { el } from './dom.js';
 import { snippets } from './embed-snippets.js';
 import { exportSvg, svgToPng, download } from './export.js';
@@ -93,7 +93,7 @@ function render() {
   if (!data) return;
   const ctx = { t, set, ui, rerender: render, width: root.clientWidth || 960, narrow: (root.clientWidth || 960) < 600 };
   const view = views[state.view];
-  view.render(root, state, data, ctx);
+  keepingFocus(root, () => view.render(root, state, data, ctx));
   $('table').replaceChildren(ui.table ? view.tableOf(state, data, ctx) : '');
   $('table').hidden = !ui.table;
   $('view-title').textContent = t(`view.${state.view}`);

@@ -7,7 +7,7 @@ import { sharedEngine } from './engine/client.js';
 import { parse, serialize, clamp, VIEWS } from './state.js';
 import { loadMessages, browserLanguage, translator } from './i18n.js';
 import { items as itemsOf, remapWord } from './units.js';
-import { views } from './views/index.js';
+import { views, keepingFocus } from './views/index.js';
 import { el } from './dom.js';
 import { instantResult } from './presets.js';
 
@@ -146,7 +146,7 @@ class OrquestraAttention extends HTMLElement {
     const width = this.view.clientWidth || this.clientWidth || 600;
     const ctx = { t, set: (p) => this.change(p), ui: this.ui, rerender: () => this.render(), width, narrow: width < 600 };
     const view = views[state.view];
-    view.render(this.view, state, this.data, ctx);
+    keepingFocus(this.view, () => view.render(this.view, state, this.data, ctx));
     this.table.replaceChildren(this.ui.table ? view.tableOf(state, this.data, ctx) : '');
     this.table.hidden = !this.ui.table;
     this.status.textContent = t('summary', { pieces: this.data.result.meta.seq, words: this.data.result.meta.words.length - 2, layer: state.layer + 1, head: state.head + 1 });

@@ -216,20 +216,27 @@ await test('every view fits a 360×740 touch phone without horizontal page scrol
   }
 });
 
-await test('everything is reachable by keyboard: Tab to a musician, Enter hands it the baton', async (page) => {
+await test('everything is reachable by keyboard: Tab to a musician, Enter hands it the baton, the focus stays', async (page) => {
   await page.goto(`${base}#v=orquestra&w=1&lang=en`);
-  await ready(page);
+  await ready(page); // the example draws before the model: its arrival re-renders while we Tab
   await page.focus('#show-table');
-  let reached = false;
-  for (let i = 0; i < 20 && !reached; i++) {
+  const focused = () => page.evaluate(() => document.activeElement?.closest?.('.musician:not(.self)')?.dataset.focus ?? null);
+  let reached = null;
+  for (let i = 0; i < 40 && !reached; i++) {
     await page.keyboard.press('Tab');
-    reached = await page.evaluate(() => document.activeElement?.classList?.contains('musician'));
+    reached = await focused();
   }
   assert(reached, 'Tab never reached a musician');
   const outline = await page.evaluate(() => getComputedStyle(document.activeElement.querySelector('circle')).strokeWidth);
   assert(parseFloat(outline) >= 3, `no visible focus (stroke ${outline})`);
+  await modelReady(page); // the model's re-render must not take the focus away
+  const kept = await page.evaluate(() => document.activeElement?.dataset?.focus ?? null);
+  assert(kept === reached, `the focus moved from ${reached} to ${kept} when the model arrived`);
   await page.keyboard.press('Enter');
-  await page.waitForFunction(() => !location.hash.includes('w=1&'), null, { timeout: 5000 });
+  const word = reached.slice(1);
+  await page.waitForFunction((w) => new URLSearchParams(location.hash.slice(1)).get('w') === w, word, { timeout: 5000 });
+  const after = await page.evaluate(() => document.activeElement?.dataset?.focus ?? null);
+  assert(after === reached, `after Enter the focus is on ${after}, not on the new conductor ${reached}`);
 });
 
 await test('a truncated or corrupt model file gives a message and a retry; the page stays usable', async (page) => {

@@ -44,7 +44,7 @@ export function render(root, state, data, ctx) {
     const agrees = !j.abstains && j.vote === winner;
     return el('article', { class: `judge${agrees ? ' agrees' : ''}`, 'aria-label': t('jury.judge', { n: j.head + 1 }) },
       el('h3', {}, el('button', { type: 'button', class: 'link', text: t('jury.judge', { n: j.head + 1 }), onclick: () => ctx.set({ view: 'orquestra', head: j.head }) })),
-      el('p', { class: 'label', tabindex: 0, title: measureText(j.summary, t), 'aria-label': `${t(`label.${j.summary.label}`)}. ${measureText(j.summary, t)}` },
+      el('p', { class: 'label', tabindex: 0, 'data-focus': `j${j.head}`, title: measureText(j.summary, t), 'aria-label': `${t(`label.${j.summary.label}`)}. ${measureText(j.summary, t)}` },
         t(`label.${j.summary.label}`), ' ', el('span', { class: 'muted', text: `(${pct(j.summary.strength, 0)})` })),
       heatmap(j.matrix, N, 120, { highlightRow: state.word, name: t('jury.heatmap', { n: j.head + 1 }) }),
       j.abstains

@@ -77,7 +77,7 @@ export function render(root, state, data, ctx) {
       const radius = (ctx.narrow ? 5 : 8) + (ctx.narrow ? 20 : 28) * Math.sqrt(wgt); // area ∝ weight
       const shown = items[j].text.length > 14 ? items[j].text.slice(0, 13) + '…' : items[j].text;
       const g = svg('g', {
-        class: `musician${j === r ? ' self' : ''}`, tabindex: 0, role: 'button',
+        class: `musician${j === r ? ' self' : ''}`, tabindex: 0, role: 'button', 'data-focus': `m${j}`,
         // The accessible name starts with the visible text (name, value), then the arithmetic.
         'aria-label': `${shown} ${valueAt(j)} — ${line(j)}`,
         onmouseenter: () => { detail.textContent = line(j); },

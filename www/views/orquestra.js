@@ -64,7 +64,6 @@ export function render(root, state, data, ctx) {
     word: items[j].text, qk: num(scores[j]), d: meta.headDim, scaled: num(scaled[j]), weight: pct(weights[j]),
   });
   detail.textContent = t('orq.hint');
-  let lastTap = -1;
 
   const valueAt = (j) => [num(scores[j]), num(scaled[j]), pct(weights[j]), pct(weights[j])][step];
   const chart = svg('svg', { viewBox: `0 0 ${w} ${height}`, class: `orchestra${ctx.narrow ? ' narrow' : ''}`, role: 'group', 'aria-label': t('orq.chart', { word: items[r].text }) },
@@ -84,7 +83,9 @@ export function render(root, state, data, ctx) {
         onfocus: () => { detail.textContent = line(j); },
         onclick: (e) => {
           // Touch: the first tap shows the arithmetic, the second hands over the baton.
-          if (e.pointerType === 'touch' && lastTap !== j) { lastTap = j; detail.textContent = line(j); return; }
+          // (ui outlives a re-render, e.g. the model arriving between the two taps)
+          if (e.pointerType === 'touch' && ctx.ui.lastTap !== j) { ctx.ui.lastTap = j; detail.textContent = line(j); return; }
+          ctx.ui.lastTap = -1;
           ctx.set({ word: j });
         },
         onkeydown: (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); ctx.set({ word: j }); } },

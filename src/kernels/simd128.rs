@@ -6,6 +6,8 @@ use super::{Packed, MR, NR};
 
 /// Steps of K per pass over a panel (see `matmul`).
 const KC: usize = 384;
+/// Floats in a 64-byte cache line.
+const LINE: usize = 16;
 
 #[inline(always)]
 unsafe fn load(p: *const f32) -> v128 {
@@ -53,14 +55,30 @@ pub fn matmul(x: &[f32], m: usize, b: &Packed, bias: &[f32], gelu: bool, y: &mut
             }
             for c in 0..chunks {
                 let (k0, kc) = (c * KC, KC.min(k - c * KC));
-                let panel = &b.data[(p * k + k0) * NR..(p * k + k0 + kc) * NR];
+                let start = (p * k + k0) * NR;
+                let panel = &b.data[start..start + kc * NR];
                 let (accumulate, last) = (c > 0, c + 1 == chunks);
+                // The next chunk of weights follows this one in `b.data`. At small M each weight
+                // is used by few row blocks, so the pass is bound by streaming the weights from
+                // memory; each block touches its share of the next chunk (`lines` cache lines
+                // every 16 steps, kc·lines floats) while it computes, so the hardware prefetcher
+                // has it in cache in time (measured at T=32: 21.3 → 19.4 ms, at 128: 99 → 85).
+                let next = &b.data[start + kc * NR..(start + 2 * kc * NR).min(b.data.len())];
+                // Past 32 blocks a chunk is reused enough that compute hides the fetch (and the
+                // touches cost time in the K=32 score matmul at 512 tokens).
+                let lines = if blocks > 32 { 0 } else { NR.div_ceil(blocks) };
                 for blk in 0..blocks {
+                    let ahead = match next.get(blk * kc * lines..(blk + 1) * kc * lines) {
+                        Some(share) => share.as_ptr(),
+                        None => panel.as_ptr(), // nothing left to fetch: touch what is in L1
+                    };
                     let rows = MR.min(m - blk * MR);
                     let xb = xp[(blk * k + k0) * MR..].as_ptr();
                     // SAFETY: the xp chunk and the panel chunk hold kc*MR and kc*NR floats,
                     // which the kernel reads; it reads and writes MR rows of NR floats at `out`,
-                    // rows `ld` apart, which fit in y for a full tile and in `tile` otherwise.
+                    // rows `ld` apart, which fit in y for a full tile and in `tile` otherwise;
+                    // it reads `ahead` below kc·lines: a share of `next` that long, or the panel
+                    // (kc·NR floats, and lines ≤ NR).
                     unsafe {
                         if rows == MR && cols == NR {
                             let out = y.as_mut_ptr().add(blk * MR * n + p * NR);
@@ -72,6 +90,7 @@ pub fn matmul(x: &[f32], m: usize, b: &Packed, bias: &[f32], gelu: bool, y: &mut
                                 n,
                                 accumulate,
                                 last.then_some((&bias_v, gelu)),
+                                (ahead, lines),
                             );
                         } else {
                             let mut tile = [0.0f32; MR * NR];
@@ -89,6 +108,7 @@ pub fn matmul(x: &[f32], m: usize, b: &Packed, bias: &[f32], gelu: bool, y: &mut
                                 NR,
                                 accumulate,
                                 last.then_some((&bias_v, gelu)),
+                                (ahead, lines),
                             );
                             for r in 0..rows {
                                 let row = blk * MR + r;
@@ -176,6 +196,7 @@ unsafe fn micro(
     ld: usize,
     accumulate: bool,
     finish: Option<(&[f32; NR], bool)>,
+    (ahead, lines): (*const f32, usize),
 ) {
     let (mut a00, mut a01, mut a10, mut a11) = (
         f32x4_splat(0.0),
@@ -190,23 +211,32 @@ unsafe fn micro(
         f32x4_splat(0.0),
     );
     let (mut x, mut w) = (xp, panel);
-    for _ in 0..k {
-        let w0 = load(w);
-        let w1 = load(w.add(4));
-        let x0 = v128_load32_splat(x as *const u32);
-        a00 = fma(x0, w0, a00);
-        a01 = fma(x0, w1, a01);
-        let x1 = v128_load32_splat(x.add(1) as *const u32);
-        a10 = fma(x1, w0, a10);
-        a11 = fma(x1, w1, a11);
-        let x2 = v128_load32_splat(x.add(2) as *const u32);
-        a20 = fma(x2, w0, a20);
-        a21 = fma(x2, w1, a21);
-        let x3 = v128_load32_splat(x.add(3) as *const u32);
-        a30 = fma(x3, w0, a30);
-        a31 = fma(x3, w1, a31);
-        x = x.add(MR);
-        w = w.add(NR);
+    let mut step = 0;
+    while step < k {
+        // Cache lines of the weights the next pass needs, every 16 steps (see `matmul`).
+        for line in 0..lines {
+            core::ptr::read_volatile(ahead.add(step * lines + line * LINE));
+        }
+        let end = (step + LINE).min(k);
+        for _ in step..end {
+            let w0 = load(w);
+            let w1 = load(w.add(4));
+            let x0 = v128_load32_splat(x as *const u32);
+            a00 = fma(x0, w0, a00);
+            a01 = fma(x0, w1, a01);
+            let x1 = v128_load32_splat(x.add(1) as *const u32);
+            a10 = fma(x1, w0, a10);
+            a11 = fma(x1, w1, a11);
+            let x2 = v128_load32_splat(x.add(2) as *const u32);
+            a20 = fma(x2, w0, a20);
+            a21 = fma(x2, w1, a21);
+            let x3 = v128_load32_splat(x.add(3) as *const u32);
+            a30 = fma(x3, w0, a30);
+            a31 = fma(x3, w1, a31);
+            x = x.add(MR);
+            w = w.add(NR);
+        }
+        step = end;
     }
     for (r, (mut lo, mut hi)) in [(a00, a01), (a10, a11), (a20, a21), (a30, a31)]
         .into_iter()

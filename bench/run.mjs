@@ -1,6 +1,6 @@
 // `make bench`: runs the bench pages in headless Chromium and prints their tables.
-//   node bench/run.mjs [peer|builds|matmul ...] [--query=?t=32&runs=31]
-// With no section named, runs all three. The peer table is also written to bench/results.json.
+//   node bench/run.mjs [peer|load|builds|prefetch|matmul ...] [--query=?t=32&runs=31]
+// With no section named, runs them all. The peer table is also written to bench/results.json.
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { serve } from '../scripts/serve.mjs';
 import { launch } from '../tests/browser/chromium.mjs';
@@ -8,7 +8,7 @@ import { launch } from '../tests/browser/chromium.mjs';
 const args = process.argv.slice(2);
 const query = args.find((a) => a.startsWith('--query='))?.slice('--query='.length) ?? '';
 const named = args.filter((a) => !a.startsWith('--'));
-const sections = named.length ? named : ['peer', 'load', 'builds', 'matmul'];
+const sections = named.length ? named : ['peer', 'load', 'builds', 'prefetch', 'matmul'];
 
 const server = await serve('.', 0);
 const base = `http://127.0.0.1:${server.address().port}`;
@@ -54,6 +54,12 @@ try {
       console.log(`${String(x.t).padStart(5)} ${f(x.relaxedMs, 11)} ${f(x.relaxedGflops, 8, 1)} ${f(x.simdMs, 9)} ${f(x.simdGflops, 8, 1)} ${f(x.nosimdMs, 11)} ${f(x.nosimdGflops, 8, 1)} ${f(x.speedup, 12)}x ${f(x.simdMs / x.relaxedMs, 12)}x`);
     }
     writeFileSync('bench/out/wasm.json', JSON.stringify(r, null, 1));
+  }
+  if (sections.includes('prefetch')) {
+    const r = await runPage('bench/prefetch.html', 'prefetchResults', 10);
+    console.log(`\nthe matmul's weight prefetch on and off, ${r.build} build, one engine, ${r.runs} runs each, alternating`);
+    console.log('    T  on ms (min)      off ms (min)     on/off');
+    for (const x of r.rows) console.log(`${String(x.t).padStart(5)} ${f(x.onMs, 6)} (${f(x.onMin, 6)}) ${f(x.offMs, 8)} (${f(x.offMin, 6)}) ${f(x.onMs / x.offMs, 9)}`);
   }
   if (sections.includes('matmul')) {
     const r = await runPage('bench/matmul.html', 'matmulResults', 10);

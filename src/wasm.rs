@@ -132,6 +132,12 @@ impl Run {
     }
 }
 
+/// Turns the matmul's weight prefetch off or on (on by default), for the bench's side-by-side.
+#[wasm_bindgen(js_name = setWeightPrefetch)]
+pub fn set_weight_prefetch(on: bool) {
+    crate::kernels::set_weight_prefetch(on);
+}
+
 /// GFLOP/s of the matmul kernel alone on an (m×k)·(k×n) product, `reps` times (for the bench).
 #[wasm_bindgen(js_name = benchMatmul)]
 pub fn bench_matmul(m: usize, k: usize, n: usize, reps: usize) -> f64 {

@@ -11,6 +11,22 @@ mod simd128;
 
 pub use math::{erf, exp, gelu};
 
+/// Whether the SIMD matmul touches the next chunk of weights ahead of use (see simd128.rs).
+/// Always on in use; the bench turns it off to measure what it gives, side by side.
+static WEIGHT_PREFETCH: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+pub fn set_weight_prefetch(on: bool) {
+    WEIGHT_PREFETCH.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+#[cfg_attr(
+    not(all(target_arch = "wasm32", target_feature = "simd128")),
+    allow(dead_code)
+)]
+fn weight_prefetch() -> bool {
+    WEIGHT_PREFETCH.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Output columns per packed panel (two 4-lane vectors).
 pub const NR: usize = 8;
 /// Rows of X per micro-kernel call.

@@ -62,11 +62,15 @@ pub fn matmul(x: &[f32], m: usize, b: &Packed, bias: &[f32], gelu: bool, y: &mut
                 // is used by few row blocks, so the pass is bound by streaming the weights from
                 // memory; each block touches its share of the next chunk (`lines` cache lines
                 // every 16 steps, kc·lines floats) while it computes, so the hardware prefetcher
-                // has it in cache in time (measured at T=32: 21.3 → 19.4 ms, at 128: 99 → 85).
+                // has it in cache in time (`node bench/run.mjs prefetch` times it on and off).
                 let next = &b.data[start + kc * NR..(start + 2 * kc * NR).min(b.data.len())];
                 // Past 32 blocks a chunk is reused enough that compute hides the fetch (and the
                 // touches cost time in the K=32 score matmul at 512 tokens).
-                let lines = if blocks > 32 { 0 } else { NR.div_ceil(blocks) };
+                let lines = if blocks > 32 || !super::weight_prefetch() {
+                    0
+                } else {
+                    NR.div_ceil(blocks)
+                };
                 for blk in 0..blocks {
                     let ahead = match next.get(blk * kc * lines..(blk + 1) * kc * lines) {
                         Some(share) => share.as_ptr(),

@@ -64,9 +64,7 @@ impl Engine {
     /// maxTokens), without running it. (T,)
     #[wasm_bindgen(js_name = tokenIds)]
     pub fn token_ids(&self, text: &str) -> Result<Vec<u32>, JsError> {
-        let encoding = (self.model.tokenizer)
-            .encode_max(text, self.model.max_tokens())
-            .map_err(js_error)?;
+        let encoding = self.model.encode(text).map_err(js_error)?;
         Ok(encoding.tokens.iter().map(|t| t.id).collect())
     }
 

@@ -62,11 +62,9 @@ impl Packed {
     }
 
     pub fn zeroed(k: usize, n: usize) -> Packed {
-        Packed {
-            k,
-            n,
-            data: vec![0.0; n.div_ceil(NR) * k * NR],
-        }
+        let mut p = Packed::default();
+        p.reset(k, n);
+        p
     }
 
     /// Makes this an all-zero K×N, reusing the allocation.

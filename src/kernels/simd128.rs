@@ -98,10 +98,14 @@ pub fn matmul(x: &[f32], m: usize, b: &Packed, bias: &[f32], gelu: bool, y: &mut
                             );
                         } else {
                             let mut tile = [0.0f32; MR * NR];
-                            for r in 0..rows {
-                                let row = blk * MR + r;
-                                tile[r * NR..r * NR + cols]
-                                    .copy_from_slice(&y[row * n + p * NR..row * n + p * NR + cols]);
+                            // The kernel reads back what is at `out` only to accumulate.
+                            if accumulate {
+                                for r in 0..rows {
+                                    let row = blk * MR + r;
+                                    tile[r * NR..r * NR + cols].copy_from_slice(
+                                        &y[row * n + p * NR..row * n + p * NR + cols],
+                                    );
+                                }
                             }
                             let out = tile.as_mut_ptr();
                             micro(

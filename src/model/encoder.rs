@@ -38,8 +38,12 @@ impl Model {
 
     /// Tokenizes and runs the encoder on `text`.
     pub fn run(&self, text: &str) -> Result<Trace> {
-        let encoding = self.tokenizer.encode_max(text, self.max_tokens())?;
-        self.forward(encoding)
+        self.forward(self.encode(text)?)
+    }
+
+    /// Tokenizes `text` as a run would ([CLS] … [SEP], truncated to `max_tokens`).
+    pub fn encode(&self, text: &str) -> Result<Encoding> {
+        self.tokenizer.encode_max(text, self.max_tokens())
     }
 
     /// Runs the encoder on an already tokenized sequence.

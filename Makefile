@@ -25,7 +25,7 @@ $(BUNDLE): $(CLI) $(MODEL_DIR)/.complete
 	$(CLI) convert --model $(MODEL_DIR) --out $@ --precision int8
 
 # The examples' runs for the instant first view, made by the CLI.
-www/presets.json: $(CLI) $(BUNDLE) www/i18n/pt.json scripts/make_presets.mjs
+www/presets.json: $(CLI) $(BUNDLE) www/i18n/pt.json www/config.js scripts/make_presets.mjs
 	node scripts/make_presets.mjs $(CLI) $(BUNDLE) $@
 
 # Three wasm builds: relaxed SIMD (fused multiply-add), SIMD128, and the portable fallback.

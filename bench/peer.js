@@ -54,8 +54,8 @@ async function main() {
   for (const t of LENGTHS) {
     const text = textOf(orq, t);
     const probe = orq.raw.run(text);
-    const ids = probe.meta().tokens.map((tok) => BigInt(tok.id));
-    const ours = probe.attention(); // (L, H, T, T)
+    const ids = probe.summary().meta.tokens.map((tok) => BigInt(tok.id));
+    const ours = probe.tensor('attention'); // (L, H, T, T)
     probe.free();
     const feeds = () => ({
       input_ids: new ort.Tensor('int64', BigInt64Array.from(ids), [1, t]),
@@ -74,7 +74,7 @@ async function main() {
     const timeOrq = () => {
       const t0 = performance.now();
       const run = orq.raw.run(text);
-      run.attention();
+      run.tensor('attention');
       run.hidden();
       const ms = performance.now() - t0;
       run.free();

@@ -25,6 +25,19 @@ impl fmt::Display for Error {
     }
 }
 
+impl Error {
+    /// A stable name for the kind of error, for callers that act on it (the page shows its
+    /// own translated text for `empty-text`); the message is for people.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::EmptyText => "empty-text",
+            Error::Io(_) => "io",
+            Error::Model(_) => "model",
+            Error::Vocab(_) => "vocab",
+        }
+    }
+}
+
 impl std::error::Error for Error {}
 
 pub type Result<T> = std::result::Result<T, Error>;

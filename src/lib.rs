@@ -1,9 +1,9 @@
 //! Orquestra: a BERT-family encoder that runs natively and in WebAssembly and
 //! records every head's attention, scores, Q, K, V and context vectors.
-pub mod bundle;
 pub mod error;
 pub mod heads;
 pub mod kernels;
+pub mod load;
 pub mod model;
 pub mod tokenizer;
 pub mod trace;

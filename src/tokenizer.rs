@@ -61,9 +61,6 @@ pub struct Encoding {
 }
 
 impl Encoding {
-    pub fn ids(&self) -> Vec<u32> {
-        self.tokens.iter().map(|t| t.id).collect()
-    }
     pub fn word_of_token(&self) -> Vec<usize> {
         self.tokens.iter().map(|t| t.word).collect()
     }
@@ -131,10 +128,6 @@ impl Tokenizer {
         self.pieces.len()
     }
 
-    pub fn piece(&self, id: u32) -> &str {
-        &self.pieces[id as usize]
-    }
-
     /// Tokenizes `text` into `[CLS] pieces… [SEP]`, truncated to 512 pieces as HF does.
     pub fn encode(&self, text: &str) -> Result<Encoding> {
         self.encode_max(text, MAX_TOKENS)
@@ -167,12 +160,14 @@ impl Tokenizer {
         let mut truncated = false;
 
         'segments: for seg in self.split_specials(&chars) {
-            let word_pieces: Vec<(Vec<(String, u32, Option<(usize, usize)>)>, Span)> = match seg {
+            let word_pieces: Vec<(Vec<Piece>, Span)> = match seg {
                 Segment::Special { id, first, last } => {
-                    vec![(
-                        vec![(self.pieces[id as usize].clone(), id, Some((first, last)))],
-                        span_of(first, last),
-                    )]
+                    let piece = Piece {
+                        text: self.pieces[id as usize].clone(),
+                        id,
+                        origin: Some((first, last)),
+                    };
+                    vec![(vec![piece], span_of(first, last))]
                 }
                 Segment::Text { first, end } => {
                     let normalized = normalize(&chars[first..end], first);
@@ -187,11 +182,16 @@ impl Tokenizer {
             };
             for (pieces, span) in word_pieces {
                 let special = pieces.len() == 1
-                    && SPECIALS.contains(&pieces[0].0.as_str())
-                    && pieces[0].1 != self.unk;
+                    && SPECIALS.contains(&pieces[0].text.as_str())
+                    && pieces[0].id != self.unk;
                 let word = words.len();
                 let mut pushed = false;
-                for (piece, id, origin) in pieces {
+                for Piece {
+                    text: piece,
+                    id,
+                    origin,
+                } in pieces
+                {
                     if body == max_body {
                         truncated = true;
                         if pushed {
@@ -296,11 +296,16 @@ impl Tokenizer {
 
     /// Greedy longest-match-first WordPiece over one pre-token; the whole word becomes
     /// [UNK] when it is too long or some part of it is not in the vocabulary.
-    /// Returns (piece, id, original char range first..=last).
-    fn word_piece(&self, word: &[NormChar]) -> Vec<(String, u32, Option<(usize, usize)>)> {
-        let whole = Some((word[0].origin, word[word.len() - 1].origin));
+    fn word_piece(&self, word: &[NormChar]) -> Vec<Piece> {
+        let unknown = || {
+            vec![Piece {
+                text: "[UNK]".into(),
+                id: self.unk,
+                origin: Some((word[0].origin, word[word.len() - 1].origin)),
+            }]
+        };
         if word.len() > MAX_CHARS_PER_WORD {
-            return vec![("[UNK]".into(), self.unk, whole)];
+            return unknown();
         }
         let mut out = Vec::new();
         let mut start = 0;
@@ -322,18 +327,26 @@ impl Tokenizer {
             }
             match found {
                 Some(id) => {
-                    out.push((
-                        candidate.clone(),
+                    out.push(Piece {
+                        text: candidate.clone(),
                         id,
-                        Some((word[start].origin, word[end - 1].origin)),
-                    ));
+                        origin: Some((word[start].origin, word[end - 1].origin)),
+                    });
                     start = end;
                 }
-                None => return vec![("[UNK]".into(), self.unk, whole)],
+                None => return unknown(),
             }
         }
         out
     }
+}
+
+/// One vocabulary piece found in the text, before it becomes a Token.
+struct Piece {
+    text: String,
+    id: u32,
+    /// The original chars it covers, first..=last.
+    origin: Option<(usize, usize)>,
 }
 
 enum Segment {

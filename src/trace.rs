@@ -1,9 +1,9 @@
-//! What one run of the encoder produces: the tokens and, for every layer and head,
-//! everything behind the attention the page draws.
+//! What one run of the encoder produces, and the one description of a run that crosses to
+//! the page (wasm), to the command line and into the build-time examples.
 use ndarray::{Array2, Array4};
-
 use serde::Serialize;
 
+use crate::heads::{summarize_all, HeadSummary};
 use crate::tokenizer::{Encoding, Token, Word};
 
 pub struct Trace {
@@ -22,15 +22,76 @@ pub struct Trace {
     pub hidden: Array2<f32>,
 }
 
+/// Head (l, h) of an (L, H, R, C) tensor as a contiguous (R, C) slice.
+pub fn head(a: &Array4<f32>, l: usize, h: usize) -> &[f32] {
+    let (_, nh, r, c) = a.dim();
+    let all = a.as_slice().expect("trace tensors are contiguous");
+    &all[(l * nh + h) * r * c..][..r * c]
+}
+
+/// Head (l, h) of an (L, H, R, C) tensor as a contiguous mutable (R, C) slice.
+pub fn head_mut(a: &mut Array4<f32>, l: usize, h: usize) -> &mut [f32] {
+    let (_, nh, r, c) = a.dim();
+    let all = a.as_slice_mut().expect("trace tensors are contiguous");
+    &mut all[(l * nh + h) * r * c..][..r * c]
+}
+
+/// The tensors the page's views read, by the name they carry in JS: (L, H, T, T) for
+/// attention and scores, (L, H, T, Dh) for the rest. (k is not drawn: it is not copied.)
+pub const VIEW_TENSORS: [&str; 5] = ["attention", "scores", "q", "v", "context"];
+
+/// The tensors a build-time example carries (the melody waits for the live model).
+pub const PRESET_TENSORS: [&str; 2] = ["attention", "scores"];
+
 impl Trace {
     /// (layers, heads, tokens, head_dim)
     pub fn dims(&self) -> (usize, usize, usize, usize) {
-        let (l, h, t, d) = self.q.dim();
-        (l, h, t, d)
+        self.q.dim()
+    }
+
+    /// A per-head tensor by its name in [`VIEW_TENSORS`] (or "k").
+    pub fn tensor(&self, name: &str) -> Option<&Array4<f32>> {
+        Some(match name {
+            "attention" => &self.attention,
+            "scores" => &self.scores,
+            "q" => &self.q,
+            "k" => &self.k,
+            "v" => &self.v,
+            "context" => &self.context,
+            _ => return None,
+        })
+    }
+
+    /// The run's description: what the views know besides the tensors.
+    pub fn summary(&self) -> RunSummary<'_> {
+        let (layers, heads, seq, head_dim) = self.dims();
+        let e = &self.encoding;
+        RunSummary {
+            meta: Meta {
+                tokens: &e.tokens,
+                words: &e.words,
+                word_of_token: e.word_of_token(),
+                truncated: e.truncated,
+                layers,
+                heads,
+                seq,
+                head_dim,
+            },
+            heads: summarize_all(&self.attention, e),
+        }
     }
 }
 
-/// What the page needs to know about a run besides its tensors (camelCase for JS).
+/// One run as the page receives it, from the live engine or from a build-time example:
+/// `{meta, heads}` plus the tensors of [`VIEW_TENSORS`] (camelCase for JS).
+#[derive(Serialize)]
+pub struct RunSummary<'a> {
+    pub meta: Meta<'a>,
+    /// Each head's measures and label on this sentence, (L, H) row-major.
+    pub heads: Vec<HeadSummary>,
+}
+
+/// What the page needs to know about a run besides its tensors.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Meta<'a> {
@@ -44,19 +105,28 @@ pub struct Meta<'a> {
     pub head_dim: usize,
 }
 
-impl Trace {
-    pub fn meta(&self) -> Meta<'_> {
-        let (layers, heads, seq, head_dim) = self.dims();
-        let e = &self.encoding;
-        Meta {
-            tokens: &e.tokens,
-            words: &e.words,
-            word_of_token: e.word_of_token(),
-            truncated: e.truncated,
-            layers,
-            heads,
-            seq,
-            head_dim,
+/// The command line's one-line account of a run (`orquestra attention`): texts only.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+/// Fields in alphabetical order: the line the CLI has always printed.
+pub struct Brief<'a> {
+    pub heads: usize,
+    pub layers: usize,
+    pub tokens: Vec<&'a str>,
+    pub truncated: bool,
+    pub word_of_token: &'a [usize],
+    pub words: Vec<&'a str>,
+}
+
+impl Meta<'_> {
+    pub fn brief(&self) -> Brief<'_> {
+        Brief {
+            tokens: self.tokens.iter().map(|t| t.text.as_str()).collect(),
+            words: self.words.iter().map(|w| w.text.as_str()).collect(),
+            word_of_token: &self.word_of_token,
+            layers: self.layers,
+            heads: self.heads,
+            truncated: self.truncated,
         }
     }
 }

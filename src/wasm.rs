@@ -4,10 +4,22 @@ use js_sys::Float32Array;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+use crate::trace::VIEW_TENSORS;
 use crate::{Model, Trace};
 
-fn js_error(e: crate::Error) -> JsError {
-    JsError::new(&e.to_string())
+/// A JS Error whose `code` names the kind (`empty-text`, `model`, …): callers act on the
+/// code, never on the English message.
+fn js_error(e: crate::Error) -> JsValue {
+    let error = js_sys::Error::new(&e.to_string());
+    // Setting a property on a fresh Error object cannot fail.
+    let _ = js_sys::Reflect::set(&error, &"code".into(), &e.code().into());
+    error.into()
+}
+
+/// The names of the tensors the views read (trace.rs `VIEW_TENSORS`), for `Run.tensor`.
+#[wasm_bindgen(js_name = viewTensors)]
+pub fn view_tensors() -> Vec<String> {
+    VIEW_TENSORS.iter().map(|s| s.to_string()).collect()
 }
 
 /// True in the builds compiled with `target-feature=+simd128` (the relaxed build included).
@@ -38,9 +50,9 @@ struct Info<'a> {
 impl Engine {
     /// Loads a bundle written by `orquestra convert` (the bytes of the .safetensors file).
     #[wasm_bindgen(constructor)]
-    pub fn new(bundle: &[u8]) -> Result<Engine, JsError> {
+    pub fn new(bundle: &[u8]) -> Result<Engine, JsValue> {
         Ok(Engine {
-            model: Model::from_bundle(bundle).map_err(js_error)?,
+            model: crate::load::from_bundle(bundle).map_err(js_error)?,
         })
     }
 
@@ -54,7 +66,7 @@ impl Engine {
             hidden: c.hidden_size,
             vocab_size: c.vocab_size,
             max_tokens: self.model.max_tokens(),
-            precision: &self.model.precision,
+            precision: self.model.precision.name(),
             simd: simd_build(),
         };
         Ok(serde_wasm_bindgen::to_value(&info)?)
@@ -63,13 +75,13 @@ impl Engine {
     /// The token ids of `text` as the encoder would see them ([CLS] … [SEP], truncated to
     /// maxTokens), without running it. (T,)
     #[wasm_bindgen(js_name = tokenIds)]
-    pub fn token_ids(&self, text: &str) -> Result<Vec<u32>, JsError> {
+    pub fn token_ids(&self, text: &str) -> Result<Vec<u32>, JsValue> {
         let encoding = self.model.encode(text).map_err(js_error)?;
         Ok(encoding.tokens.iter().map(|t| t.id).collect())
     }
 
-    /// Tokenizes and runs the encoder. Errors (empty text) come back as a JS Error.
-    pub fn run(&self, text: &str) -> Result<Run, JsError> {
+    /// Tokenizes and runs the encoder. Errors come back as a JS Error with a `code`.
+    pub fn run(&self, text: &str) -> Result<Run, JsValue> {
         Ok(Run {
             trace: self.model.run(text).map_err(js_error)?,
         })
@@ -82,48 +94,27 @@ pub struct Run {
     trace: Trace,
 }
 
-fn copy(a: &ndarray::Array4<f32>) -> Float32Array {
-    Float32Array::from(a.as_slice().expect("trace tensors are contiguous"))
-}
-
 #[wasm_bindgen]
 impl Run {
-    /// {tokens: [{text, id, word, span}], words: [{text, span, special}], wordOfToken,
-    ///  truncated, layers, heads, seq, headDim}; spans in bytes and chars of the input.
-    pub fn meta(&self) -> Result<JsValue, JsError> {
-        Ok(serde_wasm_bindgen::to_value(&self.trace.meta())?)
+    /// The run's description (trace.rs `RunSummary`): {meta: {tokens: [{text, id, word,
+    /// span}], words: [{text, span, special}], wordOfToken, truncated, layers, heads, seq,
+    /// headDim}, heads: [{label, strength, measures}] (L, H) row-major}.
+    pub fn summary(&self) -> Result<JsValue, JsError> {
+        Ok(serde_wasm_bindgen::to_value(&self.trace.summary())?)
     }
 
-    /// Each head's measures and label on this sentence: [{label, strength, measures}], (L, H) row-major.
-    pub fn heads(&self) -> Result<JsValue, JsError> {
-        let summaries = crate::heads::summarize_all(&self.trace.attention, &self.trace.encoding);
-        Ok(serde_wasm_bindgen::to_value(&summaries)?)
+    /// A per-head tensor copied out: attention and scores (L, H, T, T),
+    /// i = ((l*H + h)*T + q)*T + k; q, k, v and context (L, H, T, Dh), i = ((l*H + h)*T + t)*Dh + d.
+    pub fn tensor(&self, name: &str) -> Result<Float32Array, JsError> {
+        let a = self
+            .trace
+            .tensor(name)
+            .ok_or_else(|| JsError::new(&format!("no tensor named {name:?}")))?;
+        Ok(Float32Array::from(
+            a.as_slice().expect("trace tensors are contiguous"),
+        ))
     }
 
-    /// softmax(q·k/√d). (L, H, T, T): i = ((l*H + h)*T + q)*T + k
-    pub fn attention(&self) -> Float32Array {
-        copy(&self.trace.attention)
-    }
-    /// Raw q·k before scaling. (L, H, T, T): i = ((l*H + h)*T + q)*T + k
-    pub fn scores(&self) -> Float32Array {
-        copy(&self.trace.scores)
-    }
-    /// (L, H, T, Dh): i = ((l*H + h)*T + t)*Dh + d
-    pub fn q(&self) -> Float32Array {
-        copy(&self.trace.q)
-    }
-    /// (L, H, T, Dh)
-    pub fn k(&self) -> Float32Array {
-        copy(&self.trace.k)
-    }
-    /// (L, H, T, Dh)
-    pub fn v(&self) -> Float32Array {
-        copy(&self.trace.v)
-    }
-    /// Σ_j a_ij v_j per head. (L, H, T, Dh)
-    pub fn context(&self) -> Float32Array {
-        copy(&self.trace.context)
-    }
     /// The last layer's output. (T, D): i = t*D + d
     pub fn hidden(&self) -> Float32Array {
         Float32Array::from(self.trace.hidden.as_slice().expect("contiguous"))

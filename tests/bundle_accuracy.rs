@@ -2,27 +2,14 @@
 //! (tests/fixtures/sentences.json): size, attention error and top-attended key.
 mod common;
 
-use orquestra::bundle::{self, Precision};
-use orquestra::Model;
+use orquestra::load::{self, HfDir};
+use orquestra::model::Precision;
 
 fn compare(precision: Precision) -> (usize, f32, f64) {
-    let dir = common::model_dir();
-    let read = |n: &str| std::fs::read(dir.join(n)).unwrap();
-    let text = |n: &str| String::from_utf8(read(n)).unwrap();
-    let reference = Model::from_parts(
-        &text("config.json"),
-        &text("vocab.txt"),
-        &read("model.safetensors"),
-    )
-    .unwrap();
-    let bytes = bundle::convert(
-        &text("config.json"),
-        &text("vocab.txt"),
-        &read("model.safetensors"),
-        precision,
-    )
-    .unwrap();
-    let model = Model::from_bundle(&bytes).unwrap();
+    let hf = HfDir::read(&common::model_dir()).unwrap();
+    let reference = hf.model().unwrap();
+    let bytes = hf.convert(precision).unwrap();
+    let model = load::from_bundle(&bytes).unwrap();
     let sentences = common::json(common::fixtures().join("sentences.json"));
     let (mut worst, mut rows, mut same_top) = (0.0f32, 0usize, 0usize);
     for s in sentences.as_array().unwrap() {

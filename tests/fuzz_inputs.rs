@@ -3,9 +3,9 @@
 #![cfg(not(target_arch = "wasm32"))]
 mod common;
 
-use orquestra::bundle::{self, Precision};
+use orquestra::load;
+use orquestra::model::Precision;
 use orquestra::tokenizer::Tokenizer;
-use orquestra::Model;
 use proptest::prelude::*;
 
 fn tokenizer() -> Tokenizer {
@@ -31,19 +31,19 @@ proptest! {
 
     #[test]
     fn bundle_parser_never_panics_on_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
-        let _ = Model::from_bundle(&bytes);
+        let _ = load::from_bundle(&bytes);
     }
 
     #[test]
     fn bundle_parser_never_panics_on_a_damaged_bundle(cut in 0usize..100_000, flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..8)) {
         let (c, v, w) = common::tiny_parts();
-        let mut bytes = bundle::convert(&c, &v, &w, Precision::Int8).unwrap();
+        let mut bytes = load::convert(&c, &v, &w, Precision::Int8).unwrap();
         for (at, b) in flips {
             let i = at % bytes.len();
             bytes[i] ^= b | 1;
         }
         bytes.truncate(cut.min(bytes.len()));
-        if let Ok(model) = Model::from_bundle(&bytes) {
+        if let Ok(model) = load::from_bundle(&bytes) {
             let _ = model.run("a menina estava radiante");
         }
     }

@@ -5,11 +5,11 @@ mod common;
 use common::max_abs_diff;
 use ndarray::{s, Array2, Array4};
 use ndarray_npy::read_npy;
-use orquestra::Model;
+use orquestra::load;
 
 #[test]
 fn attention_matches_numpy_reference_within_1e_4() {
-    let model = Model::load(&common::model_dir()).unwrap();
+    let model = load::path(&common::model_dir()).unwrap();
     let dir = common::fixtures().join("reference");
     let manifest = common::json(dir.join("manifest.json"));
     let cases = manifest.as_array().unwrap();
@@ -51,7 +51,7 @@ fn attention_matches_numpy_reference_within_1e_4() {
 
 #[test]
 fn trace_invariants_hold() {
-    let model = Model::load(&common::model_dir()).unwrap();
+    let model = load::path(&common::model_dir()).unwrap();
     for text in ["A menina estava radiante.", "x", &"palavra ".repeat(600)] {
         let trace = model.run(text).unwrap();
         let t = trace.encoding.tokens.len();

@@ -2,12 +2,13 @@
 //! numpy reference, and the bad-input paths of model loading.
 mod common;
 
-use orquestra::bundle::{self, Precision};
+use orquestra::load;
+use orquestra::model::Precision;
 use orquestra::{Error, Model};
 
 fn tiny() -> Model {
     let (c, v, w) = common::tiny_parts();
-    Model::from_parts(&c, &v, &w).unwrap()
+    load::from_hf(&c, &v, &w).unwrap()
 }
 
 #[test]
@@ -41,9 +42,9 @@ fn bundles_round_trip_in_every_precision() {
         (Precision::F16, 0.01),
         (Precision::Int8, 0.1),
     ] {
-        let bytes = bundle::convert(&c, &v, &w, p).unwrap();
-        let model = Model::from_bundle(&bytes).unwrap();
-        assert_eq!(model.precision, p.name());
+        let bytes = load::convert(&c, &v, &w, p).unwrap();
+        let model = load::from_bundle(&bytes).unwrap();
+        assert_eq!(model.precision, p);
         let got = model.run("a menina estava radiante").unwrap().attention;
         let diff = common::max_abs_diff(&got, &want);
         assert!(diff <= tol, "{p:?}: {diff}");
@@ -60,28 +61,28 @@ fn model_error(r: Result<Model, Error>) -> String {
 #[test]
 fn bad_models_give_errors_that_name_the_problem() {
     let (c, v, w) = common::tiny_parts();
-    let good = bundle::convert(&c, &v, &w, Precision::Int8).unwrap();
+    let good = load::convert(&c, &v, &w, Precision::Int8).unwrap();
     // truncated anywhere
     for cut in [0, 7, 8, 100, good.len() / 2, good.len() - 1] {
-        let msg = model_error(Model::from_bundle(&good[..cut]));
+        let msg = model_error(load::from_bundle(&good[..cut]));
         assert!(msg.contains("truncated or corrupt"), "{cut}: {msg}");
     }
     // an HF file is not a bundle
-    assert!(model_error(Model::from_bundle(&w)).contains("not an Orquestra bundle"));
+    assert!(model_error(load::from_bundle(&w)).contains("not an Orquestra bundle"));
     // a wrong shape: claim a larger hidden size
     let wrong = c.replace("\"intermediate_size\": 16", "\"intermediate_size\": 32");
-    let msg = model_error(Model::from_parts(&wrong, &v, &w));
+    let msg = model_error(load::from_hf(&wrong, &v, &w));
     assert!(
         msg.contains("intermediate.dense.weight") && msg.contains("shape"),
         "{msg}"
     );
     // a vocabulary that does not fit the config
-    let msg = model_error(Model::from_parts(&c, &format!("{v}extra\n"), &w));
+    let msg = model_error(load::from_hf(&c, &format!("{v}extra\n"), &w));
     assert!(msg.contains("vocab_size"), "{msg}");
     // garbage config
-    assert!(model_error(Model::from_parts("{", &v, &w)).contains("config.json"));
+    assert!(model_error(load::from_hf("{", &v, &w)).contains("config.json"));
     // a path that does not exist
-    let msg = model_error(Model::load(std::path::Path::new("/nonexistent/model")));
+    let msg = model_error(load::path(std::path::Path::new("/nonexistent/model")));
     assert!(
         msg.contains("/nonexistent/model") && msg.contains("does not exist"),
         "{msg}"

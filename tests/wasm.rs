@@ -1,8 +1,8 @@
 //! The engine in headless Chromium on the tiny model: the same numbers as the numpy
 //! reference that the native test checks (tests/tiny_model.rs), in both wasm builds.
 #![cfg(target_arch = "wasm32")]
-use orquestra::bundle::{self, Precision};
-use orquestra::Model;
+use orquestra::load;
+use orquestra::model::Precision;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -14,7 +14,7 @@ const EXPECTED: &str = include_str!("fixtures/tiny/expected.json");
 
 #[wasm_bindgen_test]
 fn tiny_model_in_the_browser_matches_the_reference() {
-    let model = Model::from_parts(CONFIG, VOCAB, WEIGHTS).unwrap();
+    let model = load::from_hf(CONFIG, VOCAB, WEIGHTS).unwrap();
     let expected: serde_json::Value = serde_json::from_str(EXPECTED).unwrap();
     for case in expected.as_array().unwrap() {
         let trace = model.run(case["text"].as_str().unwrap()).unwrap();
@@ -45,12 +45,12 @@ fn tiny_model_in_the_browser_matches_the_reference() {
 
 #[wasm_bindgen_test]
 fn bad_bundles_are_errors_not_traps() {
-    let good = bundle::convert(CONFIG, VOCAB, WEIGHTS, Precision::Int8).unwrap();
-    assert!(Model::from_bundle(&good).is_ok());
+    let good = load::convert(CONFIG, VOCAB, WEIGHTS, Precision::Int8).unwrap();
+    assert!(load::from_bundle(&good).is_ok());
     for cut in [0, 9, good.len() / 3, good.len() - 1] {
-        assert!(Model::from_bundle(&good[..cut]).is_err());
+        assert!(load::from_bundle(&good[..cut]).is_err());
     }
-    let model = Model::from_bundle(&good).unwrap();
+    let model = load::from_bundle(&good).unwrap();
     assert!(model.run("   ").is_err());
 }
 

@@ -1,7 +1,8 @@
 // The examples' runs, written at build time by the CLI (scripts/make_presets.mjs → presets.json),
-// so the page and the widget show them before the model has arrived. Same layout as the live
-// engine's results: attention and scores are (L, H, T, T) float32; q, k, v and context are
-// absent (the melody waits for the live model).
+// so the page and the widget show them before the model has arrived. Each is a run summary
+// as the live engine gives it, with its text and the tensors an example carries (run.js).
+import { makeRun } from './engine/run.js';
+
 let presets = null;
 
 function floats(b64) {
@@ -15,5 +16,5 @@ function floats(b64) {
 export async function instantResult(sentence) {
   presets ??= fetch(new URL('./presets.json', import.meta.url)).then((r) => (r.ok ? r.json() : null)).catch(() => null);
   const p = (await presets)?.presets.find((x) => x.text === sentence);
-  return p ? { meta: p.meta, heads: p.heads, attention: floats(p.attention), scores: floats(p.scores), instant: true } : null;
+  return p ? makeRun(p, { attention: floats(p.attention), scores: floats(p.scores) }) : null;
 }

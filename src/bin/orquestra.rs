@@ -8,8 +8,9 @@ mod cli {
     use std::process::ExitCode;
     use std::time::Instant;
 
-    use orquestra::bundle::{self, Precision};
-    use orquestra::Model;
+    use orquestra::load::{self, HfDir};
+    use orquestra::model::Precision;
+    use orquestra::trace::PRESET_TENSORS;
 
     const USAGE: &str = "usage:
   orquestra attention --model PATH [--out FILE.npy] \"text\"
@@ -85,7 +86,7 @@ PATH is an HF model directory (config.json, vocab.txt, model.safetensors) or a b
         };
         let a = Args::parse(rest)?;
         let load =
-            |a: &Args| Model::load(&PathBuf::from(a.need("model")?)).map_err(|e| e.to_string());
+            |a: &Args| load::path(&PathBuf::from(a.need("model")?)).map_err(|e| e.to_string());
         match cmd.as_str() {
             "attention" => {
                 a.check(&["model", "out"])?;
@@ -100,15 +101,8 @@ PATH is an HF model directory (config.json, vocab.txt, model.safetensors) or a b
                     ndarray_npy::write_npy(out, &trace.attention)
                         .map_err(|e| format!("cannot write {out}: {e}"))?;
                 }
-                let enc = &trace.encoding;
-                let line = serde_json::json!({
-                    "tokens": enc.tokens.iter().map(|t| &t.text).collect::<Vec<_>>(),
-                    "words": enc.words.iter().map(|w| &w.text).collect::<Vec<_>>(),
-                    "wordOfToken": enc.word_of_token(),
-                    "layers": model.config.num_hidden_layers,
-                    "heads": model.config.num_attention_heads,
-                    "truncated": enc.truncated,
-                });
+                let summary = trace.summary();
+                let line = serde_json::to_string(&summary.meta.brief()).expect("serializes");
                 println!("{line}");
                 Ok(())
             }
@@ -118,27 +112,14 @@ PATH is an HF model directory (config.json, vocab.txt, model.safetensors) or a b
                 let out = a.need("out")?;
                 let precision = Precision::parse(a.get("precision").unwrap_or("int8"))
                     .map_err(|e| e.to_string())?;
-                let read = |name: &str| {
-                    std::fs::read(dir.join(name))
-                        .map_err(|e| format!("cannot read {}: {e}", dir.join(name).display()))
-                };
-                let text = |name: &str| {
-                    read(name).and_then(|b| {
-                        String::from_utf8(b).map_err(|_| format!("{name} is not UTF-8"))
-                    })
-                };
-                let bytes = bundle::convert(
-                    &text("config.json")?,
-                    &text("vocab.txt")?,
-                    &read("model.safetensors")?,
-                    precision,
-                )
-                .map_err(|e| e.to_string())?;
+                let bytes = HfDir::read(&dir)
+                    .and_then(|hf| hf.convert(precision))
+                    .map_err(|e| e.to_string())?;
                 std::fs::write(out, &bytes).map_err(|e| format!("cannot write {out}: {e}"))?;
                 eprintln!(
                     "wrote {out}: {:.1} MB ({})",
                     bytes.len() as f64 / 1e6,
-                    precision.name()
+                    precision
                 );
                 Ok(())
             }
@@ -156,16 +137,18 @@ PATH is an HF model directory (config.json, vocab.txt, model.safetensors) or a b
                 let mut presets = Vec::new();
                 for text in &a.positional {
                     let trace = model.run(text).map_err(|e| format!("{text:?}: {e}"))?;
-                    presets.push(serde_json::json!({
-                        "text": text,
-                        "meta": trace.meta(),
-                        "heads": orquestra::heads::summarize_all(&trace.attention, &trace.encoding),
-                        "attention": b64(&trace.attention),
-                        "scores": b64(&trace.scores),
-                    }));
+                    // The run's description as the live engine gives it, plus the text
+                    // and the tensors an example carries.
+                    let mut run = serde_json::to_value(trace.summary()).expect("serializes");
+                    run["text"] = text.as_str().into();
+                    for name in PRESET_TENSORS {
+                        run[name] = b64(trace.tensor(name).expect("a trace tensor")).into();
+                    }
+                    presets.push(run);
                 }
                 let out = a.need("out")?;
-                let json = serde_json::json!({ "precision": model.precision, "presets": presets });
+                let json =
+                    serde_json::json!({ "precision": model.precision.name(), "presets": presets });
                 std::fs::write(out, json.to_string())
                     .map_err(|e| format!("cannot write {out}: {e}"))?;
                 Ok(())

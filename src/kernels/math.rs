@@ -1,12 +1,20 @@
 //! Scalar exp and erf with the same polynomials as the SIMD128 versions, so both builds
 //! compute the same function. Accurate to a few ulp of f32 (tested against libm).
+//!
+//! The constants are written as their sources print them (Cephes, Eigen), with more digits
+//! than an f32 holds: clippy's `excessive_precision` is allowed for these alone.
 
+#[allow(clippy::excessive_precision)]
 pub(crate) const EXP_HI: f32 = 88.3762626647949;
+#[allow(clippy::excessive_precision)]
 pub(crate) const EXP_LO: f32 = -87.3365447505531;
 pub(crate) const LOG2E: f32 = std::f32::consts::LOG2_E;
 /// ln 2 split in two so n·ln2 is subtracted without rounding error (Cephes expf).
+#[allow(clippy::excessive_precision)]
 pub(crate) const LN2_HI: f32 = 0.693359375;
+#[allow(clippy::excessive_precision)]
 pub(crate) const LN2_LO: f32 = -2.12194440e-4;
+#[allow(clippy::excessive_precision)]
 pub(crate) const EXP_POLY: [f32; 6] = [
     1.9875691500e-4,
     1.3981999507e-3,
@@ -31,6 +39,7 @@ pub fn exp(x: f32) -> f32 {
 }
 
 /// Odd numerator / even denominator of erf on [-4, 4] (Eigen's `generic_fast_erf_float`).
+#[allow(clippy::excessive_precision)]
 pub(crate) const ERF_ALPHA: [f32; 7] = [
     -2.72614225801306e-10,
     2.77068142495902e-08,
@@ -40,6 +49,7 @@ pub(crate) const ERF_ALPHA: [f32; 7] = [
     -2.95459980854025e-03,
     -1.60960333262415e-02,
 ];
+#[allow(clippy::excessive_precision)]
 pub(crate) const ERF_BETA: [f32; 5] = [
     -1.45660718464996e-05,
     -2.13374055278905e-04,

@@ -195,7 +195,9 @@ fn pack_x(x: &[f32], m: usize, k: usize, xp: &mut [f32]) {
 /// given (the last chunk of K), + bias and GELU if asked; stored back.
 /// Never inlined: as its own function V8 keeps all 8 accumulators in registers; inlined into
 /// the caller, live values from around it pushed some onto the stack (measured 25 → 38 GFLOP/s).
+/// Its arguments stay separate scalars for the same reason: a struct would be passed in memory.
 #[inline(never)]
+#[allow(clippy::too_many_arguments)]
 unsafe fn micro(
     xp: *const f32,
     panel: *const f32,

@@ -54,7 +54,7 @@ impl Config {
         if sizes.iter().any(|&s| s == 0 || s > 1 << 20) {
             return Err(Error::Model("config.json has a zero or absurd size".into()));
         }
-        if self.hidden_size % self.num_attention_heads != 0 {
+        if !self.hidden_size.is_multiple_of(self.num_attention_heads) {
             return Err(Error::Model(format!(
                 "hidden_size {} is not a multiple of num_attention_heads {}",
                 self.hidden_size, self.num_attention_heads

@@ -63,11 +63,8 @@ pub fn token_texts(e: &orquestra::tokenizer::Encoding) -> Vec<&str> {
 }
 
 /// The committed tiny model's (config.json, vocab.txt, model.safetensors).
+#[cfg(not(target_arch = "wasm32"))]
 pub fn tiny_parts() -> (String, String, Vec<u8>) {
-    let dir = fixtures().join("tiny");
-    (
-        std::fs::read_to_string(dir.join("config.json")).unwrap(),
-        std::fs::read_to_string(dir.join("vocab.txt")).unwrap(),
-        std::fs::read(dir.join("model.safetensors")).unwrap(),
-    )
+    let hf = orquestra::load::HfDir::read(&fixtures().join("tiny")).unwrap();
+    (hf.config_json, hf.vocab_txt, hf.safetensors)
 }

@@ -19,7 +19,7 @@ export class EngineClient {
       const p = this.pending.get(data.id);
       if (!p) return;
       this.pending.delete(data.id);
-      if (data.type === 'error') p.reject(new Error(data.message));
+      if (data.type === 'error') p.reject(Object.assign(new Error(data.message), { code: data.code }));
       else p.resolve(data.type === 'loaded' ? data.info : data.result);
     };
   }
@@ -38,7 +38,7 @@ export class EngineClient {
     return this.request({ type: 'load', url: new URL(url, location.href).href });
   }
 
-  /** Runs a sentence; resolves with { meta, attention, scores, q, k, v, context }. */
+  /** Runs a sentence; resolves with a run (run.js); rejects with an Error that has a `code`. */
   run(text) {
     return this.request({ type: 'run', text });
   }

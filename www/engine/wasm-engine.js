@@ -1,3 +1,5 @@
+import { makeRun } from './run.js';
+
 // The one module that imports the wasm package. It picks the SIMD128 build when the
 // browser validates a SIMD instruction, else the portable build, and loads it once.
 
@@ -36,15 +38,15 @@ export function loadWasm(build = bestBuild()) {
 }
 
 /**
- * Creates an engine from the bytes of a model bundle. run(text) returns plain data:
- * { meta, attention, scores, q, k, v, context } where
- *   attention, scores: Float32Array (L, H, T, T), i = ((l*H + h)*T + q)*T + k
- *   q, k, v, context:  Float32Array (L, H, T, Dh), i = ((l*H + h)*T + t)*Dh + d
+ * Creates an engine from the bytes of a model bundle. run(text) returns a run as the views
+ * read it (run.js): { meta, heads, attention, scores, q, v, context }. Errors carry a
+ * `code` (src/error.rs: 'empty-text', 'model', …).
  */
 export async function createEngine(bundleBytes, { build } = {}) {
   const pkg = await loadWasm(build);
   const engine = new pkg.Engine(bundleBytes);
   const info = engine.info();
+  const names = pkg.viewTensors();
   return {
     info,
     /** Bytes of wasm memory the build holds now (it grows, never shrinks). */
@@ -54,16 +56,7 @@ export async function createEngine(bundleBytes, { build } = {}) {
     run(text) {
       const run = engine.run(text);
       try {
-        return {
-          meta: run.meta(),
-          heads: run.heads(),
-          attention: run.attention(),
-          scores: run.scores(),
-          q: run.q(),
-          k: run.k(),
-          v: run.v(),
-          context: run.context(),
-        };
+        return makeRun(run.summary(), Object.fromEntries(names.map((n) => [n, run.tensor(n)])));
       } finally {
         run.free();
       }

@@ -1,8 +1,13 @@
 // The engine's Web Worker: downloads the model (reporting bytes), builds the engine, runs
 // sentences. The page talks to it through client.js only.
 import { createEngine, loadWasm } from './wasm-engine.js';
+import { buffersOf } from './run.js';
 
 let engine = null;
+
+/** Errors cross to the page as a code it acts on (src/error.rs codes, or the worker's own:
+ *  'download', 'not-loaded', 'internal') and a message for people. */
+const coded = (code, message) => Object.assign(new Error(message), { code });
 const CACHE = 'orquestra-model-v1';
 
 async function openCache() {
@@ -25,7 +30,7 @@ async function modelBytes(url) {
 
 async function download(url) {
   const response = await fetch(url);
-  if (!response.ok) throw new Error(`model download failed: HTTP ${response.status} for ${url}`);
+  if (!response.ok) throw coded('download', `model download failed: HTTP ${response.status} for ${url}`);
   const total = Number(response.headers.get('content-length')) || 0;
   const reader = response.body.getReader();
   const chunks = [];
@@ -56,16 +61,15 @@ onmessage = async ({ data }) => {
       } catch (e) {
         // A bad file must not stay cached: the retry downloads it again.
         await cache?.delete(data.url);
-        throw new Error(`${e.message ?? e}${cached ? ' (cached copy removed)' : ''}`);
+        throw coded(e?.code ?? 'model', `${e?.message ?? e}${cached ? ' (cached copy removed)' : ''}`);
       }
       postMessage({ id, type: 'loaded', info: engine.info });
     } else if (type === 'run') {
-      if (!engine) throw new Error('the model is not loaded yet');
-      const r = engine.run(data.text);
-      const buffers = [r.attention, r.scores, r.q, r.k, r.v, r.context].map((a) => a.buffer);
-      postMessage({ id, type: 'result', result: r }, buffers);
+      if (!engine) throw coded('not-loaded', 'the model is not loaded yet');
+      const run = engine.run(data.text);
+      postMessage({ id, type: 'result', result: run }, buffersOf(run));
     }
   } catch (e) {
-    postMessage({ id, type: 'error', message: String(e?.message ?? e) });
+    postMessage({ id, type: 'error', code: e?.code ?? 'internal', message: String(e?.message ?? e) });
   }
 };

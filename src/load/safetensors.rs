@@ -1,4 +1,4 @@
-//! Reads named tensors out of a safetensors file as f32, whatever their stored precision:
+//! Named tensors out of a safetensors file, whatever their stored precision:
 //! F32, F16, or I8 in groups along the last (input) dimension with a `<name>.scale`
 //! companion (F16 or F32, shape [rows, cols / group]). Every failure names the tensor.
 use std::collections::HashMap;
@@ -7,6 +7,7 @@ use half::f16;
 use safetensors::{Dtype, SafeTensors};
 
 use crate::error::{Error, Result};
+use crate::model::{RowTable, TensorSource};
 
 /// Metadata key holding the int8 group size (elements per scale along the input dim).
 pub const GROUP_KEY: &str = "orquestra.group";
@@ -15,53 +16,6 @@ pub const SCALE_SUFFIX: &str = ".scale";
 pub struct Weights<'a> {
     st: SafeTensors<'a>,
     pub metadata: HashMap<String, String>,
-}
-
-/// A 2-D table kept in its stored precision, decoded one row at a time
-/// (the word embeddings: 30522×384 would be 47 MB as f32 in wasm memory).
-pub enum RowTable {
-    F32 {
-        cols: usize,
-        data: Vec<f32>,
-    },
-    F16 {
-        cols: usize,
-        data: Vec<f16>,
-    },
-    Int8 {
-        cols: usize,
-        group: usize,
-        q: Vec<i8>,
-        scale: Vec<f32>,
-    },
-}
-
-impl RowTable {
-    /// Writes row `r` into `out` (cols floats).
-    pub fn row(&self, r: usize, out: &mut [f32]) {
-        match self {
-            RowTable::F32 { cols, data } => out.copy_from_slice(&data[r * cols..(r + 1) * cols]),
-            RowTable::F16 { cols, data } => {
-                for (o, h) in out.iter_mut().zip(&data[r * cols..(r + 1) * cols]) {
-                    *o = h.to_f32();
-                }
-            }
-            RowTable::Int8 {
-                cols,
-                group,
-                q,
-                scale,
-            } => {
-                let groups = cols / group;
-                dequantize_row(
-                    &q[r * cols..(r + 1) * cols],
-                    &scale[r * groups..(r + 1) * groups],
-                    *group,
-                    out,
-                );
-            }
-        }
-    }
 }
 
 impl<'a> Weights<'a> {
@@ -127,34 +81,14 @@ impl<'a> Weights<'a> {
         }
         Ok(t.data())
     }
+}
 
-    /// The tensor as f32, checked against `shape`.
-    pub fn f32(&self, name: &str, shape: &[usize]) -> Result<Vec<f32>> {
-        match self.table(name, shape)? {
-            RowTable::F32 { data, .. } => Ok(data),
-            RowTable::F16 { data, .. } => Ok(data.iter().map(|h| h.to_f32()).collect()),
-            RowTable::Int8 {
-                cols,
-                group,
-                q,
-                scale,
-            } => {
-                let groups = cols / group;
-                let mut out = vec![0.0f32; q.len()];
-                for ((o, q), s) in out
-                    .chunks_exact_mut(cols)
-                    .zip(q.chunks_exact(cols))
-                    .zip(scale.chunks_exact(groups))
-                {
-                    dequantize_row(q, s, group, o);
-                }
-                Ok(out)
-            }
-        }
+impl TensorSource for Weights<'_> {
+    fn f32(&self, name: &str, shape: &[usize]) -> Result<Vec<f32>> {
+        Ok(self.table(name, shape)?.into_f32())
     }
 
-    /// The tensor in its stored precision, checked against `shape` (last dim = columns).
-    pub fn table(&self, name: &str, shape: &[usize]) -> Result<RowTable> {
+    fn table(&self, name: &str, shape: &[usize]) -> Result<RowTable> {
         let t = self.view(name, shape)?;
         let cols = *shape.last().unwrap_or(&1);
         let data = t.data();
@@ -175,7 +109,7 @@ impl<'a> Weights<'a> {
             },
             Dtype::I8 => {
                 let group = self.group()?;
-                if cols % group != 0 {
+                if !cols.is_multiple_of(group) {
                     return Err(Error::Model(format!(
                         "tensor {name}: {cols} columns are not a multiple of the group {group}"
                     )));
@@ -204,22 +138,5 @@ impl<'a> Weights<'a> {
                 )))
             }
         })
-    }
-}
-
-/// One row of int8 values times its group scales: `out[c] = q[c] · scale[c / group]`.
-/// A function of its own, called once per row: in the browser a long loop inside a function
-/// called once runs in V8's baseline tier to the end, while a function called thousands of
-/// times is soon optimized (the engine loads from cache in about a third of the time).
-#[inline(never)]
-fn dequantize_row(q: &[i8], scale: &[f32], group: usize, out: &mut [f32]) {
-    for ((o, q), s) in out
-        .chunks_exact_mut(group)
-        .zip(q.chunks_exact(group))
-        .zip(scale)
-    {
-        for (o, &v) in o.iter_mut().zip(q) {
-            *o = v as f32 * s;
-        }
     }
 }

@@ -9,9 +9,9 @@ use std::collections::HashMap;
 use half::f16;
 use safetensors::{tensor::TensorView, Dtype};
 
+use super::safetensors::{Weights, GROUP_KEY, SCALE_SUFFIX};
 use crate::error::{Error, Result};
-use crate::model::weights::{Weights, GROUP_KEY, SCALE_SUFFIX};
-use crate::model::Config;
+use crate::model::{Config, Precision, TensorSource};
 
 pub const FORMAT_KEY: &str = "orquestra.format";
 pub const FORMAT: &str = "orquestra-bundle-1";
@@ -21,53 +21,38 @@ pub const VOCAB_TENSOR: &str = "orquestra.vocab";
 /// Inputs per int8 scale. 32 keeps the default bundle under 25 MB with attention within 0.03.
 pub const GROUP: usize = 32;
 
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Precision {
-    F32,
-    F16,
-    Int8,
+/// What a bundle's metadata says besides its tensors.
+pub struct Header {
+    pub config: Config,
+    /// vocab.txt's text.
+    pub vocab: String,
+    pub precision: Precision,
 }
 
-impl Precision {
-    pub fn parse(s: &str) -> Result<Precision> {
-        match s {
-            "f32" => Ok(Precision::F32),
-            "f16" => Ok(Precision::F16),
-            "int8" => Ok(Precision::Int8),
-            _ => Err(Error::Model(format!(
-                "precision {s:?} is not one of f32, f16, int8"
-            ))),
+impl Header {
+    pub fn read(w: &Weights) -> Result<Header> {
+        if w.metadata.get(FORMAT_KEY).map(String::as_str) != Some(FORMAT) {
+            return Err(Error::Model(format!(
+                "this safetensors file is not an Orquestra bundle (no {FORMAT_KEY} = {FORMAT}); pass a model directory or run `orquestra convert`"
+            )));
         }
+        let config = Config::from_json(
+            w.metadata
+                .get(CONFIG_KEY)
+                .ok_or_else(|| Error::Model(format!("the bundle has no {CONFIG_KEY}")))?,
+        )?;
+        let vocab = String::from_utf8(w.bytes(VOCAB_TENSOR)?.to_vec())
+            .map_err(|_| Error::Model("the bundle's vocabulary is not UTF-8".into()))?;
+        let precision = match w.metadata.get(PRECISION_KEY) {
+            Some(name) => Precision::parse(name)?,
+            None => Precision::F32,
+        };
+        Ok(Header {
+            config,
+            vocab,
+            precision,
+        })
     }
-    pub fn name(self) -> &'static str {
-        match self {
-            Precision::F32 => "f32",
-            Precision::F16 => "f16",
-            Precision::Int8 => "int8",
-        }
-    }
-}
-
-/// Reads (config, vocabulary text, precision) from a bundle's metadata.
-pub fn read_header(w: &Weights) -> Result<(Config, String, String)> {
-    if w.metadata.get(FORMAT_KEY).map(String::as_str) != Some(FORMAT) {
-        return Err(Error::Model(format!(
-            "this safetensors file is not an Orquestra bundle (no {FORMAT_KEY} = {FORMAT}); pass a model directory or run `orquestra convert`"
-        )));
-    }
-    let config = Config::from_json(
-        w.metadata
-            .get(CONFIG_KEY)
-            .ok_or_else(|| Error::Model(format!("the bundle has no {CONFIG_KEY}")))?,
-    )?;
-    let vocab = String::from_utf8(w.bytes(VOCAB_TENSOR)?.to_vec())
-        .map_err(|_| Error::Model("the bundle's vocabulary is not UTF-8".into()))?;
-    let precision = w
-        .metadata
-        .get(PRECISION_KEY)
-        .cloned()
-        .unwrap_or_else(|| "f32".into());
-    Ok((config, vocab, precision))
 }
 
 /// Tensors that get the chosen precision: every 2-D matrix but the token-type table.
@@ -83,7 +68,7 @@ pub fn convert(
     precision: Precision,
 ) -> Result<Vec<u8>> {
     // Loading first proves the source is complete and well shaped.
-    let model = crate::model::Model::from_parts(config_json, vocab_txt, safetensors)?;
+    let model = super::from_hf(config_json, vocab_txt, safetensors)?;
     let w = Weights::parse(safetensors, "model.safetensors")?;
     let mut out: Vec<(String, Dtype, Vec<usize>, Vec<u8>)> = Vec::new();
     // One group size for the whole bundle: GROUP, or less when some matrix is narrower.
@@ -153,8 +138,23 @@ pub fn convert(
             ))
         })
         .collect::<Result<_>>()?;
-    safetensors::serialize(views, &Some(meta))
-        .map_err(|e| Error::Model(format!("writing the bundle: {e}")))
+    let mut bytes = safetensors::serialize(views, &Some(meta))
+        .map_err(|e| Error::Model(format!("writing the bundle: {e}")))?;
+    sort_header(&mut bytes);
+    Ok(bytes)
+}
+
+/// Rewrites the JSON header with its keys sorted, so one model always gives the same bytes
+/// (safetensors writes the metadata from a HashMap, in a different order each run). The
+/// keys and values are the same, so the header keeps its length and every offset holds.
+fn sort_header(bytes: &mut [u8]) {
+    let n = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes")) as usize;
+    let header = &mut bytes[8..8 + n];
+    let value: serde_json::Value = serde_json::from_slice(header).expect("safetensors wrote JSON");
+    let sorted = serde_json::to_vec(&value).expect("JSON serializes"); // serde_json's maps are sorted
+    assert!(sorted.len() <= n, "a sorted header is never longer");
+    header[..sorted.len()].copy_from_slice(&sorted);
+    header[sorted.len()..].fill(b' '); // safetensors pads its header with spaces
 }
 
 fn gcd(a: usize, b: usize) -> usize {
@@ -168,7 +168,7 @@ fn gcd(a: usize, b: usize) -> usize {
 /// Symmetric int8 per group of `group` inputs in each row of a (rows, cols) matrix.
 /// Returns (int8 bytes, F16 scale bytes).
 pub fn quantize_int8(data: &[f32], cols: usize, group: usize) -> Result<(Vec<u8>, Vec<u8>)> {
-    if cols % group != 0 {
+    if !cols.is_multiple_of(group) {
         return Err(Error::Model(format!(
             "{cols} columns are not a multiple of the int8 group {group}"
         )));

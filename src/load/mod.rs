@@ -1,0 +1,99 @@
+//! Reading models from files: an HF model directory (config.json, vocab.txt,
+//! model.safetensors) or a single-file Orquestra bundle. The model itself knows no format.
+pub mod bundle;
+pub mod safetensors;
+
+use crate::error::Result;
+use crate::model::{Config, Model, Precision};
+use crate::tokenizer::Tokenizer;
+use safetensors::Weights;
+
+pub use bundle::convert;
+
+/// The encoder from the three files of an HF model directory (weights in F32, F16 or I8).
+pub fn from_hf(config_json: &str, vocab_txt: &str, safetensors: &[u8]) -> Result<Model> {
+    let config = Config::from_json(config_json)?;
+    let tokenizer = Tokenizer::from_vocab_text(vocab_txt)?;
+    let w = Weights::parse(safetensors, "model.safetensors")?;
+    Model::new(config, tokenizer, Precision::F32, &w)
+}
+
+/// The encoder from a bundle written by `orquestra convert`.
+pub fn from_bundle(bytes: &[u8]) -> Result<Model> {
+    let w = Weights::parse(bytes, "the bundle")?;
+    let header = bundle::Header::read(&w)?;
+    let tokenizer = Tokenizer::from_vocab_text(&header.vocab)?;
+    Model::new(header.config, tokenizer, header.precision, &w)
+}
+
+/// An HF model directory's three files, read once.
+pub struct HfDir {
+    pub config_json: String,
+    pub vocab_txt: String,
+    pub safetensors: Vec<u8>,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod files {
+    use std::path::Path;
+
+    use super::{from_bundle, from_hf, HfDir};
+    use crate::error::{Error, Result};
+    use crate::model::{Model, Precision};
+
+    fn read(path: &Path) -> Result<Vec<u8>> {
+        std::fs::read(path).map_err(|e| Error::Io(format!("cannot read {}: {e}", path.display())))
+    }
+
+    fn missing(path: &Path) -> Error {
+        Error::Io(format!(
+            "{} does not exist (run `make model` for the default model)",
+            path.display()
+        ))
+    }
+
+    impl HfDir {
+        pub fn read(dir: &Path) -> Result<HfDir> {
+            if !dir.exists() {
+                return Err(missing(dir));
+            }
+            let text = |name: &str| {
+                String::from_utf8(read(&dir.join(name))?)
+                    .map_err(|_| Error::Model(format!("{name} is not UTF-8")))
+            };
+            Ok(HfDir {
+                config_json: text("config.json")?,
+                vocab_txt: text("vocab.txt")?,
+                safetensors: read(&dir.join("model.safetensors"))?,
+            })
+        }
+
+        pub fn model(&self) -> Result<Model> {
+            from_hf(&self.config_json, &self.vocab_txt, &self.safetensors)
+        }
+
+        /// This model as a bundle's bytes.
+        pub fn convert(&self, precision: Precision) -> Result<Vec<u8>> {
+            super::convert(
+                &self.config_json,
+                &self.vocab_txt,
+                &self.safetensors,
+                precision,
+            )
+        }
+    }
+
+    /// A directory (HF layout) or a bundle file.
+    pub fn path(path: &Path) -> Result<Model> {
+        if !path.exists() {
+            Err(missing(path))
+        } else if path.is_dir() {
+            HfDir::read(path)?.model()
+        } else {
+            from_bundle(&read(path)?)
+        }
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub use files::path;

@@ -1,0 +1,156 @@
+//! The encoder's modules, named as in HF `modeling_bert.py`; each loads its own tensors.
+use super::{Config, RowTable, TensorSource};
+use crate::error::Result;
+use crate::kernels::{add_layer_norm, matmul, Activation, Packed};
+
+/// `nn.Linear`: y = x·Wᵀ + b, W packed once for the matmul kernel.
+pub struct Linear {
+    /// Wᵀ: K inputs × N outputs.
+    pub w: Packed,
+    /// (N)
+    pub b: Vec<f32>,
+}
+
+impl Linear {
+    /// `{prefix}.weight` (N, K) and `{prefix}.bias` (N).
+    pub fn load(src: &dyn TensorSource, prefix: &str, n: usize, k: usize) -> Result<Linear> {
+        Linear::load_stacked(src, &[prefix], n, k)
+    }
+
+    /// Several linears with the same input, side by side in one: outputs
+    /// [first (0..N) | second (N..2N) | …], read with one pass over x.
+    pub fn load_stacked(
+        src: &dyn TensorSource,
+        prefixes: &[&str],
+        n: usize,
+        k: usize,
+    ) -> Result<Linear> {
+        let mut w = Vec::with_capacity(prefixes.len() * n * k); // (parts·N, K)
+        let mut b = Vec::with_capacity(prefixes.len() * n);
+        for p in prefixes {
+            w.extend(src.f32(&format!("{p}.weight"), &[n, k])?);
+            b.extend(src.f32(&format!("{p}.bias"), &[n])?);
+        }
+        Ok(Linear {
+            w: Packed::from_weight(&w, prefixes.len() * n, k),
+            b,
+        })
+    }
+
+    /// x (T, K) → y (T, N).
+    pub fn forward(&self, x: &[f32], t: usize, act: Activation, y: &mut [f32]) {
+        matmul(x, t, &self.w, &self.b, act, y);
+    }
+}
+
+/// `nn.LayerNorm` over the hidden size, applied after a residual add (BERT's post-norm).
+pub struct LayerNorm {
+    pub gamma: Vec<f32>, // (D)
+    pub beta: Vec<f32>,  // (D)
+    pub eps: f32,
+}
+
+impl LayerNorm {
+    pub fn load(src: &dyn TensorSource, prefix: &str, c: &Config) -> Result<LayerNorm> {
+        let d = c.hidden_size;
+        Ok(LayerNorm {
+            gamma: src.f32(&format!("{prefix}.weight"), &[d])?,
+            beta: src.f32(&format!("{prefix}.bias"), &[d])?,
+            eps: c.layer_norm_eps as f32,
+        })
+    }
+
+    /// In place: x (T, D) ← LayerNorm(x + residual); `residual` (T, D) may be empty.
+    pub fn forward(&self, x: &mut [f32], residual: &[f32]) {
+        add_layer_norm(x, residual, &self.gamma, &self.beta, self.eps);
+    }
+}
+
+/// `BertEmbeddings`: word + position + token type 0 (every token is in segment A), then LayerNorm.
+pub struct Embeddings {
+    /// (V, D), kept in its stored precision.
+    pub word: RowTable,
+    /// (P, D)
+    pub position: Vec<f32>,
+    /// Row 0 of the token-type table. (D)
+    pub token_type: Vec<f32>,
+    pub norm: LayerNorm,
+}
+
+impl Embeddings {
+    pub fn load(src: &dyn TensorSource, prefix: &str, c: &Config) -> Result<Embeddings> {
+        let d = c.hidden_size;
+        let token_types = src.f32(
+            &format!("{prefix}.token_type_embeddings.weight"),
+            &[c.type_vocab_size, d],
+        )?;
+        Ok(Embeddings {
+            word: src.table(
+                &format!("{prefix}.word_embeddings.weight"),
+                &[c.vocab_size, d],
+            )?,
+            position: src.f32(
+                &format!("{prefix}.position_embeddings.weight"),
+                &[c.max_position_embeddings, d],
+            )?,
+            token_type: token_types[..d].to_vec(),
+            norm: LayerNorm::load(src, &format!("{prefix}.LayerNorm"), c)?,
+        })
+    }
+
+    /// Token ids (T) at positions 0..T → x (T, D).
+    pub fn forward(&self, ids: impl Iterator<Item = u32>, x: &mut [f32]) {
+        let d = self.token_type.len();
+        for ((pos, id), row) in ids.enumerate().zip(x.chunks_exact_mut(d)) {
+            self.word.row(id as usize, row);
+            for ((v, p), ty) in row
+                .iter_mut()
+                .zip(&self.position[pos * d..(pos + 1) * d])
+                .zip(&self.token_type)
+            {
+                *v += p + ty;
+            }
+        }
+        self.norm.forward(x, &[]);
+    }
+}
+
+/// `BertLayer`: self-attention, its output projection and norm, then the feed-forward.
+pub struct Layer {
+    /// `attention.self.{query,key,value}` side by side: x (T, D) → [q | k | v] (T, 3D).
+    pub qkv: Linear,
+    /// `attention.output.dense`: the heads' contexts merged (T, D) → (T, D).
+    pub attention_output: Linear,
+    /// `attention.output.LayerNorm`
+    pub attention_norm: LayerNorm,
+    /// `intermediate.dense` (with GELU): (T, D) → (T, I).
+    pub intermediate: Linear,
+    /// `output.dense`: (T, I) → (T, D).
+    pub output: Linear,
+    /// `output.LayerNorm`
+    pub output_norm: LayerNorm,
+}
+
+impl Layer {
+    pub fn load(src: &dyn TensorSource, prefix: &str, c: &Config) -> Result<Layer> {
+        let (d, i) = (c.hidden_size, c.intermediate_size);
+        let part = |name: &str| format!("{prefix}.{name}");
+        Ok(Layer {
+            qkv: Linear::load_stacked(
+                src,
+                &[
+                    &part("attention.self.query"),
+                    &part("attention.self.key"),
+                    &part("attention.self.value"),
+                ],
+                d,
+                d,
+            )?,
+            attention_output: Linear::load(src, &part("attention.output.dense"), d, d)?,
+            attention_norm: LayerNorm::load(src, &part("attention.output.LayerNorm"), c)?,
+            intermediate: Linear::load(src, &part("intermediate.dense"), i, d)?,
+            output: Linear::load(src, &part("output.dense"), d, i)?,
+            output_norm: LayerNorm::load(src, &part("output.LayerNorm"), c)?,
+        })
+    }
+}

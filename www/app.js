@@ -1,59 +1,47 @@
-// The page: state in the URL hash, the engine in a worker, the four views.
-import { EngineClient } from './engine/client.js';
-import { parse, serialize, clamp, VIEWS } from './state.js';
+// The page: its own chrome (text box, examples, language, link, embed snippets, export, the
+// model's download) around the attention component (controller.js), state in the URL hash.
+import { AttentionController } from './controller.js';
+import { parse, serialize } from './state.js';
 import { loadMessages, browserLanguage, translator } from './i18n.js';
-import { items as itemsOf, remapWord } from './units.js';
-import { views, keepingFocus } from './views/index.js';
 import { el } from './dom.js';
 import { snippets } from './embed-snippets.js';
 import { exportSvg, svgToPng, download } from './export.js';
-import { instantResult } from './presets.js';
+import { PRESET_KEYS } from './config.js';
 
-const MODEL_URL = new URL('../models/all-MiniLM-L6-v2.int8.safetensors', import.meta.url).href;
-const PRESETS = ['preset.article', 'preset.articleEn', 'preset.coref'];
 const $ = (id) => document.getElementById(id);
 
 const messages = await loadMessages();
-const engine = new EngineClient();
-let limits = { layers: 6, heads: 12, items: 512 };
-let state;
 let t = translator(messages.pt);
-let data = null; // { result, items } for state.sentence and state.units
-let ui = { step: 2, table: false };
-let running = 0;
-let modelInfo = null;
 
-function notify(notices) {
-  if (!notices.length) return;
-  $('notice').textContent = t('notice.clamped', { keys: notices.map((n) => n.key).join(', ') });
+const component = new AttentionController({
+  tabs: $('views'), layer: $('layer'), head: $('head'),
+  units: { palavras: $('units-words'), pecas: $('units-pieces') },
+  tableToggle: $('show-table'), summary: $('summary'), view: $('view'), table: $('table'), title: $('view-title'),
+  keys: document,
+}, {
+  changed: writeHash,
+  clamped: (keys) => { notify(keys); writeHash(); },
+  loading: showLoading,
+  failed: (e) => {
+    $('error').textContent = !e ? '' : e.code === 'empty-text' ? t('error.empty') : `${t('error.run')} ${e.message}`;
+  },
+});
+
+function notify(keys) {
+  if (keys.length) $('notice').textContent = t('notice.clamped', { keys: keys.join(', ') });
 }
 
+/** The state a link describes; an empty sentence is the first example's, in its language. */
 function readHash() {
-  const { state: s, notices } = parse(location.hash, limits, browserLanguage());
-  if (!s.sentence.trim()) s.sentence = translator(messages[s.lang])(PRESETS[0]);
-  notify(notices);
-  return s;
+  const { state, notices } = parse(location.hash, component.limits, browserLanguage());
+  if (!state.sentence.trim()) state.sentence = translator(messages[state.lang])(PRESET_KEYS[0]);
+  notify(notices.map((n) => n.key));
+  return state;
 }
 
 function writeHash() {
-  const h = serialize(state);
+  const h = serialize(component.state);
   if (h !== location.hash) history.replaceState(null, '', h);
-}
-
-/** Changes state, keeps the hash in step, re-renders. */
-function set(patch) {
-  const unitsChanged = patch.units && patch.units !== state.units;
-  if (unitsChanged && data) {
-    // Keep the focus on the same piece of text when switching words ↔ pieces.
-    patch.word = remapWord(data.result.meta, data.items, state.word, patch.units);
-  }
-  Object.assign(state, patch);
-  if (patch.lang) applyLanguage();
-  if (unitsChanged && data) data = { result: data.result, items: itemsOf(data.result.meta, state.units) };
-  if (data) limits.items = data.items.length;
-  if (clamp(state, limits).length) notify([{ key: 'w' }]);
-  writeHash();
-  render();
 }
 
 let status = ['model.loading', {}]; // re-translated when the language changes
@@ -62,148 +50,93 @@ function showStatus(key, params = {}) {
   $('status').textContent = key ? t(key, params) : '';
 }
 
-function applyLanguage() {
-  t = translator(messages[state.lang]);
-  showStatus(...status);
-  document.documentElement.lang = state.lang === 'pt' ? 'pt-BR' : 'en';
-  document.title = t('app.title');
-  for (const e of document.querySelectorAll('[data-i18n]')) e.textContent = t(e.dataset.i18n);
-  for (const e of document.querySelectorAll('[data-i18n-label]')) e.setAttribute('aria-label', t(e.dataset.i18nLabel));
-  $('presets').replaceChildren(...PRESETS.map((k) => el('button', { type: 'button', text: t(`${k}.name`), onclick: () => { $('text').value = t(k); onText(); } })));
-}
-
-function controls() {
-  $('views').replaceChildren(...VIEWS.map((v) => el('button', {
-    type: 'button', role: 'tab', 'aria-selected': String(state.view === v), class: state.view === v ? 'on' : '',
-    text: t(`view.${v}`), onclick: () => set({ view: v }),
-  })));
-  for (const [sel, n, key, field] of [[$('layer'), limits.layers, 'ctl.layerN', 'layer'], [$('head'), limits.heads, 'ctl.headN', 'head']]) {
-    sel.replaceChildren(...Array.from({ length: n }, (_, i) => new Option(t(key, { n: i + 1 }), String(i))));
-    sel.value = String(state[field]);
-  }
-  $('units-words').checked = state.units === 'palavras';
-  $('units-pieces').checked = state.units === 'pecas';
-  $('lang').value = state.lang;
-  $('show-table').checked = ui.table;
-}
-
-function render() {
-  controls();
-  const root = $('view');
-  if (!data) return;
-  const ctx = { t, set, ui, rerender: render, width: root.clientWidth || 960, narrow: (root.clientWidth || 960) < 600 };
-  const view = views[state.view];
-  keepingFocus(root, () => view.render(root, state, data, ctx));
-  $('table').replaceChildren(ui.table ? view.tableOf(state, data, ctx) : '');
-  $('table').hidden = !ui.table;
-  $('view-title').textContent = t(`view.${state.view}`);
-  const meta = data.result.meta;
-  $('summary').textContent = t('summary', { pieces: meta.seq, words: meta.words.length - 2, layer: state.layer + 1, head: state.head + 1 })
-    + (meta.truncated ? ` ${t('notice.truncated')}` : '');
-}
-
-async function compute() {
-  const id = ++running;
-  const text = state.sentence;
-  try {
-    // Before the model arrives, the examples' build-time runs make the page usable at once.
-    const result = modelInfo ? await engine.run(text) : await instantResult(text);
-    if (!result) { if (id === running) $('error').textContent = ''; return; }
-    if (id !== running) return; // a newer sentence is on its way
-    data = { result, items: itemsOf(result.meta, state.units) };
-    limits.items = data.items.length;
-    if (clamp(state, limits).length) { notify([{ key: 'w' }]); writeHash(); }
-    $('error').textContent = '';
-    render();
-  } catch (e) {
-    if (id !== running) return;
-    $('error').textContent = /empty/.test(e.message) ? t('error.empty') : `${t('error.run')} ${e.message}`;
-  }
-}
-
-let debounce = 0;
-function onText() {
-  state.sentence = $('text').value;
-  writeHash();
-  clearTimeout(debounce);
-  debounce = setTimeout(compute, 250);
-}
-
-async function loadModel() {
-  $('load-error').hidden = true;
-  $('progress').hidden = false;
-  showStatus('model.loading');
-  try {
-    const info = await engine.load(MODEL_URL, (got, total) => {
-      $('progress').value = total ? got / total : 0;
-      showStatus('model.progress', { mb: (got / 1e6).toFixed(1), total: total ? (total / 1e6).toFixed(1) : '?' });
-    });
-    limits = { layers: info.layers, heads: info.heads, items: limits.items };
-    modelInfo = info;
+function showLoading(e) {
+  if (e.kind === 'progress') {
+    $('progress').hidden = false;
+    $('progress').value = e.total ? e.got / e.total : 0;
+    showStatus('model.progress', { mb: (e.got / 1e6).toFixed(1), total: e.total ? (e.total / 1e6).toFixed(1) : '?' });
+  } else if (e.kind === 'ready') {
     $('progress').hidden = true;
-    showStatus(info.simd ? 'model.ready' : 'model.readyNoSimd', { precision: info.precision });
-    compute();
-  } catch (e) {
+    showStatus(e.info.simd ? 'model.ready' : 'model.readyNoSimd', { precision: e.info.precision });
+  } else {
     $('progress').hidden = true;
     showStatus('');
     $('load-error').hidden = false;
-    $('load-error-text').textContent = `${t('error.load')} (${e.message})`;
+    $('load-error-text').textContent = `${t('error.load')} (${e.error.message})`;
   }
+}
+
+/** Starts the model's download (the first run joins it); after a failure, `retry` runs the
+ *  sentence once the model is there. */
+function loadModel(retry = false) {
+  $('load-error').hidden = true;
+  $('progress').hidden = false;
+  showStatus('model.loading');
+  const ready = component.load();
+  if (retry) ready.then((info) => { if (info) component.compute(); });
+}
+
+function applyLanguage(lang) {
+  t = translator(messages[lang]);
+  component.t = t;
+  showStatus(...status);
+  document.documentElement.lang = lang === 'pt' ? 'pt-BR' : 'en';
+  document.title = t('app.title');
+  for (const e of document.querySelectorAll('[data-i18n]')) e.textContent = t(e.dataset.i18n);
+  for (const e of document.querySelectorAll('[data-i18n-label]')) e.setAttribute('aria-label', t(e.dataset.i18nLabel));
+  $('presets').replaceChildren(...PRESET_KEYS.map((k) => el('button', { type: 'button', text: t(`${k}.name`), onclick: () => { $('text').value = t(k); onText(); } })));
+  $('lang').value = lang;
+}
+
+function onText() {
+  component.state.sentence = $('text').value;
+  writeHash();
+  component.later(250);
+}
+
+/** Opens the state of the current link (on load and when the hash changes). */
+function fromHash() {
+  const state = readHash();
+  applyLanguage(state.lang);
+  $('text').value = state.sentence;
+  component.show(state, t);
+  writeHash();
 }
 
 function wire() {
   $('text').addEventListener('input', onText);
-  $('layer').addEventListener('change', (e) => set({ layer: Number(e.target.value) }));
-  $('head').addEventListener('change', (e) => set({ head: Number(e.target.value) }));
-  $('units-words').addEventListener('change', () => set({ units: 'palavras' }));
-  $('units-pieces').addEventListener('change', () => set({ units: 'pecas' }));
-  $('lang').addEventListener('change', (e) => set({ lang: e.target.value }));
-  $('show-table').addEventListener('change', (e) => { ui.table = e.target.checked; render(); });
-  $('retry').addEventListener('click', loadModel);
+  $('lang').addEventListener('change', (e) => { applyLanguage(e.target.value); component.change({ lang: e.target.value }); });
+  $('retry').addEventListener('click', () => loadModel(true));
   $('copy').addEventListener('click', async () => {
     writeHash();
     try { await navigator.clipboard.writeText(location.href); $('notice').textContent = t('notice.copied'); }
     catch { $('notice').textContent = location.href; }
   });
-  const exported = () => exportSvg($('view'), state, data, t, modelInfo);
-  const fileName = (ext) => `orquestra-${state.view}-l${state.layer + 1}-h${state.head + 1}.${ext}`;
-  $('export-svg').addEventListener('click', () => { if (data) download(new Blob([exported().svg], { type: 'image/svg+xml' }), fileName('svg')); });
-  $('export-png').addEventListener('click', async () => { if (data) download(await svgToPng(exported(), 2), fileName('png')); });
+  const fileName = (ext) => `orquestra-${component.state.view}-l${component.state.layer + 1}-h${component.state.head + 1}.${ext}`;
+  /** Makes and downloads the export; one that cannot be made says so. */
+  const exporting = (ext, blobOf) => async () => {
+    if (!component.data) return;
+    try {
+      download(await blobOf(exportSvg(component.state, component.data, component.context(), component.info)), fileName(ext));
+    } catch (e) {
+      $('notice').textContent = t('export.failed', { reason: e.message });
+    }
+  };
+  $('export-svg').addEventListener('click', exporting('svg', (e) => new Blob([e.svg], { type: 'image/svg+xml' })));
+  $('export-png').addEventListener('click', exporting('png', (e) => svgToPng(e, 2)));
   $('embed').addEventListener('click', async () => {
     writeHash();
-    const { iframe, element } = snippets(state, new URL('.', location.href).href);
+    const { iframe, element } = snippets(component.state, new URL('.', location.href).href);
     $('snippet-iframe').value = iframe;
     $('snippet-element').value = element;
     $('snippets').hidden = false;
     try { await navigator.clipboard.writeText(`${iframe}\n\n${element}`); $('notice').textContent = t('notice.embedCopied'); } catch { /* the boxes show them */ }
   });
-  window.addEventListener('hashchange', () => {
-    const prev = state.sentence;
-    state = readHash();
-    applyLanguage();
-    $('text').value = state.sentence;
-    if (state.sentence !== prev) compute(); else set({});
-  });
-  document.addEventListener('keydown', (e) => {
-    if (!data || e.altKey || e.ctrlKey || e.metaKey) return;
-    if (e.target.closest?.('textarea, input, select')) return;
-    if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
-      e.preventDefault();
-      const w = state.word + (e.key === 'ArrowRight' ? 1 : -1);
-      set({ word: Math.min(Math.max(w, 0), data.items.length - 1) });
-    }
-  });
-  let width = 0;
-  new ResizeObserver(() => { const w = $('view').clientWidth; if (Math.abs(w - width) > 40) { width = w; render(); } }).observe($('view'));
+  window.addEventListener('hashchange', fromHash);
 }
 
-state = readHash();
-applyLanguage();
-$('text').value = state.sentence;
-writeHash();
 wire();
-render();
-compute(); // instant view of an example, if the sentence is one
+fromHash(); // the instant view of an example, if the sentence is one
 loadModel();
 
 // Offline use: the service worker next to index.html keeps the app (see scripts/sw-template.js).

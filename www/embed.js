@@ -1,16 +1,15 @@
 // embed.html: the widget alone, driven by the same hash as the page (for an <iframe>).
 import './widget.js';
-import { parse, serialize } from './state.js';
+import { parse, serialize, ATTRIBUTES } from './state.js';
 
 const widget = document.getElementById('widget');
-const KEYS = { s: 'sentence', v: 'view', l: 'layer', h: 'head', w: 'word', u: 'units', lang: 'lang' };
 
 function fromHash() {
   const hash = location.hash;
   const { state } = parse(hash);
   const given = new URLSearchParams(hash.slice(1));
   const values = new URLSearchParams(serialize(state).slice(1));
-  for (const [k, a] of Object.entries(KEYS)) {
+  for (const [k, a] of Object.entries(ATTRIBUTES)) {
     if (given.has(k)) widget.setAttribute(a, values.get(k));
     else widget.removeAttribute(a);
   }

@@ -2,7 +2,7 @@
 // live widget. A step's link is aula.html#passo=N&lang=xx.
 import './widget.js';
 import { loadMessages, browserLanguage, translator } from './i18n.js';
-import { serialize } from './state.js';
+import { serialize, attributesOf } from './state.js';
 
 const SENTENCE = 'A menina que, depois de uma longa caminhada pelo parque, adotou vários cachorros de rua, estava radiante.';
 // Layer 6, head 9 is where "radiante" looks most at "menina" in word mode (18%, measured with
@@ -46,8 +46,8 @@ function show() {
   $('copy-step').textContent = t('lesson.copy');
   $('open-page').textContent = t('lesson.open');
   $('open-page').href = `index.html${serialize({ ...s, lang })}`;
-  const attrs = { sentence: s.sentence, view: s.view, layer: s.layer + 1, head: s.head + 1, word: s.word, units: s.units, lang, step: s.step };
-  for (const [k, v] of Object.entries(attrs)) if (widget.getAttribute(k) !== String(v)) widget.setAttribute(k, v);
+  const attrs = [...attributesOf({ ...s, lang }), ['step', s.step]];
+  for (const [k, v] of attrs) if (widget.getAttribute(k) !== String(v)) widget.setAttribute(k, v);
 }
 
 const go = (patch) => {

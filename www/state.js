@@ -1,14 +1,20 @@
 // The page's state and its URL hash: the public, stable link format (README "Share links").
 // One declarative table; parse() never throws, clamps what is out of range and reports it.
+import { DEFAULT_LIMITS } from './config.js';
 
 export const VIEWS = ['orquestra', 'juri', 'matriz', 'modelo'];
 export const UNITS = ['palavras', 'pecas'];
 export const LANGS = ['pt', 'en'];
 export const MAX_SENTENCE = 2000; // characters kept from a link; the engine reads at most 512 pieces
 
-/** key -> { field, parse(raw, limits) -> value | undefined, format(value) -> string } */
-const int = (field, base, limitKey) => ({
+/**
+ * key -> { field, attr, parse(raw, limits) -> value | undefined, format(value) -> string }.
+ * `field` is the state's name, `attr` the <orquestra-attention> attribute's; a value reads
+ * the same in a link and in an attribute (layer and head 1-based, word 0-based).
+ */
+const int = (field, attr, base, limitKey) => ({
   field,
+  attr,
   parse(raw, limits) {
     if (!/^[+-]?\d{1,9}$/.test(raw)) return undefined;
     const n = Number(raw) - base;
@@ -17,21 +23,37 @@ const int = (field, base, limitKey) => ({
   },
   format: (v) => String(v + base),
 });
-const choice = (field, options) => ({
+const choice = (field, attr, options) => ({
   field,
+  attr,
   parse: (raw) => (options.includes(raw) ? raw : undefined),
   format: (v) => v,
 });
 
 export const PARAMS = {
-  s: { field: 'sentence', parse: (raw) => raw.slice(0, MAX_SENTENCE), format: (v) => v },
-  v: choice('view', VIEWS),
-  l: int('layer', 1, 'layers'),
-  h: int('head', 1, 'heads'),
-  w: int('word', 0, 'items'),
-  u: choice('units', UNITS),
-  lang: choice('lang', LANGS),
+  s: { field: 'sentence', attr: 'sentence', parse: (raw) => raw.slice(0, MAX_SENTENCE), format: (v) => v },
+  v: choice('view', 'view', VIEWS),
+  l: int('layer', 'layer', 1, 'layers'),
+  h: int('head', 'head', 1, 'heads'),
+  w: int('word', 'word', 0, 'items'),
+  u: choice('units', 'units', UNITS),
+  lang: choice('lang', 'lang', LANGS),
 };
+
+/** The element's attribute for each link key: { s: 'sentence', v: 'view', … }. */
+export const ATTRIBUTES = Object.fromEntries(Object.entries(PARAMS).map(([key, spec]) => [key, spec.attr]));
+
+/** [attribute, value] for every key of a state, in the table's order (snippets, lesson). */
+export function attributesOf(state) {
+  return Object.values(PARAMS).map((spec) => [spec.attr, spec.format(state[spec.field])]);
+}
+
+/** The link hash that the attributes an element carries describe (`get(attr)` → string or
+ *  null), so attributes and links share one parser. */
+export function hashOfAttributes(get) {
+  return '#' + Object.entries(ATTRIBUTES).filter(([, a]) => get(a) !== null)
+    .map(([k, a]) => `${k}=${encodeURIComponent(get(a))}`).join('&');
+}
 
 export function defaults(lang = 'pt') {
   return { sentence: '', view: 'orquestra', layer: 0, head: 0, word: 1, units: 'palavras', lang };
@@ -50,7 +72,7 @@ function decode(raw) {
  * Parses a location.hash. limits = { layers, heads, items } bound the numbers.
  * Returns { state, notices } where notices name each value that was out of range or invalid.
  */
-export function parse(hash, limits = { layers: 6, heads: 12, items: 512 }, lang = 'pt') {
+export function parse(hash, limits = DEFAULT_LIMITS, lang = 'pt') {
   const state = defaults(lang);
   const notices = [];
   const text = String(hash ?? '').replace(/^#/, '');

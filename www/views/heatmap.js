@@ -1,9 +1,22 @@
-// A T×T (or N×N) heatmap on canvas: used by the matrix, jury and model views.
+// A T×T (or N×N) heatmap: one geometry, drawn on canvas (matrix, jury and model views) and
+// as SVG text (their exports).
 import { weightColor } from '../color.js';
+import { tag, text } from './svg-text.js';
+
+/** Room for the row and column labels, and how much of a label is shown. */
+export const LABEL_PAD = 110;
+export const LABEL_CHARS = 14;
+export const labelText = (l) => l.slice(0, LABEL_CHARS);
+
+/** Where things go in a heatmap `size` px wide: the labels' band, a cell, the labels' font. */
+export function geometry(n, size, labels) {
+  const pad = labels ? LABEL_PAD : 0;
+  const cell = Math.max(1, (size - pad) / n);
+  return { pad, cell, font: Math.min(13, Math.max(8, cell * 0.8)) };
+}
 
 export function heatmap(matrix, n, size, { labels = null, highlightRow = -1, onCell = null, name = '' } = {}) {
-  const pad = labels ? 110 : 0;
-  const cell = Math.max(1, (size - pad) / n);
+  const { pad, cell, font } = geometry(n, size, labels);
   const canvas = document.createElement('canvas');
   const dpr = window.devicePixelRatio || 1;
   canvas.width = Math.ceil(size * dpr);
@@ -25,16 +38,16 @@ export function heatmap(matrix, n, size, { labels = null, highlightRow = -1, onC
   }
   if (labels) {
     g.fillStyle = '#1d2330';
-    g.font = `${Math.min(13, Math.max(8, cell * 0.8))}px system-ui, sans-serif`;
+    g.font = `${font}px system-ui, sans-serif`;
     g.textAlign = 'right';
     g.textBaseline = 'middle';
-    labels.forEach((l, i) => g.fillText(l.slice(0, 14), pad - 4, pad + (i + 0.5) * cell));
+    labels.forEach((l, i) => g.fillText(labelText(l), pad - 4, pad + (i + 0.5) * cell));
     g.save();
     g.textAlign = 'left';
     labels.forEach((l, i) => {
       g.setTransform(dpr, 0, 0, dpr, pad + (i + 0.5) * cell, pad - 4);
       g.rotate(-Math.PI / 3);
-      g.fillText(l.slice(0, 14), 0, 0);
+      g.fillText(labelText(l), 0, 0);
     });
     g.restore();
   }
@@ -47,4 +60,21 @@ export function heatmap(matrix, n, size, { labels = null, highlightRow = -1, onC
     });
   }
   return canvas;
+}
+
+/** The same heatmap as SVG text, its top-left corner at (x, y). */
+export function heatmapSvg(matrix, n, x, y, size, { labels = null, highlightRow = -1 } = {}) {
+  const { pad, cell, font } = geometry(n, size, labels);
+  let out = '';
+  for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) {
+    out += tag('rect', { x: x + pad + c * cell, y: y + pad + r * cell, width: cell, height: cell, fill: weightColor(matrix[r * n + c]) });
+  }
+  if (highlightRow >= 0) {
+    out += tag('rect', { x: x + pad + 1, y: y + pad + highlightRow * cell + 1, width: n * cell - 2, height: cell - 2, fill: 'none', stroke: '#d1495b', 'stroke-width': 2 });
+  }
+  if (labels) labels.forEach((l, i) => {
+    out += text(x + pad - 4, y + pad + (i + 0.5) * cell, labelText(l), { size: font, anchor: 'end', baseline: 'middle' });
+    out += text(x + pad + (i + 0.5) * cell, y + pad - 4, labelText(l), { size: font, rotate: -60 });
+  });
+  return out;
 }

@@ -1,4 +1,8 @@
-// The views, by their URL name (state.v). Each has render(root, state, data, ctx) and tableOf(state, data, ctx).
+// The views, by their URL name (state.v). Each draws itself three ways:
+//   render(root, state, data, ctx)  the live view (DOM)
+//   tableOf(state, data, ctx)       its numbers as a table (DOM)
+//   toSvg(state, data, ctx)         { body, height }: SVG text ctx.width wide, for export
+// ctx: { t, ui, width, narrow } and, live, set(patch) and rerender().
 import * as orquestra from './orquestra.js';
 import * as juri from './juri.js';
 import * as matriz from './matriz.js';

@@ -2,7 +2,8 @@
 // a small heatmap, and its vote (the word it attends to most) for the focused word.
 import { el, pct, table } from '../dom.js';
 import { itemMatrix } from '../units.js';
-import { heatmap } from './heatmap.js';
+import { heatmap, heatmapSvg } from './heatmap.js';
+import { text } from './svg-text.js';
 
 /** Share of attention on [CLS]/[SEP] from which a judge abstains. */
 export const ABSTAIN = 0.5;
@@ -64,4 +65,20 @@ export function tableOf(state, data, ctx) {
   return table(t('jury.table', { layer: state.layer + 1, word: data.items[state.word].text }),
     [t('col.judge'), t('col.specialty'), t('col.measure'), t('col.vote'), t('col.abstains')],
     judges(state, data).map((j) => [t('jury.judge', { n: j.head + 1 }), t(`label.${j.summary.label}`), pct(j.summary.strength, 0), j.abstains ? t('jury.abstained') : `${data.items[j.vote].text} (${pct(j.share, 0)})`, pct(j.abstain, 0)]));
+}
+
+/** The judges four to a row: number, specialty, heatmap and vote. */
+export function toSvg(state, data, ctx) {
+  const { t } = ctx;
+  const { items, result } = data;
+  const cols = 4, cw = Math.floor(ctx.width / cols), size = Math.min(cw - 24, 160);
+  let body = '';
+  judges(state, data).forEach((j, k) => {
+    const x = (k % cols) * cw + 12, y = Math.floor(k / cols) * (size + 90) + 10;
+    body += text(x, y + 14, t('jury.judge', { n: j.head + 1 }), { size: 13, weight: 'bold' });
+    body += text(x, y + 32, `${t(`label.${j.summary.label}`)} (${pct(j.summary.strength, 0)})`, { size: 11 });
+    body += heatmapSvg(j.matrix, items.length, x, y + 40, size, { highlightRow: state.word });
+    body += text(x, y + size + 58, j.abstains ? `${t('jury.abstained')} ${pct(j.abstain, 0)} [CLS]/[SEP]` : `${t('jury.vote')} ${items[j.vote].text} ${pct(j.share, 0)}`, { size: 11 });
+  });
+  return { body, height: Math.ceil(result.meta.heads / cols) * (size + 90) + 10 };
 }

@@ -1,7 +1,8 @@
 // Modelo: every layer × head as a thumbnail; click one to open it in the orchestra.
 import { el, pct, table } from '../dom.js';
 import { itemMatrix } from '../units.js';
-import { heatmap } from './heatmap.js';
+import { heatmap, heatmapSvg } from './heatmap.js';
+import { text } from './svg-text.js';
 
 export function render(root, state, data, ctx) {
   const { t } = ctx;
@@ -34,4 +35,20 @@ export function tableOf(state, data, ctx) {
     rows.push([t('model.thumb', { layer: l + 1, head: h + 1, label: '' }).replace(/[:—]\s*$/, ''), t(`label.${s.label}`), pct(s.strength, 0), pct(s.measures.entropy, 0)]);
   }
   return table(t('model.table'), [t('col.head'), t('col.specialty'), t('col.measure'), t('measure.entropy')], rows);
+}
+
+/** Every layer × head as a grid of thumbnails, with the layer and head numbers. */
+export function toSvg(state, data, ctx) {
+  const { items, result } = data;
+  const { layers, heads } = result.meta;
+  const size = Math.floor((ctx.width - 50) / heads) - 4;
+  let body = '';
+  for (let l = 0; l < layers; l++) {
+    body += text(4, 30 + l * (size + 4) + size / 2, ctx.t('model.layer', { n: l + 1 }), { size: 11 });
+    for (let h = 0; h < heads; h++) {
+      if (l === 0) body += text(40 + h * (size + 4) + size / 2, 18, ctx.t('model.head', { n: h + 1 }), { size: 11, anchor: 'middle' });
+      body += heatmapSvg(itemMatrix(result.attention, result.meta, l, h, items), items.length, 40 + h * (size + 4), 24 + l * (size + 4), size);
+    }
+  }
+  return { body, height: 24 + layers * (size + 4) + 6 };
 }

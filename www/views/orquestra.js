@@ -4,6 +4,8 @@
 import { el, svg, pct, num, table } from '../dom.js';
 import { weightColor, inkOn, signedColor } from '../color.js';
 import { itemMatrix, itemMeanRow, melody, itemVector } from '../units.js';
+import { hasValues } from '../engine/run.js';
+import { tag, text, esc, FONT } from './svg-text.js';
 
 export const STEPS = ['qk', 'scale', 'softmax', 'mix'];
 
@@ -49,6 +51,32 @@ function strip(values, max, label) {
     Array.from(values, (x) => el('span', { style: { background: signedColor(x, max) } })));
 }
 
+// The stylesheet's colours, for the export (which must stand alone).
+const INK = '#1d2330', MUTED = '#5a6172', ACCENT = '#8a3b12';
+
+/** What the chart draws, in its own coordinates (w × height): shared by the view and its export. */
+export function scene(state, data, ctx) {
+  const { items, result } = data;
+  const r = state.word;
+  const { weights, scores, scaled } = numbers(data, state);
+  const step = ctx.ui.step ?? 2;
+  const w = ctx.narrow ? 400 : 960;
+  const { pos, cx, cy, height } = layout(items.length, w, ctx.narrow);
+  const seats = items.map((it, j) => {
+    const [x, y] = pos[j];
+    const weight = weights[j];
+    const radius = (ctx.narrow ? 5 : 8) + (ctx.narrow ? 20 : 28) * Math.sqrt(weight); // area ∝ weight
+    const inside = radius > 18; // the value fits inside the seat
+    return {
+      j, x, y, radius, weight, self: j === r,
+      name: it.text.length > 14 ? it.text.slice(0, 13) + '…' : it.text,
+      value: [num(scores[j]), num(scaled[j]), pct(weight), pct(weight)][step],
+      valueFill: inside ? inkOn(weight) : INK, valueDy: inside ? 0 : -radius - 8,
+    };
+  });
+  return { w, height, cx, cy, conductor: items[r].text, seats };
+}
+
 export function render(root, state, data, ctx) {
   const { t } = ctx;
   const { items, result } = data;
@@ -56,47 +84,37 @@ export function render(root, state, data, ctx) {
   const r = state.word;
   const { weights, scores, scaled, sqrtD } = numbers(data, state);
   const step = ctx.ui.step ?? 2;
-  const musicians = items.map((it, j) => j);
-  const w = ctx.narrow ? 400 : 960;
-  const { pos, cx, cy, height } = layout(musicians.length, w, ctx.narrow);
+  const { w, height, cx, cy, seats } = scene(state, data, ctx);
   const detail = el('p', { class: 'detail', 'aria-live': 'polite' });
   const line = (j) => t('orq.line', {
     word: items[j].text, qk: num(scores[j]), d: meta.headDim, scaled: num(scaled[j]), weight: pct(weights[j]),
   });
   detail.textContent = t('orq.hint');
 
-  const valueAt = (j) => [num(scores[j]), num(scaled[j]), pct(weights[j]), pct(weights[j])][step];
   const chart = svg('svg', { viewBox: `0 0 ${w} ${height}`, class: `orchestra${ctx.narrow ? ' narrow' : ''}`, role: 'group', 'aria-label': t('orq.chart', { word: items[r].text }) },
     svg('rect', { x: cx - 90, y: cy - 8, width: 180, height: 56, rx: 8, class: 'podium' }),
     svg('text', { x: cx, y: cy + 14, class: 'podium-role', text: t('orq.conductor') }),
     svg('text', { x: cx, y: cy + 38, class: 'podium-word', text: items[r].text }),
-    musicians.map((j, k) => {
-      const [x, y] = pos[k];
-      const wgt = weights[j];
-      const radius = (ctx.narrow ? 5 : 8) + (ctx.narrow ? 20 : 28) * Math.sqrt(wgt); // area ∝ weight
-      const shown = items[j].text.length > 14 ? items[j].text.slice(0, 13) + '…' : items[j].text;
-      const g = svg('g', {
-        class: `musician${j === r ? ' self' : ''}`, tabindex: 0, role: 'button', 'data-focus': `m${j}`,
-        // The accessible name starts with the visible text (name, value), then the arithmetic.
-        'aria-label': `${shown} ${valueAt(j)} — ${line(j)}`,
-        onmouseenter: () => { detail.textContent = line(j); },
-        onfocus: () => { detail.textContent = line(j); },
-        onclick: (e) => {
-          // Touch: the first tap shows the arithmetic, the second hands over the baton.
-          // (ui outlives a re-render, e.g. the model arriving between the two taps)
-          if (e.pointerType === 'touch' && ctx.ui.lastTap !== j) { ctx.ui.lastTap = j; detail.textContent = line(j); return; }
-          ctx.ui.lastTap = -1;
-          ctx.set({ word: j });
-        },
-        onkeydown: (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); ctx.set({ word: j }); } },
+    seats.map(({ j, x, y, radius, weight, self, name, value, valueFill, valueDy }) => svg('g', {
+      class: `musician${self ? ' self' : ''}`, tabindex: 0, role: 'button', 'data-focus': `m${j}`,
+      // The accessible name starts with the visible text (name, value), then the arithmetic.
+      'aria-label': `${name} ${value} — ${line(j)}`,
+      onmouseenter: () => { detail.textContent = line(j); },
+      onfocus: () => { detail.textContent = line(j); },
+      onclick: (e) => {
+        // Touch: the first tap shows the arithmetic, the second hands over the baton.
+        // (ui outlives a re-render, e.g. the model arriving between the two taps)
+        if (e.pointerType === 'touch' && ctx.ui.lastTap !== j) { ctx.ui.lastTap = j; detail.textContent = line(j); return; }
+        ctx.ui.lastTap = -1;
+        ctx.set({ word: j });
       },
-      svg('line', { x1: cx, y1: cy - 8, x2: x, y2: y, class: 'baton', 'stroke-width': 0.5 + 6 * wgt, 'stroke-opacity': 0.15 + 0.6 * wgt }),
-      svg('circle', { cx: x, cy: y, r: radius, fill: weightColor(wgt), class: 'seat' }),
-      svg('text', { x, y: y + radius + 15, class: 'name', text: shown }),
-      ' ', // not drawn; keeps "name value" apart in the text that assistive tech compares
-      svg('text', { x, y: y + 4, class: 'value', fill: radius > 18 ? inkOn(wgt) : '#1d2330', dy: radius > 18 ? 0 : -radius - 8, text: valueAt(j) }));
-      return g;
-    }));
+      onkeydown: (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); ctx.set({ word: j }); } },
+    },
+    svg('line', { x1: cx, y1: cy - 8, x2: x, y2: y, class: 'baton', 'stroke-width': 0.5 + 6 * weight, 'stroke-opacity': 0.15 + 0.6 * weight }),
+    svg('circle', { cx: x, cy: y, r: radius, fill: weightColor(weight), class: 'seat' }),
+    svg('text', { x, y: y + radius + 15, class: 'name', text: name }),
+    ' ', // not drawn; keeps "name value" apart in the text that assistive tech compares
+    svg('text', { x, y: y + 4, class: 'value', fill: valueFill, dy: valueDy, text: value }))));
 
   const stepper = el('div', { class: 'steps', role: 'group', 'aria-label': t('orq.steps') },
     STEPS.map((s, i) => el('button', {
@@ -107,7 +125,7 @@ export function render(root, state, data, ctx) {
   const explain = el('p', { class: 'step-text', text: t(`orq.explain.${STEPS[step]}`, { d: meta.headDim, sqrt: num(sqrtD, 3) }) });
 
   const note = state.units === 'palavras' ? el('p', { class: 'note', text: t('orq.wordsNote') }) : null;
-  if (!result.v) { // a build-time example: values arrive with the live model
+  if (!hasValues(result)) { // a build-time example: values arrive with the live model
     root.replaceChildren(stepper, explain, chart, detail, el('p', { class: 'note', text: t('orq.melodyLater') }), note ?? '');
     return;
   }
@@ -115,7 +133,7 @@ export function render(root, state, data, ctx) {
   const { parts, mix } = melody(result, state.layer, state.head, items, r);
   const max = Math.max(...mix.map(Math.abs), ...parts.flatMap((p) => Array.from(p, Math.abs)));
   const q = itemVector(result.q, meta, state.layer, state.head, items[r]);
-  const order = musicians.slice().sort((a, b) => weights[b] - weights[a]);
+  const order = items.map((_, j) => j).sort((a, b) => weights[b] - weights[a]);
   const top = order.slice(0, 3);
   const melodyBox = el('section', { class: 'melody', 'aria-label': t('orq.melody') },
     el('h3', { text: t('orq.melody') }),
@@ -135,4 +153,22 @@ export function tableOf(state, data, ctx) {
   return table(ctx.t('orq.table', { word: data.items[state.word].text }),
     [ctx.t('col.word'), 'q·k', 'q·k/√d', ctx.t('col.weight')],
     data.items.map((it, j) => [it.text, num(scores[j], 3), num(scaled[j], 3), pct(weights[j], 1)]));
+}
+
+/** The chart (podium, batons, seats, names, values) scaled to ctx.width. */
+export function toSvg(state, data, ctx) {
+  const { t } = ctx;
+  const { w, height, cx, cy, conductor, seats } = scene(state, data, ctx);
+  const big = ctx.narrow ? 2 : 0; // the stylesheet's larger type on phones
+  let body = tag('rect', { x: cx - 90, y: cy - 8, width: 180, height: 56, rx: 8, fill: '#f1e6d8', stroke: ACCENT })
+    + text(cx, cy + 14, t('orq.conductor'), { size: 12, anchor: 'middle', fill: MUTED })
+    + text(cx, cy + 38, conductor, { size: 18, anchor: 'middle', weight: 700 });
+  for (const { x, y, radius, weight, self, name, value, valueFill, valueDy } of seats) {
+    body += tag('line', { x1: cx, y1: cy - 8, x2: x, y2: y, stroke: ACCENT, 'stroke-width': 0.5 + 6 * weight, 'stroke-opacity': 0.15 + 0.6 * weight })
+      + tag('circle', { cx: x, cy: y, r: radius, fill: weightColor(weight), stroke: self ? ACCENT : '#7d8793', 'stroke-width': self ? 3 : 1 })
+      + text(x, y + radius + 15, name, { size: 13 + big, anchor: 'middle' })
+      + tag('text', { x, y: y + 4, dy: valueDy, 'font-family': FONT, 'font-size': 11 + big, 'font-weight': 600, 'text-anchor': 'middle', fill: valueFill }, esc(value));
+  }
+  const scaled = Math.round((ctx.width * height) / w); // the chart at the export's width
+  return { body: tag('svg', { x: 0, y: 0, width: ctx.width, height: scaled, viewBox: `0 0 ${w} ${height}` }, body), height: scaled };
 }

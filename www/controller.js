@@ -1,0 +1,204 @@
+// The attention component: the one implementation of state → controls → view, hosted by the
+// page (index.html, app.js) and by <orquestra-attention> (widget.js: the widget, embed.html
+// and the lesson). A host hands over its elements and hears back through hooks; its own
+// chrome (text box, presets, language, links, export) stays outside.
+import { sharedEngine } from './engine/client.js';
+import { clamp, VIEWS } from './state.js';
+import { items as itemsOf, remapWord } from './units.js';
+import { views, keepingFocus } from './views/index.js';
+import { el } from './dom.js';
+import { instantResult } from './presets.js';
+import { DEFAULT_MODEL, DEFAULT_LIMITS } from './config.js';
+
+const FORM_FIELDS = 'textarea, input, select';
+
+export class AttentionController {
+  /**
+   * parts: { tabs, layer, head, units, tableToggle, summary, view, table, title? }, where
+   *   `units` is a <select> or { palavras: <input type=radio>, pecas: <input type=radio> },
+   *   and `keys` is the element whose ArrowLeft/ArrowRight move the focus.
+   * hooks (all optional):
+   *   changed(state)  the reader changed the state: the host writes its hash or attributes
+   *   clamped(keys)   the run made some values out of range and they were adjusted
+   *   loading(event)  {kind: 'progress', got, total} | {kind: 'ready', info} | {kind: 'failed', error}
+   *   failed(error)   a run failed (error.code: 'empty-text', …), or null after a good run
+   *   rendered(state) after each drawing
+   */
+  constructor(parts, hooks = {}) {
+    this.parts = parts;
+    this.hooks = hooks;
+    this.state = null;
+    this.data = null; // { result, items } of the computed sentence in state.units
+    this.limits = { ...DEFAULT_LIMITS };
+    this.ui = { step: 2, table: false }; // the orchestra's step and the table toggle: not in links
+    this.t = (key) => key;
+    this.model = DEFAULT_MODEL;
+    this.info = null; // the model's info once it has loaded
+    this.ready = null; // Promise<info | null> of the current load
+    this.running = 0; // id of the latest run: older results are dropped
+    this.computed = null; // `${model}\n${sentence}` of the last run asked for
+    this.wire();
+  }
+
+  wire() {
+    const { layer, head, units, tableToggle, keys, view } = this.parts;
+    layer.addEventListener('change', (e) => this.change({ layer: Number(e.target.value) }));
+    head.addEventListener('change', (e) => this.change({ head: Number(e.target.value) }));
+    if (units instanceof HTMLSelectElement) units.addEventListener('change', (e) => this.change({ units: e.target.value }));
+    else for (const [value, radio] of Object.entries(units)) radio.addEventListener('change', () => this.change({ units: value }));
+    tableToggle.addEventListener('change', (e) => { this.ui.table = e.target.checked; this.render(); });
+    keys.addEventListener('keydown', (e) => {
+      if (!this.data || e.altKey || e.ctrlKey || e.metaKey || !['ArrowLeft', 'ArrowRight'].includes(e.key)) return;
+      if (e.composedPath()[0].closest?.(FORM_FIELDS)) return;
+      e.preventDefault();
+      const w = this.state.word + (e.key === 'ArrowRight' ? 1 : -1);
+      this.change({ word: Math.min(Math.max(w, 0), this.data.items.length - 1) });
+    });
+    let width = 0;
+    new ResizeObserver(() => { if (Math.abs(view.clientWidth - width) > 40) { width = view.clientWidth; this.render(); } }).observe(view);
+  }
+
+  /** The host's state (from a link or attributes), translated with `t`; runs the sentence if
+   *  it is new, after `delay` ms (coalescing bursts of changes). */
+  show(state, t, delay = 0) {
+    this.state = state;
+    this.t = t;
+    if (this.computed === `${this.model}\n${state.sentence}`) { this.render(); return; }
+    // The controls at once; a run of another sentence is not drawn with this state (its
+    // word index belongs to the new sentence): it stays until the new run arrives.
+    if (!this.data) this.render();
+    this.later(delay);
+  }
+
+  /** The host's model (a bundle URL); a new one is loaded on the next run. */
+  setModel(url) {
+    if (url === this.model) return;
+    this.model = url;
+    this.info = null;
+    this.ready = null;
+    this.computed = null;
+  }
+
+  /** Runs the current sentence after `delay` ms, unless another call comes first. */
+  later(delay) {
+    clearTimeout(this.debounce);
+    this.computed = `${this.model}\n${this.state.sentence}`;
+    this.debounce = setTimeout(() => this.compute(), delay);
+  }
+
+  /** A change made by the reader: applied, announced to the host, drawn. */
+  change(patch) {
+    if (patch.units && patch.units !== this.state.units && this.data) {
+      // Keep the focus on the same piece of text when switching words ↔ pieces.
+      patch.word = remapWord(this.data.result.meta, this.data.items, this.state.word, patch.units);
+    }
+    Object.assign(this.state, patch);
+    this.syncItems();
+    if (this.data && clamp(this.state, this.limits).length) this.hooks.clamped?.(['w']);
+    this.hooks.changed?.(this.state);
+    this.render();
+  }
+
+  /** Starts (or joins) the model's download; resolves with its info, or null on failure. */
+  load() {
+    if (this.ready) return this.ready;
+    const model = this.model;
+    const { client, ready } = sharedEngine(model, (got, total) => this.hooks.loading?.({ kind: 'progress', got, total }));
+    this.client = client;
+    this.ready = ready.then((info) => {
+      if (model !== this.model) return null;
+      this.info = info;
+      this.limits = { ...this.limits, layers: info.layers, heads: info.heads };
+      this.hooks.loading?.({ kind: 'ready', info });
+      return info;
+    }, (error) => {
+      if (model === this.model) { this.ready = null; this.hooks.loading?.({ kind: 'failed', error }); }
+      return null;
+    });
+    return this.ready;
+  }
+
+  /** Runs the current sentence: the build-time example at once if it is one and the model
+   *  has not arrived, then the live engine. Only the latest call's result is shown. */
+  async compute() {
+    const id = ++this.running;
+    const text = this.state.sentence;
+    this.computed = `${this.model}\n${text}`;
+    if (!this.info && this.model === DEFAULT_MODEL) {
+      const instant = await instantResult(text);
+      if (instant && id === this.running) this.accept(instant);
+    }
+    const info = await this.load();
+    if (!info || id !== this.running) return; // a failed load is reported by load()
+    try {
+      const result = await this.client.run(text);
+      if (id !== this.running) return; // a newer sentence is on its way
+      this.accept(result);
+      this.hooks.failed?.(null);
+    } catch (error) {
+      if (id !== this.running) return;
+      this.computed = null; // the same text may be tried again
+      this.hooks.failed?.(error);
+    }
+  }
+
+  accept(result) {
+    this.data = { result, items: itemsOf(result.meta, this.state.units), units: this.state.units };
+    this.limits.items = this.data.items.length;
+    const changed = clamp(this.state, this.limits);
+    if (changed.length) this.hooks.clamped?.(changed);
+    this.render();
+  }
+
+  /** The items follow the units (a switch, or a host that changed them). */
+  syncItems() {
+    if (!this.data || this.data.units === this.state.units) return;
+    this.data = { result: this.data.result, items: itemsOf(this.data.result.meta, this.state.units), units: this.state.units };
+    this.limits.items = this.data.items.length;
+  }
+
+  controls() {
+    const { t, state, limits } = this;
+    const { tabs, layer, head, units, tableToggle } = this.parts;
+    tabs.replaceChildren(...VIEWS.map((v) => el('button', {
+      type: 'button', role: 'tab', 'aria-selected': String(state.view === v), class: state.view === v ? 'on' : '',
+      text: t(`view.${v}`), onclick: () => this.change({ view: v }),
+    })));
+    for (const [sel, n, key, field] of [[layer, limits.layers, 'ctl.layerN', 'layer'], [head, limits.heads, 'ctl.headN', 'head']]) {
+      sel.replaceChildren(...Array.from({ length: n }, (_, i) => new Option(t(key, { n: i + 1 }), String(i))));
+      sel.value = String(state[field]);
+    }
+    if (units instanceof HTMLSelectElement) {
+      units.replaceChildren(new Option(t('ctl.words'), 'palavras'), new Option(t('ctl.pieces'), 'pecas'));
+      units.value = state.units;
+    } else {
+      for (const [value, radio] of Object.entries(units)) radio.checked = state.units === value;
+    }
+    tableToggle.checked = this.ui.table;
+  }
+
+  /** What a view draws with: the language, the step, its width; live, a way to change the state. */
+  context() {
+    const width = this.parts.view.clientWidth || 960;
+    return { t: this.t, set: (p) => this.change(p), ui: this.ui, rerender: () => this.render(), width, narrow: width < 600 };
+  }
+
+  render() {
+    if (!this.state) return;
+    const { t, state, parts } = this;
+    this.syncItems();
+    if (this.data) clamp(state, this.limits);
+    this.controls();
+    if (!this.data) return;
+    const ctx = this.context();
+    const view = views[state.view];
+    keepingFocus(parts.view, () => view.render(parts.view, state, this.data, ctx));
+    parts.table.replaceChildren(this.ui.table ? view.tableOf(state, this.data, ctx) : '');
+    parts.table.hidden = !this.ui.table;
+    if (parts.title) parts.title.textContent = t(`view.${state.view}`);
+    const meta = this.data.result.meta;
+    parts.summary.textContent = t('summary', { pieces: meta.seq, words: meta.words.length - 2, layer: state.layer + 1, head: state.head + 1 })
+      + (meta.truncated ? ` ${t('notice.truncated')}` : '');
+    this.hooks.rendered?.(state);
+  }
+}

@@ -463,9 +463,11 @@ await test('wasm memory after 1000 runs of varying lengths is within 10% of afte
   assert(r.after1000 <= r.after10 * 1.1, `memory grew from ${r.after10} to ${r.after1000} bytes`);
 });
 
-await test('screenshots of every view, laptop and phone, both languages', async () => {
-  const files = await screenshots(ctx, base);
-  assert(files.length === 16, 'screenshots');
+await test('screenshots of every view, laptop and phone, both languages: each shows its drawing', async () => {
+  const shots = await screenshots(ctx, base);
+  assert(shots.length === 16, `${shots.length} screenshots`);
+  const bad = shots.filter((s) => s.problems.length).map((s) => `${s.file}: ${s.problems.join('; ')}`);
+  assert(!bad.length, bad.join('\n'));
 });
 
 await ctx.close();

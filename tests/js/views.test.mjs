@@ -1,0 +1,117 @@
+// Every view's export drawing (toSvg) on committed runs (tests/fixtures/runs.json, written by
+// `orquestra presets`): compared with the reviewed pictures in tests/js/output/, and checked
+// for what must hold whatever the picture (one cell per pair of items, one seat per item,
+// the weights shown sum to 100%, the words are there, the XML is balanced).
+// A changed drawing fails until it is reviewed: UPDATE_SNAPSHOTS=1 node --test tests/js/
+// rewrites the pictures; the failing run leaves <name>.actual.svg beside each one to compare.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { views } from '../../www/views/index.js';
+import { exportSvg } from '../../www/export.js';
+import { items as itemsOf } from '../../www/units.js';
+import { makeRun } from '../../www/engine/run.js';
+import { translator } from '../../www/i18n.js';
+import { defaults } from '../../www/state.js';
+
+const here = (p) => new URL(p, import.meta.url);
+const pt = translator(JSON.parse(readFileSync(here('../../www/i18n/pt.json'))));
+const floats = (b64) => { const b = Buffer.from(b64, 'base64'); return new Float32Array(b.buffer, b.byteOffset, b.length / 4); };
+const runs = JSON.parse(readFileSync(here('../fixtures/runs.json'))).presets
+  .map((p) => makeRun(p, { attention: floats(p.attention), scores: floats(p.scores) }));
+const [short, long] = runs; // "Ela sorriu." (5 words), "The animal didn't cross …" (15 words)
+
+const CASES = [
+  { name: 'orquestra-softmax', run: long, state: { view: 'orquestra', layer: 2, head: 4, word: 8 }, step: 2 },
+  { name: 'orquestra-qk-pieces', run: long, state: { view: 'orquestra', layer: 0, head: 0, word: 3, units: 'pecas' }, step: 0 },
+  { name: 'orquestra-phone', run: short, state: { view: 'orquestra', layer: 5, head: 8, word: 2 }, step: 2, width: 360 },
+  { name: 'matriz', run: long, state: { view: 'matriz', layer: 3, head: 6, word: 5 } },
+  { name: 'juri', run: short, state: { view: 'juri', layer: 1, head: 0, word: 1 } },
+  { name: 'modelo', run: short, state: { view: 'modelo', layer: 0, head: 0, word: 1 } },
+];
+
+function draw({ run, state: s, step = 2, width = 960 }) {
+  const state = { ...defaults('pt'), sentence: run.meta.words.map((w) => w.text).join(' '), ...s };
+  const data = { result: run, items: itemsOf(run.meta, state.units) };
+  const ctx = { t: pt, ui: { step }, width, narrow: width < 600 };
+  return { state, data, ctx, ...views[state.view].toSvg(state, data, ctx) };
+}
+
+const count = (svg, tag) => (svg.match(new RegExp(`<${tag}[ >/]`, 'g')) ?? []).length;
+
+/** Opening and closing tags pair up (self-closing ones aside). */
+function balanced(svg) {
+  const stack = [];
+  for (const [, close, name, self] of svg.matchAll(/<(\/?)([a-zA-Z]+)[^>]*?(\/?)>/g)) {
+    if (self) continue;
+    if (!close) stack.push(name);
+    else if (stack.pop() !== name) return false;
+  }
+  return stack.length === 0;
+}
+
+for (const c of CASES) {
+  test(`${c.name}: the picture is the reviewed one`, () => {
+    const { body, height } = draw(c);
+    const dir = here('./output/');
+    mkdirSync(dir, { recursive: true });
+    const file = here(`./output/${c.name}.svg`), actual = here(`./output/${c.name}.actual.svg`);
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${c.width ?? 960}" height="${height}">${body}</svg>\n`;
+    if (process.env.UPDATE_SNAPSHOTS || !existsSync(file)) writeFileSync(file, svg);
+    if (readFileSync(file, 'utf8') !== svg) {
+      writeFileSync(actual, svg);
+      assert.fail(`${c.name}: the drawing changed; compare tests/js/output/${c.name}.svg with ${c.name}.actual.svg, then UPDATE_SNAPSHOTS=1 if it is right`);
+    }
+    rmSync(actual, { force: true });
+  });
+}
+
+test('orchestra: one seat and one baton per item; at the softmax step the values sum to 100%', () => {
+  for (const c of CASES.filter((x) => x.state.view === 'orquestra')) {
+    const { body, data } = draw(c);
+    const n = data.items.length;
+    assert.equal(count(body, 'circle'), n, `${c.name}: seats`);
+    assert.equal(count(body, 'line'), n, `${c.name}: batons`);
+    for (const it of data.items) assert.ok(body.includes(`>${it.text.length > 14 ? it.text.slice(0, 13) + '…' : it.text}<`), `${c.name}: ${it.text}`);
+    if (c.step === 2) {
+      const shown = [...body.matchAll(/>(\d+\.\d)%</g)].map((m) => Number(m[1]));
+      assert.equal(shown.length, n);
+      const sum = shown.reduce((a, b) => a + b, 0);
+      assert.ok(Math.abs(sum - 100) <= 0.05 * n, `${c.name}: the weights shown sum to ${sum}%`);
+    }
+    assert.ok(balanced(body), `${c.name}: unbalanced XML`);
+  }
+});
+
+test('matrix, jury, model: one cell per pair of items in every heatmap, labels on the matrix', () => {
+  for (const c of CASES.filter((x) => x.state.view !== 'orquestra')) {
+    const { body, data, run } = { ...draw(c), run: c.run };
+    const n = data.items.length;
+    const maps = { matriz: 1, juri: run.meta.heads, modelo: run.meta.layers * run.meta.heads }[c.state.view];
+    const highlights = c.state.view === 'modelo' ? 0 : maps; // the focused row is outlined
+    assert.equal(count(body, 'rect'), maps * n * n + highlights, `${c.name}: cells`);
+    assert.ok(balanced(body), `${c.name}: unbalanced XML`);
+  }
+  const { body, data } = draw(CASES.find((x) => x.name === 'matriz'));
+  for (const it of data.items) assert.ok(body.includes(`>${it.text.slice(0, 14)}<`), `matrix label ${it.text}`);
+});
+
+test('export: every view is wrapped with a caption; an unknown view is an error, not another picture', () => {
+  for (const c of CASES) {
+    const { state, data, ctx } = draw(c);
+    const { svg, width } = exportSvg(state, data, ctx, { precision: 'int8' });
+    assert.ok(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"') && balanced(svg), c.name);
+    assert.equal(width, c.width ?? 960);
+    assert.ok(svg.includes('Orquestra'), `${c.name}: caption`);
+  }
+  const { state, data, ctx } = draw(CASES[0]);
+  assert.throws(() => exportSvg({ ...state, view: 'fluxo' }, data, ctx, null), /no export for the view "fluxo"/);
+});
+
+test('text from the sentence is escaped in every export', () => {
+  const c = CASES.find((x) => x.name === 'matriz');
+  const run = structuredClone(c.run);
+  run.meta.words[1].text = 'a<b>&"c';
+  const { body } = draw({ ...c, run });
+  assert.ok(body.includes('a&lt;b&gt;&amp;&quot;c') && !body.includes('<b>'));
+});

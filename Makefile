@@ -8,7 +8,7 @@ PKG := www/pkg/relaxed/orquestra_bg.wasm www/pkg/simd/orquestra_bg.wasm www/pkg/
 export CHROMEDRIVER := /usr/bin/chromedriver
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER := wasm-bindgen-test-runner
 
-.PHONY: setup model build serve test test-native test-wasm test-browser bench fixtures dist clean
+.PHONY: setup model build serve test lint test-native test-wasm test-browser bench fixtures dist clean
 
 setup:
 	@scripts/setup.sh
@@ -47,12 +47,21 @@ build: setup $(BUNDLE) $(PKG) www/presets.json
 serve: build
 	node scripts/serve.mjs 8080 .
 
-test: build dist test-native test-wasm test-browser
+test: build dist lint test-native test-wasm test-browser
+
+# Formatting, clippy with no warnings (native, and the SIMD wasm build whose kernels only it
+# compiles), and a syntax check of every script.
+lint:
+	cargo fmt --check
+	cargo clippy --release --all-targets -- -D warnings
+	RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd" cargo clippy --release --target wasm32-unknown-unknown --target-dir target/wasm-relaxed --lib --test wasm -- -D warnings
+	@for f in www/*.js www/*/*.js scripts/*.mjs scripts/*.js tests/js/*.mjs tests/browser/*.mjs bench/*.js bench/*.mjs; do node --check "$$f" || exit 1; done
+	@echo "lint: clean"
 
 test-native:
 	cargo test --release -- --nocapture 2>&1 | grep -E 'maxdiff|parity|MB|test result|panicked|FAILED|error' ; test $${PIPESTATUS[0]} -eq 0
 
-# The engine in headless Chromium, both builds, on the committed tiny model.
+# The engine in headless Chromium, each of the three builds, on the committed tiny model.
 test-wasm:
 	cargo test --release --target wasm32-unknown-unknown --target-dir target/wasm-nosimd --test wasm
 	RUSTFLAGS="-C target-feature=+simd128" cargo test --release --target wasm32-unknown-unknown --target-dir target/wasm-simd --test wasm
@@ -62,7 +71,7 @@ test-browser:
 	node --test tests/js/
 	node tests/browser/run.mjs
 
-# The peer for `make bench`: the same model in f32 for both engines (docs in bench/README.md).
+# The peer for `make bench`: the same model in f32 for both engines (README.md, Speed).
 F32_BUNDLE := models/all-MiniLM-L6-v2.f32.safetensors
 PEER_ONNX := models/peer/all-MiniLM-L6-v2.attention.onnx
 $(F32_BUNDLE): $(CLI) $(MODEL_DIR)/.complete

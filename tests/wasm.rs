@@ -1,5 +1,5 @@
 //! The engine in headless Chromium on the tiny model: the same numbers as the numpy
-//! reference that the native test checks (tests/tiny_model.rs), in both wasm builds.
+//! reference that the native test checks (tests/tiny_model.rs), in each of the three wasm builds.
 #![cfg(target_arch = "wasm32")]
 use orquestra::load;
 use orquestra::model::Precision;

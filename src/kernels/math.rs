@@ -1,5 +1,5 @@
-//! Scalar exp and erf with the same polynomials as the SIMD128 versions, so both builds
-//! compute the same function. Accurate to a few ulp of f32 (tested against libm).
+//! Scalar exp and erf with the same polynomials as the SIMD128 versions, so every build
+//! (portable, SIMD128, relaxed SIMD) computes the same function. Accurate to a few ulp of f32 (tested against libm).
 //!
 //! The constants are written as their sources print them (Cephes, Eigen), with more digits
 //! than an f32 holds: clippy's `excessive_precision` is allowed for these alone.

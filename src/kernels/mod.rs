@@ -1,6 +1,6 @@
 //! Numeric kernels on contiguous f32 slices. Each has a portable scalar body and, when
 //! compiled for wasm32 with `target-feature=+simd128`, a SIMD128 body; the choice is made
-//! at compile time, so the two wasm builds (simd / nosimd) differ only here.
+//! at compile time, so the three wasm builds (portable, SIMD128, relaxed SIMD) differ only here.
 //!
 //! Matmul works on weights packed once at load time into panels of `NR` output columns,
 //! so the inner loop reads weights contiguously.

@@ -9,21 +9,21 @@ use crate::tokenizer::{is_bert_punctuation, Encoding};
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Label {
-    /// olha a palavra anterior
+    /// looks at the previous piece
     Previous,
-    /// olha a palavra seguinte
+    /// looks at the next piece
     Next,
-    /// olha para si mesma
+    /// looks at itself
     Itself,
-    /// olha [CLS]
+    /// looks at [CLS]
     Cls,
-    /// se abstém: olha [SEP]
+    /// looks at [SEP] (a no-op: the jury counts it as abstaining)
     Sep,
-    /// olha a pontuação
+    /// looks at punctuation
     Punctuation,
-    /// olha outras partes da mesma palavra
+    /// looks at the other pieces of its own word
     SameWord,
-    /// espalha a atenção
+    /// spreads its attention (high entropy)
     Spreads,
     /// each piece picks particular words (no single pattern)
     Content,

@@ -2,6 +2,8 @@
 SHELL := /bin/bash
 MODEL_DIR := models/all-MiniLM-L6-v2
 BUNDLE := models/all-MiniLM-L6-v2.int8.safetensors
+E5_DIR := models/e5-small-enpt
+E5_BUNDLE := models/e5-small-enpt.q4_0.safetensors
 CLI := target/release/orquestra
 RUST_SRC := $(shell find src -name '*.rs') Cargo.toml
 PKG := www/pkg/relaxed/orquestra_bg.wasm www/pkg/simd/orquestra_bg.wasm www/pkg/nosimd/orquestra_bg.wasm
@@ -13,9 +15,11 @@ export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER := wasm-bindgen-test-runner
 setup:
 	@scripts/setup.sh
 
-model: $(MODEL_DIR)/.complete
+model: $(MODEL_DIR)/.complete $(E5_DIR)/.complete
 $(MODEL_DIR)/.complete:
 	scripts/fetch_model.sh $(MODEL_DIR)
+$(E5_DIR)/.complete:
+	scripts/fetch_e5.sh $(E5_DIR)
 
 $(CLI): $(RUST_SRC)
 	cargo build --release --bin orquestra
@@ -24,9 +28,14 @@ $(BUNDLE): $(CLI) $(MODEL_DIR)/.complete
 	scripts/fetch_model.sh $(MODEL_DIR)
 	$(CLI) convert --model $(MODEL_DIR) --out $@ --precision int8
 
-# The examples' runs for the instant first view, made by the CLI.
-www/presets.json: $(CLI) $(BUNDLE) www/i18n/pt.json www/config.js scripts/make_presets.mjs
-	node scripts/make_presets.mjs $(CLI) $(BUNDLE) $@
+# The multilingual model (multilingual-e5-small, en+pt): its 4-bit blocks kept as they are.
+$(E5_BUNDLE): $(CLI) $(E5_DIR)/.complete
+	scripts/fetch_e5.sh $(E5_DIR)
+	$(CLI) convert --model $(E5_DIR)/e5-small-enpt-q4.bin --tokenizer $(E5_DIR)/tokenizer.json --out $@
+
+# The examples' runs for the instant first view, made by the CLI with each model.
+www/presets/index.json: $(CLI) $(BUNDLE) $(E5_BUNDLE) www/i18n/pt.json www/i18n/en.json www/config.js scripts/make_presets.mjs
+	node scripts/make_presets.mjs $(CLI) www/presets e5pt=$(E5_BUNDLE) minilm=$(BUNDLE)
 
 # Three wasm builds: relaxed SIMD (fused multiply-add), SIMD128, and the portable fallback.
 www/pkg/relaxed/orquestra_bg.wasm: $(RUST_SRC)
@@ -41,7 +50,7 @@ www/pkg/nosimd/orquestra_bg.wasm: $(RUST_SRC)
 	cargo build --lib --release --target wasm32-unknown-unknown --target-dir target/wasm-nosimd
 	wasm-bindgen --target web --no-typescript --out-dir www/pkg/nosimd --out-name orquestra target/wasm-nosimd/wasm32-unknown-unknown/release/orquestra.wasm
 
-build: setup $(BUNDLE) $(PKG) www/presets.json
+build: setup $(BUNDLE) $(E5_BUNDLE) $(PKG) www/presets/index.json
 	node scripts/make_sw.mjs .
 
 serve: build
@@ -90,8 +99,8 @@ bench: build $(F32_BUNDLE) $(PEER_ONNX)
 dist: build
 	rm -rf dist && mkdir -p dist/models dist/www
 	cp index.html embed.html aula.html dist/
-	cp -r www/engine www/views www/i18n www/pkg www/*.js www/*.css www/presets.json dist/www/
-	cp $(BUNDLE) dist/models/
+	cp -r www/engine www/views www/i18n www/pkg www/presets www/*.js www/*.css dist/www/
+	cp $(BUNDLE) $(E5_BUNDLE) dist/models/
 	node scripts/make_sw.mjs dist
 	@echo "dist/ is ready: copy it to any static host (serve .wasm as application/wasm)"
 
@@ -99,6 +108,7 @@ dist: build
 fixtures: model
 	python3 -m pip install --quiet -r scripts/requirements.txt
 	cd scripts && python3 make_fixtures.py ../$(MODEL_DIR)
+	cd scripts && python3 make_e5_fixtures.py ../$(E5_DIR)/e5-small-enpt-q4.bin ../$(E5_DIR)/tokenizer.json ../$(E5_DIR)
 
 clean:
 	rm -rf target www/pkg models

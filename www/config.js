@@ -1,13 +1,33 @@
-// What the page, the widget, the embed and the lesson share: the default model, the limits
-// before a model has said its own, and the examples (their texts live in i18n/*.json).
+// What the page, the widget, the embed and the lesson share: the models, the limits before a
+// model has said its own, and the examples (their texts live in i18n/*.json).
 
-/** The default model bundle, next to www/ (make build writes it; make dist copies it). */
-export const DEFAULT_MODEL = new URL('../models/all-MiniLM-L6-v2.int8.safetensors', import.meta.url).href;
+/**
+ * The models, by their share-link key (`m`). `url` is the bundle next to www/ (make build
+ * writes both; make dist copies them); the rest is what the model switch shows.
+ */
+export const MODELS = {
+  e5pt: {
+    url: new URL('../models/e5-small-enpt.q4_0.safetensors', import.meta.url).href,
+    name: 'multilingual-e5-small', languages: 'pt+en', layers: 12, heads: 12, mb: 24.1, english: false,
+  },
+  minilm: {
+    url: new URL('../models/all-MiniLM-L6-v2.int8.safetensors', import.meta.url).href,
+    name: 'all-MiniLM-L6-v2', languages: 'en', layers: 6, heads: 12, mb: 24.3, english: true,
+  },
+};
+export const MODEL_KEYS = Object.keys(MODELS);
 
-/** Until the model has loaded: all-MiniLM-L6-v2's layers and heads, BERT's 512 positions. */
-export const DEFAULT_LIMITS = Object.freeze({ layers: 6, heads: 12, items: 512 });
+/** A fresh visit (no link) opens the model that reads Portuguese. */
+export const FRESH_MODEL = 'e5pt';
+/** A link or an element that names no model means MiniLM: every link made before `m`
+ *  existed keeps its meaning. */
+export const LINK_MODEL = 'minilm';
+
+/** Until a model has loaded: its layers and heads, and BERT's 512 positions. */
+export const limitsOf = (key) => ({ layers: MODELS[key]?.layers ?? 12, heads: MODELS[key]?.heads ?? 12, items: 512 });
+export const DEFAULT_LIMITS = Object.freeze({ layers: 12, heads: 12, items: 512 });
 
 /** The examples, by their i18n key (`<key>` is the text, `<key>.name` its button). The first
  *  is the sentence shown when a link or an element gives none. scripts/make_presets.mjs runs
- *  them at build time for the instant first view. */
+ *  them at build time, with every model, for the instant first view. */
 export const PRESET_KEYS = ['preset.article', 'preset.articleEn', 'preset.coref'];

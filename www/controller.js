@@ -7,20 +7,22 @@ import { clamp, VIEWS } from './state.js';
 import { items as itemsOf, remapWord } from './units.js';
 import { views, keepingFocus } from './views/index.js';
 import { el } from './dom.js';
+import { withSpecials } from './i18n.js';
 import { instantResult } from './presets.js';
-import { DEFAULT_MODEL, DEFAULT_LIMITS } from './config.js';
+import { MODELS, MODEL_KEYS, limitsOf } from './config.js';
 
 const FORM_FIELDS = 'textarea, input, select';
 
 export class AttentionController {
   /**
-   * parts: { tabs, layer, head, units, tableToggle, summary, view, table, title? }, where
+   * parts: { tabs, model, layer, head, units, tableToggle, summary, view, table, title? }, where
    *   `units` is a <select> or { palavras: <input type=radio>, pecas: <input type=radio> },
    *   and `keys` is the element whose ArrowLeft/ArrowRight move the focus.
    * hooks (all optional):
    *   changed(state)  the reader changed the state: the host writes its hash or attributes
    *   clamped(keys)   the run made some values out of range and they were adjusted
-   *   loading(event)  {kind: 'progress', got, total} | {kind: 'ready', info} | {kind: 'failed', error}
+   *   loading(event)  {kind: 'progress', got, total, model} | {kind: 'ready', info, model} |
+   *                   {kind: 'failed', error, model}, where model is the model's key
    *   failed(error)   a run failed (error.code: 'empty-text', …), or null after a good run
    *   rendered(state) after each drawing
    */
@@ -29,11 +31,13 @@ export class AttentionController {
     this.hooks = hooks;
     this.state = null;
     this.data = null; // { result, items } of the computed sentence in state.units
-    this.limits = { ...DEFAULT_LIMITS };
+    this.limits = limitsOf(null);
     this.ui = { step: 2, table: false }; // the orchestra's step and the table toggle: not in links
     this.t = (key) => key;
-    this.model = DEFAULT_MODEL;
+    this.model = null; // the bundle's URL: the state's model's, or the host's own (override)
+    this.override = null;
     this.info = null; // the model's info once it has loaded
+    this.focusAt = null; // on a model switch: the char the focused word starts at
     this.ready = null; // Promise<info | null> of the current load
     this.running = 0; // id of the latest run: older results are dropped
     this.computed = null; // `${model}\n${sentence}` of the last run asked for
@@ -41,7 +45,8 @@ export class AttentionController {
   }
 
   wire() {
-    const { layer, head, units, tableToggle, keys, view } = this.parts;
+    const { model, layer, head, units, tableToggle, keys, view } = this.parts;
+    model?.addEventListener('change', (e) => this.change({ model: e.target.value }));
     layer.addEventListener('change', (e) => this.change({ layer: Number(e.target.value) }));
     head.addEventListener('change', (e) => this.change({ head: Number(e.target.value) }));
     if (units instanceof HTMLSelectElement) units.addEventListener('change', (e) => this.change({ units: e.target.value }));
@@ -63,6 +68,8 @@ export class AttentionController {
   show(state, t, delay = 0) {
     this.state = state;
     this.t = t;
+    this.syncModel();
+    clamp(state, { ...this.limits, items: 512 });
     if (this.computed === `${this.model}\n${state.sentence}`) { this.render(); return; }
     // The controls at once; a run of another sentence is not drawn with this state (its
     // word index belongs to the new sentence): it stays until the new run arrives.
@@ -70,13 +77,20 @@ export class AttentionController {
     this.later(delay);
   }
 
-  /** The host's model (a bundle URL); a new one is loaded on the next run. */
-  setModel(url) {
+  /** A bundle URL of the host's own (the widget's model-src), instead of the state's model. */
+  setOverride(url) {
+    this.override = url || null;
+  }
+
+  /** The bundle for the state's model (or the host's own); a new one is loaded on the next run. */
+  syncModel() {
+    const url = this.override ?? MODELS[this.state.model].url;
     if (url === this.model) return;
     this.model = url;
     this.info = null;
     this.ready = null;
     this.computed = null;
+    this.limits = { ...limitsOf(this.state.model), items: this.limits.items };
   }
 
   /** Runs the current sentence after `delay` ms, unless another call comes first. */
@@ -88,31 +102,38 @@ export class AttentionController {
 
   /** A change made by the reader: applied, announced to the host, drawn. */
   change(patch) {
+    if (patch.model && patch.model !== this.state.model && this.data) {
+      // The new model splits the text its own way: keep the focus on the same text.
+      const item = this.data.items[this.state.word];
+      this.focusAt = this.data.result.meta.tokens[item?.tokens[0] ?? 0]?.span.charStart ?? null;
+    }
     if (patch.units && patch.units !== this.state.units && this.data) {
       // Keep the focus on the same piece of text when switching words ↔ pieces.
       patch.word = remapWord(this.data.result.meta, this.data.items, this.state.word, patch.units);
     }
     Object.assign(this.state, patch);
+    this.syncModel();
     this.syncItems();
     if (this.data && clamp(this.state, this.limits).length) this.hooks.clamped?.(['w']);
     this.hooks.changed?.(this.state);
     this.render();
+    if (patch.model) this.later(0);
   }
 
   /** Starts (or joins) the model's download; resolves with its info, or null on failure. */
   load() {
     if (this.ready) return this.ready;
-    const model = this.model;
-    const { client, ready } = sharedEngine(model, (got, total) => this.hooks.loading?.({ kind: 'progress', got, total }));
+    const model = this.model, key = this.state.model;
+    const { client, ready } = sharedEngine(model, (got, total) => this.hooks.loading?.({ kind: 'progress', got, total, model: key }));
     this.client = client;
     this.ready = ready.then((info) => {
       if (model !== this.model) return null;
       this.info = info;
       this.limits = { ...this.limits, layers: info.layers, heads: info.heads };
-      this.hooks.loading?.({ kind: 'ready', info });
+      this.hooks.loading?.({ kind: 'ready', info, model: key });
       return info;
     }, (error) => {
-      if (model === this.model) { this.ready = null; this.hooks.loading?.({ kind: 'failed', error }); }
+      if (model === this.model) { this.ready = null; this.hooks.loading?.({ kind: 'failed', error, model: key }); }
       return null;
     });
     return this.ready;
@@ -124,8 +145,8 @@ export class AttentionController {
     const id = ++this.running;
     const text = this.state.sentence;
     this.computed = `${this.model}\n${text}`;
-    if (!this.info && this.model === DEFAULT_MODEL) {
-      const instant = await instantResult(text);
+    if (!this.info && !this.override) {
+      const instant = await instantResult(this.state.model, text);
       if (instant && id === this.running) this.accept(instant);
     }
     const info = await this.load();
@@ -145,6 +166,15 @@ export class AttentionController {
   accept(result) {
     this.data = { result, items: itemsOf(result.meta, this.state.units), units: this.state.units };
     this.limits.items = this.data.items.length;
+    if (this.focusAt !== null) {
+      // After a model switch: the item holding the char the focused word started at.
+      const at = this.focusAt;
+      const token = result.meta.tokens.findIndex((tok) => tok.span.charStart <= at && at < tok.span.charEnd);
+      const item = this.data.items.findIndex((it) => it.tokens.includes(token));
+      if (item >= 0) this.state.word = item;
+      this.focusAt = null;
+      this.hooks.changed?.(this.state);
+    }
     const changed = clamp(this.state, this.limits);
     if (changed.length) this.hooks.clamped?.(changed);
     this.render();
@@ -159,7 +189,14 @@ export class AttentionController {
 
   controls() {
     const { t, state, limits } = this;
-    const { tabs, layer, head, units, tableToggle } = this.parts;
+    const { tabs, model, layer, head, units, tableToggle } = this.parts;
+    if (model) {
+      model.replaceChildren(...MODEL_KEYS.map((k) => {
+        const m = MODELS[k];
+        return new Option(t('ctl.modelN', { name: m.name, languages: m.languages, layers: m.layers, heads: m.heads, mb: m.mb }), k);
+      }));
+      model.value = state.model;
+    }
     tabs.replaceChildren(...VIEWS.map((v) => el('button', {
       type: 'button', role: 'tab', 'aria-selected': String(state.view === v), class: state.view === v ? 'on' : '',
       text: t(`view.${v}`), onclick: () => this.change({ view: v }),
@@ -177,10 +214,12 @@ export class AttentionController {
     tableToggle.checked = this.ui.table;
   }
 
-  /** What a view draws with: the language, the step, its width; live, a way to change the state. */
+  /** What a view draws with: the language (its strings name the model's own special tokens,
+   *  {start} and {end}), the step, its width; live, a way to change the state. */
   context() {
     const width = this.parts.view.clientWidth || 960;
-    return { t: this.t, set: (p) => this.change(p), ui: this.ui, rerender: () => this.render(), width, narrow: width < 600 };
+    const t = withSpecials(this.t, this.data?.result.meta);
+    return { t, set: (p) => this.change(p), ui: this.ui, rerender: () => this.render(), width, narrow: width < 600 };
   }
 
   render() {

@@ -2,12 +2,13 @@
 // 2x, each with a caption: sentence, layer, head, model.
 import { views } from './views/index.js';
 import { text } from './views/svg-text.js';
+import { MODELS } from './config.js';
 
 const NS = 'http://www.w3.org/2000/svg';
 
 function caption(state, t, info, y) {
   const sentence = state.sentence.length > 160 ? state.sentence.slice(0, 159) + '…' : state.sentence;
-  const line2 = t('export.caption', { layer: state.layer + 1, head: state.head + 1, model: `all-MiniLM-L6-v2 (${info?.precision ?? 'int8'})`, view: t(`view.${state.view}`) });
+  const line2 = t('export.caption', { layer: state.layer + 1, head: state.head + 1, model: `${MODELS[state.model]?.name ?? state.model} (${info?.precision ?? '?'})`, view: t(`view.${state.view}`) });
   return text(12, y + 18, `“${sentence}”`, { size: 13, weight: 'bold' }) + text(12, y + 38, line2, { size: 12, fill: '#5a6172' });
 }
 

@@ -17,3 +17,11 @@ export function translator(messages) {
     return s.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
   };
 }
+
+/** t for one run: its strings name the model's own special tokens, {start} and {end}
+ *  ([CLS]/[SEP] in MiniLM, <s>/</s> in e5), from the run's first and last words. */
+export function withSpecials(t, meta) {
+  const words = meta?.words ?? [];
+  const specials = { start: words[0]?.text ?? '[CLS]', end: words[words.length - 1]?.text ?? '[SEP]' };
+  return (key, params = {}) => t(key, { ...specials, ...params });
+}

@@ -1,6 +1,6 @@
 // The page's state and its URL hash: the public, stable link format (README "Share links").
 // One declarative table; parse() never throws, clamps what is out of range and reports it.
-import { DEFAULT_LIMITS } from './config.js';
+import { DEFAULT_LIMITS, MODEL_KEYS, LINK_MODEL } from './config.js';
 
 export const VIEWS = ['orquestra', 'juri', 'matriz', 'modelo'];
 export const UNITS = ['palavras', 'pecas'];
@@ -38,6 +38,7 @@ export const PARAMS = {
   w: int('word', 'word', 0, 'items'),
   u: choice('units', 'units', UNITS),
   lang: choice('lang', 'lang', LANGS),
+  m: choice('model', 'model', MODEL_KEYS),
 };
 
 /** The element's attribute for each link key: { s: 'sentence', v: 'view', … }. */
@@ -56,7 +57,7 @@ export function hashOfAttributes(get) {
 }
 
 export function defaults(lang = 'pt') {
-  return { sentence: '', view: 'orquestra', layer: 0, head: 0, word: 1, units: 'palavras', lang };
+  return { sentence: '', view: 'orquestra', layer: 0, head: 0, word: 1, units: 'palavras', lang, model: LINK_MODEL };
 }
 
 function decode(raw) {
@@ -69,7 +70,8 @@ function decode(raw) {
 }
 
 /**
- * Parses a location.hash. limits = { layers, heads, items } bound the numbers.
+ * Parses a location.hash. limits = { layers, heads, items } bound the numbers, or is a
+ * function of the link's model giving them (layers differ between models).
  * Returns { state, notices } where notices name each value that was out of range or invalid.
  */
 export function parse(hash, limits = DEFAULT_LIMITS, lang = 'pt') {
@@ -77,16 +79,19 @@ export function parse(hash, limits = DEFAULT_LIMITS, lang = 'pt') {
   const notices = [];
   const text = String(hash ?? '').replace(/^#/, '');
   if (!text) return { state, notices };
-  const seen = new Set();
+  const raws = new Map();
   for (const pair of text.split('&')) {
     if (!pair) continue;
     const eq = pair.indexOf('=');
     const key = eq < 0 ? pair : pair.slice(0, eq);
-    const spec = Object.hasOwn(PARAMS, key) ? PARAMS[key] : null;
-    if (!spec || seen.has(key)) continue; // unknown keys are ignored; the first of a duplicate wins
-    seen.add(key);
-    const raw = decode(eq < 0 ? '' : pair.slice(eq + 1));
-    const value = spec.parse(raw, limits);
+    // unknown keys are ignored; the first of a duplicate wins
+    if (Object.hasOwn(PARAMS, key) && !raws.has(key)) raws.set(key, decode(eq < 0 ? '' : pair.slice(eq + 1)));
+  }
+  // The model first: it bounds the layer and head.
+  const order = [...raws.keys()].sort((a, b) => (b === 'm') - (a === 'm'));
+  for (const key of order) {
+    const spec = PARAMS[key], raw = raws.get(key);
+    const value = spec.parse(raw, typeof limits === 'function' ? limits(state.model) : limits);
     if (value === undefined) {
       notices.push({ key, raw: raw.slice(0, 40), kind: 'invalid' });
     } else {

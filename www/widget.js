@@ -1,6 +1,7 @@
 // <orquestra-attention>: the embeddable widget. One <script type="module" src=".../widget.js">
 // defines it; attributes mirror the share-link keys (state.js PARAMS: sentence, view, layer,
-// head, word, units, lang) plus model-src and step. Everything lives in a shadow root. All
+// head, word, units, lang, model) plus model-src (a bundle URL of the host's own) and step.
+// An element without `model` reads with MiniLM, as it did before there was a choice. Everything lives in a shadow root. All
 // widgets of a page share one engine and one model download. Events: 'orquestra-render'
 // after each drawing, 'orquestra-change' when the user changes the state (detail: the state
 // and its hash). The component itself is controller.js, the same as the page's.
@@ -8,7 +9,7 @@ import { AttentionController } from './controller.js';
 import { parse, serialize, hashOfAttributes, ATTRIBUTES } from './state.js';
 import { loadMessages, browserLanguage, translator } from './i18n.js';
 import { el } from './dom.js';
-import { DEFAULT_MODEL, PRESET_KEYS } from './config.js';
+import { PRESET_KEYS, MODELS, limitsOf } from './config.js';
 
 const messages = loadMessages();
 
@@ -28,16 +29,17 @@ class OrquestraAttention extends HTMLElement {
     this.shadowRoot.append(el('link', { rel: 'stylesheet', href: css }), this.root);
     const parts = {
       tabs: el('div', { class: 'tabs', role: 'tablist' }),
-      layer: el('select'), head: el('select'), units: el('select'),
+      model: el('select'), layer: el('select'), head: el('select'), units: el('select'),
       tableToggle: el('input', { type: 'checkbox' }),
       summary: el('p', { class: 'summary', role: 'status' }),
       view: el('div', { class: 'view' }),
       table: el('div', { class: 'table-wrap', tabindex: 0 }),
       keys: this,
     };
-    this.labels = { layer: el('span'), head: el('span'), units: el('span'), table: el('span') };
+    this.labels = { model: el('span'), layer: el('span'), head: el('span'), units: el('span'), table: el('span') };
     this.root.append(parts.tabs,
       el('div', { class: 'controls' },
+        el('label', {}, this.labels.model, ' ', parts.model),
         el('label', {}, this.labels.layer, ' ', parts.layer), el('label', {}, this.labels.head, ' ', parts.head),
         el('label', {}, this.labels.units, ' ', parts.units), el('label', {}, parts.tableToggle, ' ', this.labels.table)),
       parts.summary, parts.view, parts.table);
@@ -48,7 +50,7 @@ class OrquestraAttention extends HTMLElement {
       rendered: (state) => announce('orquestra-render', state),
       loading: (e) => {
         if (e.kind === 'progress' && !this.component.data) {
-          parts.summary.textContent = this.t('model.progress', { mb: (e.got / 1e6).toFixed(1), total: e.total ? (e.total / 1e6).toFixed(1) : '?' });
+          parts.summary.textContent = this.t('model.progress', { model: MODELS[e.model].name, mb: (e.got / 1e6).toFixed(1), total: e.total ? (e.total / 1e6).toFixed(1) : '?' });
         } else if (e.kind === 'failed') {
           this.component.computed = null; // an attribute change tries again
           parts.summary.textContent = `${this.t('error.load')} (${e.error.message})`;
@@ -66,15 +68,15 @@ class OrquestraAttention extends HTMLElement {
   }
 
   async refresh() {
-    const { state } = parse(hashOfAttributes((a) => this.getAttribute(a)), this.component.limits, browserLanguage());
+    const { state } = parse(hashOfAttributes((a) => this.getAttribute(a)), limitsOf, browserLanguage());
     // Optional: which step of the orchestra's arithmetic to show (1-4), used by the lesson.
     const step = Number(this.getAttribute('step'));
     if (Number.isInteger(step) && step >= 1 && step <= 4) this.component.ui.step = step - 1;
     this.t = translator((await messages)[state.lang]);
     if (!state.sentence.trim()) state.sentence = this.t(PRESET_KEYS[0]);
-    for (const [k, key] of [['layer', 'ctl.layer'], ['head', 'ctl.head'], ['units', 'ctl.units'], ['table', 'ctl.table']]) this.labels[k].textContent = this.t(key);
+    for (const [k, key] of [['model', 'ctl.model'], ['layer', 'ctl.layer'], ['head', 'ctl.head'], ['units', 'ctl.units'], ['table', 'ctl.table']]) this.labels[k].textContent = this.t(key);
     this.parts.table.setAttribute('aria-label', this.t('ctl.tableRegion'));
-    this.component.setModel(this.getAttribute('model-src') || DEFAULT_MODEL);
+    this.component.setOverride(this.getAttribute('model-src'));
     // Coalesce bursts of attribute changes (a script setting several at once) into one run.
     this.component.show(state, this.t, this.component.data ? 120 : 0);
   }

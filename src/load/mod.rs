@@ -1,6 +1,7 @@
 //! Reading models from files: an HF model directory (config.json, vocab.txt,
 //! model.safetensors) or a single-file Orquestra bundle. The model itself knows no format.
 pub mod bundle;
+pub mod e5bin;
 pub mod safetensors;
 
 use crate::error::Result;
@@ -8,7 +9,7 @@ use crate::model::{Config, Model, Precision};
 use crate::tokenizer::Tokenizer;
 use safetensors::Weights;
 
-pub use bundle::convert;
+pub use bundle::{convert, convert_e5};
 
 /// The encoder from the three files of an HF model directory (weights in F32, F16 or I8).
 pub fn from_hf(config_json: &str, vocab_txt: &str, safetensors: &[u8]) -> Result<Model> {
@@ -22,8 +23,7 @@ pub fn from_hf(config_json: &str, vocab_txt: &str, safetensors: &[u8]) -> Result
 pub fn from_bundle(bytes: &[u8]) -> Result<Model> {
     let w = Weights::parse(bytes, "the bundle")?;
     let header = bundle::Header::read(&w)?;
-    let tokenizer = Tokenizer::from_vocab_text(&header.vocab)?;
-    Model::new(header.config, tokenizer, header.precision, &w)
+    Model::new(header.config, header.tokenizer, header.precision, &w)
 }
 
 /// An HF model directory's three files, read once.

@@ -6,8 +6,9 @@ use std::collections::HashMap;
 use half::f16;
 use safetensors::{Dtype, SafeTensors};
 
+use super::bundle::PRECISION_KEY;
 use crate::error::{Error, Result};
-use crate::model::{RowTable, TensorSource};
+use crate::model::{RowTable, TensorSource, Q4_BLOCK_BYTES, Q4_GROUP};
 
 /// Metadata key holding the int8 group size (elements per scale along the input dim).
 pub const GROUP_KEY: &str = "orquestra.group";
@@ -57,6 +58,14 @@ impl<'a> Weights<'a> {
             .st
             .tensor(name)
             .map_err(|_| Error::Model(format!("tensor {name} is missing")))?;
+        // 4-bit blocks are bytes: their shape is checked against the weights they hold.
+        if t.dtype() == Dtype::U8
+            && shape.len() == 2
+            && t.shape().len() == 2
+            && t.shape()[0] == shape[0]
+        {
+            return Ok(t);
+        }
         if t.shape() != shape {
             return Err(Error::Model(format!(
                 "tensor {name} has shape {:?}, expected {:?}",
@@ -65,6 +74,24 @@ impl<'a> Weights<'a> {
             )));
         }
         Ok(t)
+    }
+
+    /// A U32 tensor's values (e.g. where each Unigram piece ends).
+    pub fn u32s(&self, name: &str) -> Result<Vec<u32>> {
+        let t = self
+            .st
+            .tensor(name)
+            .map_err(|_| Error::Model(format!("tensor {name} is missing")))?;
+        if t.dtype() != Dtype::U32 {
+            return Err(Error::Model(format!(
+                "tensor {name} should be U32, found {:?}",
+                t.dtype()
+            )));
+        }
+        Ok(t.data()
+            .chunks_exact(4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect())
     }
 
     /// The raw bytes of a U8 tensor (e.g. the vocabulary inside a bundle).
@@ -119,7 +146,7 @@ impl TensorSource for Weights<'_> {
                 let scale = match self.table(&scale_name, &[rows, cols / group])? {
                     RowTable::F32 { data, .. } => data,
                     RowTable::F16 { data, .. } => data.iter().map(|h| h.to_f32()).collect(),
-                    RowTable::Int8 { .. } => {
+                    RowTable::Int8 { .. } | RowTable::Q4 { .. } => {
                         return Err(Error::Model(format!(
                             "tensor {scale_name} must be F16 or F32"
                         )))
@@ -132,9 +159,24 @@ impl TensorSource for Weights<'_> {
                     scale,
                 }
             }
+            // Q4_0 blocks, stored as bytes: (rows, cols / 32 · 18).
+            Dtype::U8 if self.metadata.get(PRECISION_KEY).map(String::as_str) == Some("q4_0") => {
+                let rows = shape.iter().product::<usize>() / cols.max(1);
+                let row_bytes = cols / Q4_GROUP * Q4_BLOCK_BYTES;
+                if !cols.is_multiple_of(Q4_GROUP) || data.len() != rows * row_bytes {
+                    return Err(Error::Model(format!(
+                        "tensor {name}: {} bytes are not {rows} rows of {cols} 4-bit weights",
+                        data.len()
+                    )));
+                }
+                RowTable::Q4 {
+                    cols,
+                    blocks: data.to_vec(),
+                }
+            }
             other => {
                 return Err(Error::Model(format!(
-                    "tensor {name} has dtype {other:?}; only F32, F16 and I8 are read"
+                    "tensor {name} has dtype {other:?}; only F32, F16, I8 and 4-bit blocks are read"
                 )))
             }
         })

@@ -10,7 +10,7 @@ mod rows;
 pub use config::Config;
 pub use modules::{Embeddings, Layer, LayerNorm, Linear};
 pub use precision::Precision;
-pub use rows::{dequantize_row, RowTable};
+pub use rows::{dequantize_q4_row, dequantize_row, RowTable, Q4_BLOCK_BYTES, Q4_GROUP};
 
 use crate::error::{Error, Result};
 use crate::tokenizer::Tokenizer;
@@ -60,4 +60,44 @@ impl Model {
             precision,
         })
     }
+}
+
+/// Every tensor the encoder reads, by HF name, with its shape.
+pub fn encoder_tensors(c: &Config) -> Vec<(String, Vec<usize>)> {
+    let (d, i) = (c.hidden_size, c.intermediate_size);
+    let mut out = vec![
+        (
+            "embeddings.word_embeddings.weight".to_string(),
+            vec![c.vocab_size, d],
+        ),
+        (
+            "embeddings.position_embeddings.weight".to_string(),
+            vec![c.max_position_embeddings, d],
+        ),
+        (
+            "embeddings.token_type_embeddings.weight".to_string(),
+            vec![c.type_vocab_size, d],
+        ),
+        ("embeddings.LayerNorm.weight".to_string(), vec![d]),
+        ("embeddings.LayerNorm.bias".to_string(), vec![d]),
+    ];
+    for l in 0..c.num_hidden_layers {
+        let p = format!("encoder.layer.{l}");
+        for (m, n, k) in [
+            ("attention.self.query", d, d),
+            ("attention.self.key", d, d),
+            ("attention.self.value", d, d),
+            ("attention.output.dense", d, d),
+            ("intermediate.dense", i, d),
+            ("output.dense", d, i),
+        ] {
+            out.push((format!("{p}.{m}.weight"), vec![n, k]));
+            out.push((format!("{p}.{m}.bias"), vec![n]));
+        }
+        for m in ["attention.output.LayerNorm", "output.LayerNorm"] {
+            out.push((format!("{p}.{m}.weight"), vec![d]));
+            out.push((format!("{p}.{m}.bias"), vec![d]));
+        }
+    }
+    out
 }

@@ -7,16 +7,27 @@ pub enum Precision {
     F16,
     /// Symmetric int8 with one F16 scale per group of consecutive inputs.
     Int8,
+    /// 4-bit blocks of 32 inputs sharing an f16 scale (GGML's Q4_0), kept as the source has them.
+    Q4_0,
 }
 
 impl Precision {
-    pub const ALL: [Precision; 3] = [Precision::F32, Precision::F16, Precision::Int8];
+    pub const ALL: [Precision; 4] = [
+        Precision::F32,
+        Precision::F16,
+        Precision::Int8,
+        Precision::Q4_0,
+    ];
 
     pub fn parse(s: &str) -> Result<Precision> {
         Precision::ALL
             .into_iter()
             .find(|p| p.name() == s)
-            .ok_or_else(|| Error::Model(format!("precision {s:?} is not one of f32, f16, int8")))
+            .ok_or_else(|| {
+                Error::Model(format!(
+                    "precision {s:?} is not one of f32, f16, int8, q4_0"
+                ))
+            })
     }
 
     /// The name in bundles, on the command line and on the page.
@@ -25,6 +36,7 @@ impl Precision {
             Precision::F32 => "f32",
             Precision::F16 => "f16",
             Precision::Int8 => "int8",
+            Precision::Q4_0 => "q4_0",
         }
     }
 }

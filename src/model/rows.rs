@@ -17,7 +17,17 @@ pub enum RowTable {
         q: Vec<i8>,      // (rows, cols)
         scale: Vec<f32>, // (rows, cols / group)
     },
+    /// Q4_0 blocks as the source stores them: per 32 inputs an f16 scale d then 16 bytes,
+    /// byte j holding input j (low nibble) and j + 16 (high), each weight (q − 8) · d.
+    Q4 {
+        cols: usize,
+        blocks: Vec<u8>, // (rows, cols / 32 · Q4_BLOCK_BYTES)
+    },
 }
+
+/// Inputs per Q4_0 block, and the bytes of one block (f16 scale + 16 bytes of nibbles).
+pub const Q4_GROUP: usize = 32;
+pub const Q4_BLOCK_BYTES: usize = 18;
 
 impl RowTable {
     /// Writes row `r` into `out` (cols floats).
@@ -42,6 +52,10 @@ impl RowTable {
                     *group,
                     out,
                 );
+            }
+            RowTable::Q4 { cols, blocks } => {
+                let row_bytes = cols / Q4_GROUP * Q4_BLOCK_BYTES;
+                dequantize_q4_row(&blocks[r * row_bytes..(r + 1) * row_bytes], out);
             }
         }
     }
@@ -68,6 +82,17 @@ impl RowTable {
                 }
                 out
             }
+            RowTable::Q4 { cols, blocks } => {
+                let row_bytes = cols / Q4_GROUP * Q4_BLOCK_BYTES;
+                let mut out = vec![0.0f32; blocks.len() / row_bytes * cols];
+                for (o, b) in out
+                    .chunks_exact_mut(cols)
+                    .zip(blocks.chunks_exact(row_bytes))
+                {
+                    dequantize_q4_row(b, o);
+                }
+                out
+            }
         }
     }
 }
@@ -85,6 +110,22 @@ pub fn dequantize_row(q: &[i8], scale: &[f32], group: usize, out: &mut [f32]) {
     {
         for (o, &v) in o.iter_mut().zip(q) {
             *o = v as f32 * s;
+        }
+    }
+}
+
+/// One row of Q4_0 blocks into `out` (32 floats per block). Its own function for the same
+/// reason as `dequantize_row`.
+#[inline(never)]
+pub fn dequantize_q4_row(blocks: &[u8], out: &mut [f32]) {
+    for (o, b) in out
+        .chunks_exact_mut(Q4_GROUP)
+        .zip(blocks.chunks_exact(Q4_BLOCK_BYTES))
+    {
+        let d = half::f16::from_le_bytes([b[0], b[1]]).to_f32();
+        for (j, &q) in b[2..].iter().enumerate() {
+            o[j] = ((q & 0x0F) as i32 - 8) as f32 * d;
+            o[j + 16] = ((q >> 4) as i32 - 8) as f32 * d;
         }
     }
 }

@@ -288,7 +288,7 @@ await test('5,000 hostile attribute sets on the custom element: no uncaught erro
 
 await test('a second visit takes the model from the Cache API, not the network', async (page) => {
   let fetched = 0;
-  const count = (r) => { if (r.url().endsWith('.int8.safetensors')) fetched++; };
+  const count = (r) => { if (r.url().endsWith('.safetensors')) fetched++; };
   ctx.on('request', count);
   await page.goto(base);
   await page.evaluate(() => caches.delete('orquestra-model-v1'));
@@ -345,9 +345,10 @@ await test('the iframe embed restores a share link', async (page) => {
   await page.goto(`${base}embed.html#s=${encodeURIComponent('Olá, mundo bonito!')}&v=matriz&l=2&h=3&w=1&u=pecas&lang=en`);
   await page.waitForSelector('orquestra-attention canvas', { timeout: 60_000 });
   assert((await page.locator('orquestra-attention [role=tab][aria-selected=true]').textContent()) === 'Matrix', 'view');
-  assert((await page.locator('orquestra-attention select >> nth=0').inputValue()) === '1', 'layer');
-  assert((await page.locator('orquestra-attention select >> nth=1').inputValue()) === '2', 'head');
-  assert((await page.locator('orquestra-attention select >> nth=2').inputValue()) === 'pecas', 'units');
+  assert((await page.locator('orquestra-attention select >> nth=0').inputValue()) === 'minilm', 'model');
+  assert((await page.locator('orquestra-attention select >> nth=1').inputValue()) === '1', 'layer');
+  assert((await page.locator('orquestra-attention select >> nth=2').inputValue()) === '2', 'head');
+  assert((await page.locator('orquestra-attention select >> nth=3').inputValue()) === 'pecas', 'units');
   await page.locator('orquestra-attention [role=tab] >> nth=0').click();
   await page.waitForFunction(() => location.hash.includes('v=orquestra'));
 });
@@ -422,7 +423,7 @@ await test('the lesson: six steps, each a real widget state with its own link', 
 await test('instant first view: an example is interactive before the model arrives', async (page) => {
   let release;
   const held = new Promise((ok) => { release = ok; });
-  await page.route('**/*.int8.safetensors', async (route) => { await held; await route.continue(); });
+  await page.route('**/*.safetensors', async (route) => { await held; await route.continue(); });
   await page.goto(base);
   await page.evaluate(() => caches.delete('orquestra-model-v1'));
   await page.reload();
@@ -436,7 +437,79 @@ await test('instant first view: an example is interactive before the model arriv
   release();
   await page.click('#views button >> nth=0');
   await page.waitForSelector('.strip', { timeout: 60_000 }); // the live model took over
-  await page.unroute('**/*.int8.safetensors');
+  await page.unroute('**/*.safetensors');
+});
+
+const ARTICLE = 'A menina que, depois de uma longa caminhada pelo parque, adotou vários cachorros de rua, estava radiante.';
+
+await test('a fresh visit opens the multilingual model; switching models keeps the sentence, view and focused word', async (page) => {
+  await page.goto(base);
+  await modelReady(page);
+  assert((await hashOf(page)).includes('m=e5pt'), `a fresh visit: ${await hashOf(page)}`);
+  assert(await page.isHidden('#english-note'), 'the English-model note shows on the multilingual model');
+  await page.goto(`${base}#s=${encodeURIComponent(ARTICLE)}&v=juri&l=12&h=1&w=20&m=e5pt&lang=en`);
+  await page.waitForFunction(() => document.getElementById('summary').textContent.startsWith('29 pieces'), null, { timeout: 60_000 });
+  assert((await page.textContent('.verdict')).includes('focus on radiante'), 'radiante in focus');
+  assert((await page.textContent('.judge .label')).length > 0 && !(await page.textContent('#view')).includes('[CLS]'), 'the jury names [CLS] on e5');
+  await page.selectOption('#model', 'minilm');
+  await page.waitForFunction(() => document.getElementById('summary').textContent.startsWith('42 pieces'), null, { timeout: 60_000 });
+  const hash = await hashOf(page);
+  assert(hash.includes('m=minilm') && hash.includes('v=juri') && hash.includes('w=20') && hash.includes('l=6'), `after the switch: ${hash}`);
+  assert((await page.inputValue('#text')) === ARTICLE, 'the sentence');
+  assert((await page.textContent('.verdict')).includes('focus on radiante'), 'the focused word');
+  assert(!(await page.isHidden('#english-note')), 'the English-model note on MiniLM');
+  assert((await page.locator('#layer option').count()) === 6, 'MiniLM has 6 layers');
+  await page.selectOption('#model', 'e5pt');
+  await page.waitForFunction(() => document.getElementById('summary').textContent.startsWith('29 pieces'), null, { timeout: 60_000 });
+  assert((await page.locator('#layer option').count()) === 12, 'e5 has 12 layers');
+  assert((await hashOf(page)).includes('w=20'), 'the focus survives the way back');
+});
+
+await test('a link without m keeps MiniLM; the snippets the page makes carry the model', async (page) => {
+  await page.goto(`${base}#s=${encodeURIComponent('A menina estava radiante.')}&v=orquestra&w=2&lang=pt`);
+  await modelReady(page);
+  assert((await page.inputValue('#model')) === 'minilm', 'a link without m');
+  await page.selectOption('#model', 'e5pt');
+  await page.click('#embed');
+  assert((await page.inputValue('#snippet-element')).includes('model="e5pt"'), 'the element snippet names the model');
+  assert((await page.inputValue('#snippet-iframe')).includes('m=e5pt'), 'the iframe snippet names the model');
+});
+
+await test('widgets: no model attribute keeps MiniLM, model="e5pt" reads Portuguese', async (page) => {
+  await page.goto(`${base}embed.html#s=${encodeURIComponent(ARTICLE)}&v=orquestra&w=20&lang=pt`);
+  await page.waitForFunction(() => document.querySelector('orquestra-attention')?.shadowRoot.querySelector('.summary')?.textContent.startsWith('42 peças'), null, { timeout: 60_000 });
+  await page.goto(`${base}embed.html#s=${encodeURIComponent(ARTICLE)}&v=orquestra&w=20&lang=pt&m=e5pt`);
+  await page.waitForFunction(() => document.querySelector('orquestra-attention')?.shadowRoot.querySelector('.summary')?.textContent.startsWith('29 peças'), null, { timeout: 60_000 });
+  assert((await page.locator('orquestra-attention .podium-word').textContent()) === 'radiante', 'radiante conducts');
+});
+
+await test('a model that cannot load offers the other one and keeps the text', async (page) => {
+  await page.route('**/*.q4_0.safetensors', (route) => route.fulfill({ status: 503, body: 'down' }));
+  await page.goto(`${base}#s=${encodeURIComponent('texto do aluno')}&m=e5pt&lang=pt`);
+  await page.evaluate(() => caches.delete('orquestra-model-v1'));
+  await page.reload();
+  await page.waitForSelector('#load-error', { state: 'visible', timeout: 60_000 });
+  assert((await page.textContent('#load-error-text')).includes('multilingual-e5-small'), 'the message names the model');
+  await page.click('#other-model');
+  await page.waitForFunction(() => document.getElementById('summary').textContent.includes('palavras'), null, { timeout: 60_000 });
+  assert((await page.inputValue('#text')) === 'texto do aluno', 'the text was lost');
+  assert((await hashOf(page)).includes('m=minilm'), 'switched to MiniLM');
+  await page.unroute('**/*.q4_0.safetensors');
+});
+
+await test('a first visit transfers at most 1.5 MB compressed, models excluded', async (page) => {
+  const { gzipSync } = await import('node:zlib');
+  const sizes = [];
+  page.on('response', async (r) => {
+    if (r.url().endsWith('.safetensors') || r.status() !== 200) return;
+    try { sizes.push([r.url(), gzipSync(await r.body()).length]); } catch { /* a redirect or an aborted body */ }
+  });
+  await page.goto(base);
+  await modelReady(page);
+  await page.waitForTimeout(500);
+  const total = sizes.reduce((a, [, n]) => a + n, 0);
+  console.log(`     first visit: ${sizes.length} files, ${(total / 1e6).toFixed(2)} MB gzipped (models excluded)`);
+  assert(total <= 1.5e6, sizes.map(([u, n]) => `${u.replace(base, '')} ${n}`).join(', '));
 });
 
 await test('wasm memory after 1000 runs of varying lengths is within 10% of after the first 10', async (page) => {

@@ -22,6 +22,18 @@ pub fn model_dir() -> PathBuf {
     dir
 }
 
+/// The multilingual model's bundle (`make model` writes it).
+pub fn e5_bundle() -> PathBuf {
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/e5-small-enpt.q4_0.safetensors");
+    assert!(
+        path.exists(),
+        "{} is missing: run `make model`",
+        path.display()
+    );
+    path
+}
+
 pub fn json(path: PathBuf) -> serde_json::Value {
     serde_json::from_str(
         &std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),

@@ -1,18 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse, serialize, defaults, clamp, VIEWS, UNITS, LANGS } from '../../www/state.js';
+import { MODEL_KEYS, limitsOf } from '../../www/config.js';
 
 test('parse(serialize(state)) == state for many states', () => {
   const sentences = ['A menina estava radiante.', 'ação & coração = 100% #1?', 'emoji 😀 中文 \u0301', "it's (really) *fine*! ~ok", ' '];
-  for (const sentence of sentences) for (const view of VIEWS) for (const units of UNITS) for (const lang of LANGS) {
-    const state = { sentence, view, layer: 5, head: 11, word: 3, units, lang };
+  for (const sentence of sentences) for (const view of VIEWS) for (const units of UNITS) for (const lang of LANGS) for (const model of MODEL_KEYS) {
+    const state = { sentence, view, layer: 5, head: 11, word: 3, units, lang, model };
     assert.deepEqual(parse(serialize(state)).state, state);
   }
 });
 
 test('the hash uses exactly the documented keys', () => {
   const h = serialize({ ...defaults(), sentence: 'a b' });
-  assert.equal(h, '#s=a%20b&v=orquestra&l=1&h=1&w=1&u=palavras&lang=pt');
+  assert.equal(h, '#s=a%20b&v=orquestra&l=1&h=1&w=1&u=palavras&lang=pt&m=minilm');
 });
 
 test('garbage in gives defaults and never throws', () => {
@@ -42,4 +43,15 @@ test('clamp() bounds word by the sentence', () => {
   const s = { ...defaults(), word: 40, layer: 2 };
   assert.deepEqual(clamp(s, { layers: 6, heads: 12, items: 7 }), ['w']);
   assert.equal(s.word, 6);
+});
+
+test('a link without m means MiniLM; the model bounds the layer, whatever the order of the keys', () => {
+  assert.equal(parse('#s=oi').state.model, 'minilm');
+  assert.equal(parse('#s=oi&m=e5pt').state.model, 'e5pt');
+  assert.equal(parse('#l=10&m=e5pt', limitsOf).state.layer, 9);
+  assert.equal(parse('#m=e5pt&l=10', limitsOf).state.layer, 9);
+  const { state, notices } = parse('#l=10&m=minilm', limitsOf);
+  assert.equal(state.layer, 5);
+  assert.deepEqual(notices.map((n) => n.key), ['l']);
+  assert.deepEqual(parse('#m=gpt').notices.map((n) => [n.key, n.kind]), [['m', 'invalid']]);
 });

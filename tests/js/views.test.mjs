@@ -11,8 +11,9 @@ import { views } from '../../www/views/index.js';
 import { exportSvg } from '../../www/export.js';
 import { items as itemsOf } from '../../www/units.js';
 import { makeRun } from '../../www/engine/run.js';
-import { translator } from '../../www/i18n.js';
+import { translator, withSpecials } from '../../www/i18n.js';
 import { defaults } from '../../www/state.js';
+import { esc } from '../../www/views/svg-text.js';
 
 const here = (p) => new URL(p, import.meta.url);
 const pt = translator(JSON.parse(readFileSync(here('../../www/i18n/pt.json'))));
@@ -20,6 +21,9 @@ const floats = (b64) => { const b = Buffer.from(b64, 'base64'); return new Float
 const runs = JSON.parse(readFileSync(here('../fixtures/runs.json'))).presets
   .map((p) => makeRun(p, { attention: floats(p.attention), scores: floats(p.scores) }));
 const [short, long] = runs; // "Ela sorriu." (5 words), "The animal didn't cross …" (15 words)
+// The multilingual model (tests/fixtures/runs-e5.json): its own special tokens, <s> and </s>.
+const [shortE5] = JSON.parse(readFileSync(here('../fixtures/runs-e5.json'))).presets
+  .map((p) => makeRun(p, { attention: floats(p.attention), scores: floats(p.scores) }));
 
 const CASES = [
   { name: 'orquestra-softmax', run: long, state: { view: 'orquestra', layer: 2, head: 4, word: 8 }, step: 2 },
@@ -28,12 +32,14 @@ const CASES = [
   { name: 'matriz', run: long, state: { view: 'matriz', layer: 3, head: 6, word: 5 } },
   { name: 'juri', run: short, state: { view: 'juri', layer: 1, head: 0, word: 1 } },
   { name: 'modelo', run: short, state: { view: 'modelo', layer: 0, head: 0, word: 1 } },
+  { name: 'juri-e5', run: shortE5, state: { view: 'juri', layer: 11, head: 0, word: 1, model: 'e5pt' } },
+  { name: 'orquestra-e5', run: shortE5, state: { view: 'orquestra', layer: 11, head: 0, word: 2, model: 'e5pt' }, step: 2 },
 ];
 
 function draw({ run, state: s, step = 2, width = 960 }) {
   const state = { ...defaults('pt'), sentence: run.meta.words.map((w) => w.text).join(' '), ...s };
   const data = { result: run, items: itemsOf(run.meta, state.units) };
-  const ctx = { t: pt, ui: { step }, width, narrow: width < 600 };
+  const ctx = { t: withSpecials(pt, run.meta), ui: { step }, width, narrow: width < 600 };
   return { state, data, ctx, ...views[state.view].toSvg(state, data, ctx) };
 }
 
@@ -72,7 +78,7 @@ test('orchestra: one seat and one baton per item; at the softmax step the values
     const n = data.items.length;
     assert.equal(count(body, 'circle'), n, `${c.name}: seats`);
     assert.equal(count(body, 'line'), n, `${c.name}: batons`);
-    for (const it of data.items) assert.ok(body.includes(`>${it.text.length > 14 ? it.text.slice(0, 13) + '…' : it.text}<`), `${c.name}: ${it.text}`);
+    for (const it of data.items) assert.ok(body.includes(`>${esc(it.text.length > 14 ? it.text.slice(0, 13) + '…' : it.text)}<`), `${c.name}: ${it.text}`);
     if (c.step === 2) {
       const shown = [...body.matchAll(/>(\d+\.\d)%</g)].map((m) => Number(m[1]));
       assert.equal(shown.length, n);
@@ -106,6 +112,11 @@ test('export: every view is wrapped with a caption; an unknown view is an error,
   }
   const { state, data, ctx } = draw(CASES[0]);
   assert.throws(() => exportSvg({ ...state, view: 'fluxo' }, data, ctx, null), /no export for the view "fluxo"/);
+});
+
+test("the multilingual model's pictures name its own special tokens", () => {
+  const { body } = draw(CASES.find((x) => x.name === 'juri-e5'));
+  assert.ok(body.includes('&lt;s&gt;') && !body.includes('[CLS]') && !body.includes('{start}'));
 });
 
 test('text from the sentence is escaped in every export', () => {

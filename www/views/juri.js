@@ -5,7 +5,7 @@ import { itemMatrix } from '../units.js';
 import { heatmap, heatmapSvg } from './heatmap.js';
 import { text } from './svg-text.js';
 
-/** Share of attention on [CLS]/[SEP] from which a judge abstains. */
+/** Share of attention on the special tokens ([CLS]/[SEP], <s>/</s>) from which a judge abstains. */
 export const ABSTAIN = 0.5;
 
 const MEASURES = ['previous', 'next', 'itself', 'cls', 'sep', 'punctuation', 'sameWord', 'entropy'];
@@ -49,7 +49,7 @@ export function render(root, state, data, ctx) {
         t(`label.${j.summary.label}`), ' ', el('span', { class: 'muted', text: `(${pct(j.summary.strength, 0)})` })),
       heatmap(j.matrix, N, 120, { highlightRow: state.word, name: t('jury.heatmap', { n: j.head + 1 }) }),
       j.abstains
-        ? el('p', { class: 'vote' }, el('strong', { text: t('jury.abstained') }), ` ${pct(j.abstain, 0)} [CLS]/[SEP]`)
+        ? el('p', { class: 'vote' }, el('strong', { text: t('jury.abstained') }), ` ${pct(j.abstain, 0)} ${t('measure.cls')}/${t('measure.sep')}`)
         : el('p', { class: 'vote' }, t('jury.vote'), ' ', el('strong', { text: items[j.vote].text }), ` ${pct(j.share, 0)}`, agrees ? el('span', { class: 'badge', text: ` ✓ ${t('jury.withMajority')}` }) : ''),
       el('p', { class: 'muted small', text: j.abstains && j.vote >= 0 ? t('jury.bestWord', { word: items[j.vote].text, share: pct(j.share, 0) }) : t('jury.abstains', { share: pct(j.abstain, 0) }) }));
   });
@@ -78,7 +78,7 @@ export function toSvg(state, data, ctx) {
     body += text(x, y + 14, t('jury.judge', { n: j.head + 1 }), { size: 13, weight: 'bold' });
     body += text(x, y + 32, `${t(`label.${j.summary.label}`)} (${pct(j.summary.strength, 0)})`, { size: 11 });
     body += heatmapSvg(j.matrix, items.length, x, y + 40, size, { highlightRow: state.word });
-    body += text(x, y + size + 58, j.abstains ? `${t('jury.abstained')} ${pct(j.abstain, 0)} [CLS]/[SEP]` : `${t('jury.vote')} ${items[j.vote].text} ${pct(j.share, 0)}`, { size: 11 });
+    body += text(x, y + size + 58, j.abstains ? `${t('jury.abstained')} ${pct(j.abstain, 0)} ${t('measure.cls')}/${t('measure.sep')}` : `${t('jury.vote')} ${items[j.vote].text} ${pct(j.share, 0)}`, { size: 11 });
   });
   return { body, height: Math.ceil(result.meta.heads / cols) * (size + 90) + 10 };
 }

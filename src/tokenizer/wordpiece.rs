@@ -11,62 +11,14 @@ use std::collections::HashMap;
 use unicode_categories::UnicodeCategories;
 use unicode_normalization::char::{canonical_combining_class, decompose_canonical};
 
+use super::{split_specials, Encoding, Segment, Span, Token, Word, MAX_TOKENS};
 use crate::error::{Error, Result};
 
-/// Most pieces a sequence may hold, [CLS] and [SEP] included (BERT's 512 positions).
-pub const MAX_TOKENS: usize = 512;
 /// Words longer than this (in normalized chars) become a single [UNK], as in HF.
 const MAX_CHARS_PER_WORD: usize = 100;
 const SPECIALS: [&str; 5] = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"];
 
-/// A span of the original text, in bytes (for Rust slicing) and in chars (for JS/Python).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
-pub struct Span {
-    pub byte_start: usize,
-    pub byte_end: usize,
-    pub char_start: usize,
-    pub char_end: usize,
-}
-
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Token {
-    /// As the vocabulary spells it: `[CLS]`, `men`, `##ina`.
-    pub text: String,
-    pub id: u32,
-    /// Index into `Encoding::words`.
-    pub word: usize,
-    /// Where it came from in the original text (empty for [CLS]/[SEP] and the pieces after
-    /// the first of an expanded char).
-    pub span: Span,
-}
-
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Word {
-    /// The user's own spelling (accents, case), or `[CLS]`/`[SEP]`.
-    pub text: String,
-    pub span: Span,
-    /// True for [CLS], [SEP] and special tokens typed into the text.
-    pub special: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Encoding {
-    pub tokens: Vec<Token>,
-    pub words: Vec<Word>,
-    /// True when the text needed more than 510 pieces and the rest was cut.
-    pub truncated: bool,
-}
-
-impl Encoding {
-    pub fn word_of_token(&self) -> Vec<usize> {
-        self.tokens.iter().map(|t| t.word).collect()
-    }
-}
-
-pub struct Tokenizer {
+pub struct WordPiece {
     vocab: HashMap<String, u32>,
     /// id → token text, for display.
     pieces: Vec<String>,
@@ -79,12 +31,12 @@ pub struct Tokenizer {
 
 /// One char of the normalized text and the index of the original char it came from.
 #[derive(Clone, Copy)]
-struct NormChar {
-    c: char,
-    origin: usize,
+pub(super) struct NormChar {
+    pub c: char,
+    pub origin: usize,
 }
 
-impl Tokenizer {
+impl WordPiece {
     /// Builds from vocab.txt content: one token per line, the id is the line number.
     pub fn from_vocab_text(text: &str) -> Result<Self> {
         let pieces: Vec<String> = text
@@ -114,7 +66,7 @@ impl Tokenizer {
             .iter()
             .filter_map(|s| vocab.get(*s).map(|&id| (s.to_string(), id)))
             .collect();
-        Ok(Tokenizer {
+        Ok(WordPiece {
             vocab,
             pieces,
             unk,
@@ -159,7 +111,7 @@ impl Tokenizer {
         let mut body = 0usize; // pieces between [CLS] and [SEP]
         let mut truncated = false;
 
-        'segments: for seg in self.split_specials(&chars) {
+        'segments: for seg in split_specials(&chars, &self.specials) {
             let word_pieces: Vec<(Vec<Piece>, Span)> = match seg {
                 Segment::Special { id, first, last } => {
                     let piece = Piece {
@@ -247,53 +199,6 @@ impl Tokenizer {
         })
     }
 
-    /// Splits the raw text around verbatim special tokens ("[MASK]"), leftmost-longest,
-    /// as HF's added-vocabulary pass does before normalization.
-    fn split_specials(&self, chars: &[(usize, char)]) -> Vec<Segment> {
-        let mut out = Vec::new();
-        let mut start = 0;
-        let mut i = 0;
-        while i < chars.len() {
-            let hit = if chars[i].1 == '[' {
-                self.specials
-                    .iter()
-                    .filter(|(s, _)| {
-                        let n = s.chars().count();
-                        i + n <= chars.len() && chars[i..i + n].iter().map(|c| c.1).eq(s.chars())
-                    })
-                    .max_by_key(|(s, _)| s.len())
-            } else {
-                None
-            };
-            match hit {
-                Some((s, id)) => {
-                    if start < i {
-                        out.push(Segment::Text {
-                            first: start,
-                            end: i,
-                        });
-                    }
-                    let n = s.chars().count();
-                    out.push(Segment::Special {
-                        id: *id,
-                        first: i,
-                        last: i + n - 1,
-                    });
-                    i += n;
-                    start = i;
-                }
-                None => i += 1,
-            }
-        }
-        if start < chars.len() {
-            out.push(Segment::Text {
-                first: start,
-                end: chars.len(),
-            });
-        }
-        out
-    }
-
     /// Greedy longest-match-first WordPiece over one pre-token; the whole word becomes
     /// [UNK] when it is too long or some part of it is not in the vocabulary.
     fn word_piece(&self, word: &[NormChar]) -> Vec<Piece> {
@@ -349,16 +254,9 @@ struct Piece {
     origin: Option<(usize, usize)>,
 }
 
-enum Segment {
-    /// Original chars `first..end` to normalize and split.
-    Text { first: usize, end: usize },
-    /// A special token typed verbatim, original chars `first..=last`.
-    Special { id: u32, first: usize, last: usize },
-}
-
 /// BertNormalizer(clean_text, handle_chinese_chars, strip_accents = lowercase = true),
 /// keeping each output char's original index. `base` is the index of `chars[0]`.
-fn normalize(chars: &[(usize, char)], base: usize) -> Vec<NormChar> {
+pub(super) fn normalize(chars: &[(usize, char)], base: usize) -> Vec<NormChar> {
     // 1. clean text + 2. space around CJK ideographs
     let mut cleaned = Vec::with_capacity(chars.len());
     for (i, &(_, c)) in chars.iter().enumerate() {
@@ -417,7 +315,7 @@ fn canonical_order(s: &mut [NormChar]) {
 }
 
 /// BertPreTokenizer: split on whitespace (removed) and punctuation (each its own word).
-fn pre_tokenize(s: &[NormChar]) -> Vec<&[NormChar]> {
+pub(super) fn pre_tokenize(s: &[NormChar]) -> Vec<&[NormChar]> {
     let mut words = Vec::new();
     let mut start = 0;
     for (i, n) in s.iter().enumerate() {
@@ -437,12 +335,12 @@ fn pre_tokenize(s: &[NormChar]) -> Vec<&[NormChar]> {
     words
 }
 
-fn is_whitespace(c: char) -> bool {
+pub(super) fn is_whitespace(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r') || c.is_whitespace()
 }
 
 /// Cc, Cf, Cn, Co (but tab, newline and carriage return count as whitespace).
-fn is_control(c: char) -> bool {
+pub(super) fn is_control(c: char) -> bool {
     !matches!(c, '\t' | '\n' | '\r') && c.is_other()
 }
 
@@ -450,7 +348,7 @@ pub fn is_bert_punctuation(c: char) -> bool {
     c.is_ascii_punctuation() || c.is_punctuation()
 }
 
-fn is_chinese_char(c: char) -> bool {
+pub(super) fn is_chinese_char(c: char) -> bool {
     matches!(c as u32,
         0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0x20000..=0x2A6DF | 0x2A700..=0x2B73F
         | 0x2B740..=0x2B81F | 0x2B920..=0x2CEAF | 0xF900..=0xFAFF | 0x2F800..=0x2FA1F)
@@ -460,10 +358,10 @@ fn is_chinese_char(c: char) -> bool {
 mod tests {
     use super::*;
 
-    fn tiny() -> Tokenizer {
+    fn tiny() -> WordPiece {
         let v =
             "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\na\nmen\n##ina\nmenina\n,\n.\nestava\ncafe\n##s";
-        Tokenizer::from_vocab_text(v).unwrap()
+        WordPiece::from_vocab_text(v).unwrap()
     }
 
     #[test]

@@ -1,0 +1,144 @@
+//! Tokenizers that keep, for every token, the word it belongs to and the span of the user's
+//! original text it came from (HF keeps neither the words nor the user's spelling):
+//! BERT's WordPiece (all-MiniLM-L6-v2) and SentencePiece Unigram (multilingual-e5-small).
+mod unigram;
+mod wordpiece;
+
+pub use unigram::{Unigram, UnigramVocab};
+pub use wordpiece::{is_bert_punctuation, WordPiece};
+
+use crate::error::Result;
+
+/// Most pieces a sequence may hold, [CLS] and [SEP] included (BERT's 512 positions).
+pub const MAX_TOKENS: usize = 512;
+
+/// A span of the original text, in bytes (for Rust slicing) and in chars (for JS/Python).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Span {
+    pub byte_start: usize,
+    pub byte_end: usize,
+    pub char_start: usize,
+    pub char_end: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Token {
+    /// As the vocabulary spells it: `[CLS]`, `men`, `##ina`.
+    pub text: String,
+    pub id: u32,
+    /// Index into `Encoding::words`.
+    pub word: usize,
+    /// Where it came from in the original text (empty for [CLS]/[SEP] and the pieces after
+    /// the first of an expanded char).
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Word {
+    /// The user's own spelling (accents, case), or `[CLS]`/`[SEP]`.
+    pub text: String,
+    pub span: Span,
+    /// True for [CLS], [SEP] and special tokens typed into the text.
+    pub special: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Encoding {
+    pub tokens: Vec<Token>,
+    pub words: Vec<Word>,
+    /// True when the text needed more than 510 pieces and the rest was cut.
+    pub truncated: bool,
+}
+
+impl Encoding {
+    pub fn word_of_token(&self) -> Vec<usize> {
+        self.tokens.iter().map(|t| t.word).collect()
+    }
+}
+
+/// A model's tokenizer.
+pub enum Tokenizer {
+    WordPiece(WordPiece),
+    Unigram(Unigram),
+}
+
+impl Tokenizer {
+    /// BERT's WordPiece from vocab.txt's text (one token per line, the id is the line number).
+    pub fn from_vocab_text(text: &str) -> Result<Tokenizer> {
+        WordPiece::from_vocab_text(text).map(Tokenizer::WordPiece)
+    }
+
+    pub fn vocab_size(&self) -> usize {
+        match self {
+            Tokenizer::WordPiece(t) => t.vocab_size(),
+            Tokenizer::Unigram(t) => t.vocab_size(),
+        }
+    }
+
+    /// Tokenizes `text` into `<start> pieces… <end>`, truncated to 512 pieces as HF does.
+    pub fn encode(&self, text: &str) -> Result<Encoding> {
+        self.encode_max(text, MAX_TOKENS)
+    }
+
+    /// As `encode`, with at most `max_tokens` (≥ 3) pieces, the two specials included.
+    pub fn encode_max(&self, text: &str, max_tokens: usize) -> Result<Encoding> {
+        match self {
+            Tokenizer::WordPiece(t) => t.encode_max(text, max_tokens),
+            Tokenizer::Unigram(t) => t.encode_max(text, max_tokens),
+        }
+    }
+}
+
+/// A stretch of the raw text: text to normalize, or a special token typed verbatim.
+enum Segment {
+    /// Original chars `first..end` to normalize and split.
+    Text { first: usize, end: usize },
+    /// A special token typed verbatim, original chars `first..=last`.
+    Special { id: u32, first: usize, last: usize },
+}
+
+/// Splits the raw text around verbatim special tokens ("[MASK]", "<s>"), leftmost-longest,
+/// as HF's added-vocabulary pass does before normalization.
+fn split_specials(chars: &[(usize, char)], specials: &[(String, u32)]) -> Vec<Segment> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i < chars.len() {
+        let hit = specials
+            .iter()
+            .filter(|(s, _)| {
+                let n = s.chars().count();
+                i + n <= chars.len() && chars[i..i + n].iter().map(|c| c.1).eq(s.chars())
+            })
+            .max_by_key(|(s, _)| s.len());
+        match hit {
+            Some((s, id)) => {
+                if start < i {
+                    out.push(Segment::Text {
+                        first: start,
+                        end: i,
+                    });
+                }
+                let n = s.chars().count();
+                out.push(Segment::Special {
+                    id: *id,
+                    first: i,
+                    last: i + n - 1,
+                });
+                i += n;
+                start = i;
+            }
+            None => i += 1,
+        }
+    }
+    if start < chars.len() {
+        out.push(Segment::Text {
+            first: start,
+            end: chars.len(),
+        });
+    }
+    out
+}

@@ -1,5 +1,5 @@
 // `make bench`: runs the bench pages in headless Chromium and prints their tables.
-//   node bench/run.mjs [peer|load|builds|prefetch|matmul ...] [--query=?t=32&runs=31]
+//   node bench/run.mjs [peer|models|load|builds|prefetch|matmul ...] [--query=?t=32&runs=31]
 // With no section named, runs them all. The peer table is also written to bench/results.json.
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { serve } from '../scripts/serve.mjs';
@@ -8,7 +8,7 @@ import { launch } from '../tests/browser/chromium.mjs';
 const args = process.argv.slice(2);
 const query = args.find((a) => a.startsWith('--query='))?.slice('--query='.length) ?? '';
 const named = args.filter((a) => !a.startsWith('--'));
-const sections = named.length ? named : ['peer', 'load', 'builds', 'prefetch', 'matmul'];
+const sections = named.length ? named : ['peer', 'models', 'load', 'builds', 'prefetch', 'matmul'];
 
 const server = await serve('.', 0);
 const base = `http://127.0.0.1:${server.address().port}`;
@@ -39,6 +39,15 @@ try {
       console.log(`${String(x.t).padStart(5)} ${f(x.orqMs, 12)} (${f(x.orqMin, 6)}) ${f(x.orqGflops, 8, 1)} ${f(x.ortMs, 8)} (${f(x.ortMin, 6)}) ${f(x.ortGflops, 8, 1)} ${f(x.ratio, 14)} ${x.maxDiff.toExponential(2).padStart(18)} ${String(x.runs).padStart(5)}`);
     }
     peerResults = r;
+  }
+  if (sections.includes('models')) {
+    const r = await runPage('bench/models.html', 'modelsResults', 20);
+    console.log(`\nboth models, ${r.build} build, headless Chromium, one thread, alternating, median (min) of runs`);
+    console.log('    T  MiniLM-L6 int8 ms (min)  GFLOP/s   e5-small q4_0 ms (min)  GFLOP/s   e5/MiniLM');
+    for (const x of r.rows) {
+      console.log(`${String(x.t).padStart(5)} ${f(x.minilm.ms, 16)} (${f(x.minilm.min, 6)}) ${f(x.minilm.gflops, 8, 1)} ${f(x.e5pt.ms, 17)} (${f(x.e5pt.min, 6)}) ${f(x.e5pt.gflops, 8, 1)} ${f(x.e5pt.ms / x.minilm.ms, 10)}x`);
+    }
+    writeFileSync('bench/out/models.json', JSON.stringify(r, null, 1));
   }
   if (sections.includes('load')) {
     const r = await runPage('bench/load.html', 'loadResults', 5);

@@ -152,7 +152,8 @@ impl Unigram {
         }
         let truncated = pieces.len() > max_body;
         pieces.truncate(max_body);
-        // Each piece joins the word holding its first char; a bare ▁ joins the next word.
+        // Each piece joins the word holding its first char (or, when that char is one the rule
+        // skips, the next word it reaches into); a bare ▁ joins the next word.
         let firsts: Vec<usize> = words.iter().map(|w| w.0).collect();
         let word_of = |p: &Piece| -> usize {
             if let Some(w) = p.special_word {
@@ -160,7 +161,16 @@ impl Unigram {
             }
             let last = firsts.len().saturating_sub(1);
             match p.chars {
-                Some((c, _)) => firsts.partition_point(|&f| f <= c).saturating_sub(1),
+                Some((c, end)) => {
+                    let after = firsts.partition_point(|&f| f <= c); // words starting at or before c
+                    let holds = after > 0 && c <= words[after - 1].1;
+                    let reaches_next = after < firsts.len() && firsts[after] <= end;
+                    if holds || !reaches_next {
+                        after.saturating_sub(1)
+                    } else {
+                        after
+                    }
+                }
                 None => firsts.partition_point(|&f| f < p.space_at).min(last),
             }
         };

@@ -104,3 +104,65 @@ fn long_text_is_truncated_to_the_models_positions() {
     assert!(trace.encoding.truncated);
     assert_eq!(trace.encoding.tokens.len(), 24); // max_position_embeddings of the tiny model
 }
+
+/// The tiny model's safetensors with one f32 value of `tensor` replaced.
+fn with_value(w: &[u8], tensor: &str, value: f32) -> Vec<u8> {
+    let n = u64::from_le_bytes(w[..8].try_into().unwrap()) as usize;
+    let header: serde_json::Value = serde_json::from_slice(&w[8..8 + n]).unwrap();
+    let start = header[tensor]["data_offsets"][0].as_u64().unwrap() as usize;
+    let mut out = w.to_vec();
+    out[8 + n + start..8 + n + start + 4].copy_from_slice(&value.to_le_bytes());
+    out
+}
+
+#[test]
+fn non_finite_weights_and_impossible_configs_are_refused_at_load() {
+    let (c, v, w) = common::tiny_parts();
+    for (tensor, value) in [
+        ("encoder.layer.0.attention.self.query.bias", f32::NAN),
+        ("encoder.layer.1.output.LayerNorm.weight", f32::INFINITY),
+        ("embeddings.word_embeddings.weight", f32::NEG_INFINITY),
+    ] {
+        let msg = model_error(load::from_hf(&c, &v, &with_value(&w, tensor, value)));
+        assert!(msg.contains(tensor) && msg.contains("finite"), "{msg}");
+        // nor is it converted into a bundle
+        let msg = model_error(load::convert(
+            &c,
+            &v,
+            &with_value(&w, tensor, value),
+            Precision::Int8,
+        ));
+        assert!(msg.contains("finite"), "{msg}");
+    }
+    let bad_eps = c.replace("\"layer_norm_eps\": 1e-12", "\"layer_norm_eps\": -1");
+    assert_ne!(bad_eps, c);
+    assert!(model_error(load::from_hf(&bad_eps, &v, &w)).contains("layer_norm_eps"));
+    // 64 layers × 64 heads of 4096: refused by its size before anything is allocated.
+    let huge = c
+        .replace("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 64")
+        .replace("\"num_attention_heads\": 2", "\"num_attention_heads\": 64")
+        .replace("\"hidden_size\": 8", "\"hidden_size\": 4096")
+        .replace(
+            "\"max_position_embeddings\": 24",
+            "\"max_position_embeddings\": 512",
+        );
+    let msg = model_error(load::from_hf(&huge, &v, &w));
+    assert!(msg.contains("budget") && msg.contains("MB"), "{msg}");
+}
+
+#[test]
+fn memory_budget_fits_both_real_models() {
+    use orquestra::model::{Config, TRACE_BUDGET, WEIGHT_BUDGET};
+    let e5 = r#"{"vocab_size":47284,"hidden_size":384,"num_hidden_layers":12,"num_attention_heads":12,"intermediate_size":1536,"max_position_embeddings":512}"#;
+    let minilm = r#"{"vocab_size":30522,"hidden_size":384,"num_hidden_layers":6,"num_attention_heads":12,"intermediate_size":1536,"max_position_embeddings":512}"#;
+    for (name, json, mib) in [("e5", e5, (151, 324)), ("minilm", minilm, (86, 162))] {
+        let c = Config::from_json(json).unwrap();
+        let got = (c.weight_bytes() >> 20, c.trace_bytes(512) >> 20);
+        println!(
+            "{name}: weights {} MiB, trace at 512 tokens {} MiB",
+            got.0, got.1
+        );
+        assert_eq!(got, mib, "{name}");
+        assert!(c.weight_bytes() < WEIGHT_BUDGET && c.trace_bytes(512) < TRACE_BUDGET);
+    }
+}

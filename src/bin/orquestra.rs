@@ -13,7 +13,7 @@ mod cli {
     use orquestra::trace::PRESET_TENSORS;
 
     const USAGE: &str = "usage:
-  orquestra attention --model PATH [--out FILE.npy] \"text\"
+  orquestra attention --model PATH [--out FILE.npy] (\"text\" | - | --text-file FILE)
       prints one JSON line {tokens, words, wordOfToken, layers, heads, truncated};
       writes the attention as float32 .npy of shape [L, H, T, T] to FILE.npy
   orquestra convert --model DIR --out FILE [--precision f32|f16|int8]   (default int8)
@@ -27,7 +27,16 @@ mod cli {
 PATH is an HF model directory (config.json, vocab.txt, model.safetensors) or a bundle file.";
 
     pub fn main() -> ExitCode {
-        let args: Vec<String> = std::env::args().skip(1).collect();
+        let mut args = Vec::new();
+        for (i, a) in std::env::args_os().skip(1).enumerate() {
+            match a.into_string() {
+                Ok(a) => args.push(a),
+                Err(_) => {
+                    eprintln!("orquestra: argument {} is not valid UTF-8 (for text in another encoding, convert it to UTF-8 and pass it with --text-file)", i + 1);
+                    return ExitCode::from(2);
+                }
+            }
+        }
         match run(&args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -104,6 +113,42 @@ PATH is an HF model directory (config.json, vocab.txt, model.safetensors) or a b
         Ok(())
     }
 
+    /// One line to standard output; a closed pipe (`| head`) is an error with a message, not
+    /// a panic.
+    fn say(line: &str) -> Result<(), String> {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{line}")
+            .and_then(|()| out.flush())
+            .map_err(|e| format!("cannot write to standard output ({e})"))
+    }
+
+    /// The text to read: one argument, `-` for standard input, or --text-file (arguments over
+    /// 128 KiB are refused by the OS).
+    fn text_of(a: &Args) -> Result<String, String> {
+        let read_utf8 = |bytes: Vec<u8>, what: &str| {
+            String::from_utf8(bytes).map_err(|_| format!("{what} is not valid UTF-8"))
+        };
+        match (a.get("text-file"), a.positional.as_slice()) {
+            (Some(file), []) => read_utf8(
+                std::fs::read(file).map_err(|e| format!("cannot read {file}: {e}"))?,
+                file,
+            ),
+            (None, [t]) if t == "-" => {
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+                    .map_err(|e| format!("cannot read standard input: {e}"))?;
+                read_utf8(bytes, "standard input")
+            }
+            (None, [t]) => Ok(t.clone()),
+            (None, []) => Err(format!("give the text to read\n{USAGE}")),
+            (Some(_), _) => {
+                Err("give the text either with --text-file or as an argument, not both".into())
+            }
+            (None, _) => Err("give the text as one argument (quote it)".into()),
+        }
+    }
+
     fn run(args: &[String]) -> Result<(), String> {
         let Some((cmd, rest)) = args.split_first() else {
             return Err(USAGE.into());
@@ -113,21 +158,17 @@ PATH is an HF model directory (config.json, vocab.txt, model.safetensors) or a b
             |a: &Args| load::path(&PathBuf::from(a.need("model")?)).map_err(|e| e.to_string());
         match cmd.as_str() {
             "attention" => {
-                a.check(&["model", "out"])?;
-                let text = match a.positional.as_slice() {
-                    [t] => t,
-                    [] => return Err(format!("give the text to read\n{USAGE}")),
-                    _ => return Err("give the text as one argument (quote it)".into()),
-                };
+                a.check(&["model", "out", "text-file"])?;
+                let text = text_of(&a)?;
                 let model = load(&a)?;
-                let trace = model.run(text).map_err(|e| e.to_string())?;
+                let trace = model.run(&text).map_err(|e| e.to_string())?;
                 if let Some(out) = a.get("out") {
                     ndarray_npy::write_npy(out, &trace.attention)
                         .map_err(|e| format!("cannot write {out}: {e}"))?;
                 }
                 let summary = trace.summary();
                 let line = serde_json::to_string(&summary.meta.brief()).expect("serializes");
-                println!("{line}");
+                say(&line)?;
                 Ok(())
             }
             "convert" => {
@@ -188,11 +229,16 @@ PATH is an HF model directory (config.json, vocab.txt, model.safetensors) or a b
                     .parse()
                     .map_err(|_| "--runs takes a number")?;
                 let model = load(&a)?;
-                println!("{:>5} {:>10} {:>10}", "T", "median ms", "GFLOP/s");
+                say(&format!("{:>5} {:>10} {:>10}", "T", "median ms", "GFLOP/s"))?;
                 for t in [8usize, 32, 128, 512] {
-                    let text = "word ".repeat(t - 2);
+                    let text = vec!["word"; t - 2].join(" ");
                     let enc = model.tokenizer.encode(&text).map_err(|e| e.to_string())?;
-                    assert_eq!(enc.tokens.len(), t);
+                    if enc.tokens.len() != t {
+                        return Err(format!(
+                            "\"word\" is not one piece in this model's vocabulary ({} tokens for {t}): bench needs texts of exactly T tokens",
+                            enc.tokens.len()
+                        ));
+                    }
                     let mut times = Vec::new();
                     for _ in 0..runs.max(1) + 2 {
                         let start = Instant::now();
@@ -202,10 +248,10 @@ PATH is an HF model directory (config.json, vocab.txt, model.safetensors) or a b
                     times.drain(..2); // warm-up
                     times.sort_by(f64::total_cmp);
                     let median = times[times.len() / 2];
-                    println!(
+                    say(&format!(
                         "{t:>5} {median:>10.2} {:>10.1}",
                         orquestra::flops(&model.config, t) / median / 1e6
-                    );
+                    ))?;
                 }
                 Ok(())
             }

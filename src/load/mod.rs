@@ -41,10 +41,6 @@ mod files {
     use crate::error::{Error, Result};
     use crate::model::{Model, Precision};
 
-    fn read(path: &Path) -> Result<Vec<u8>> {
-        std::fs::read(path).map_err(|e| Error::Io(format!("cannot read {}: {e}", path.display())))
-    }
-
     fn missing(path: &Path) -> Error {
         Error::Io(format!(
             "{} does not exist (run `make model` for the default model)",
@@ -92,6 +88,20 @@ mod files {
         } else {
             from_bundle(&read(path)?)
         }
+    }
+
+    /// A file's bytes; a FIFO, a device or a socket is refused before it is opened (reading
+    /// one would wait forever or never end).
+    fn read(path: &Path) -> Result<Vec<u8>> {
+        let meta = std::fs::metadata(path)
+            .map_err(|e| Error::Io(format!("cannot read {}: {e}", path.display())))?;
+        if !meta.is_file() {
+            return Err(Error::Io(format!(
+                "{} is not a regular file",
+                path.display()
+            )));
+        }
+        std::fs::read(path).map_err(|e| Error::Io(format!("cannot read {}: {e}", path.display())))
     }
 }
 

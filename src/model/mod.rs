@@ -7,7 +7,7 @@ mod modules;
 mod precision;
 mod rows;
 
-pub use config::Config;
+pub use config::{Config, TRACE_BUDGET, WEIGHT_BUDGET};
 pub use modules::{Embeddings, Layer, LayerNorm, Linear};
 pub use precision::Precision;
 pub use rows::{dequantize_q4_row, dequantize_row, RowTable, Q4_BLOCK_BYTES, Q4_GROUP};

@@ -1,6 +1,18 @@
 //! The encoder's modules, named as in HF `modeling_bert.py`; each loads its own tensors.
 use super::{Config, RowTable, TensorSource};
-use crate::error::Result;
+use crate::error::{Error, Result};
+
+/// A tensor's values, refused when one is NaN or infinite: such a model would show "NaN%".
+fn finite(src: &dyn TensorSource, name: &str, shape: &[usize]) -> Result<Vec<f32>> {
+    let v = src.f32(name, shape)?;
+    match v.iter().position(|x| !x.is_finite()) {
+        None => Ok(v),
+        Some(i) => Err(Error::Model(format!(
+            "tensor {name} holds {} at index {i}: every weight must be a finite number",
+            v[i]
+        ))),
+    }
+}
 use crate::kernels::{add_layer_norm, matmul, Activation, Packed};
 
 /// `nn.Linear`: y = x·Wᵀ + b, W packed once for the matmul kernel.
@@ -28,8 +40,8 @@ impl Linear {
         let mut w = Vec::with_capacity(prefixes.len() * n * k); // (parts·N, K)
         let mut b = Vec::with_capacity(prefixes.len() * n);
         for p in prefixes {
-            w.extend(src.f32(&format!("{p}.weight"), &[n, k])?);
-            b.extend(src.f32(&format!("{p}.bias"), &[n])?);
+            w.extend(finite(src, &format!("{p}.weight"), &[n, k])?);
+            b.extend(finite(src, &format!("{p}.bias"), &[n])?);
         }
         Ok(Linear {
             w: Packed::from_weight(&w, prefixes.len() * n, k),
@@ -54,8 +66,8 @@ impl LayerNorm {
     pub fn load(src: &dyn TensorSource, prefix: &str, c: &Config) -> Result<LayerNorm> {
         let d = c.hidden_size;
         Ok(LayerNorm {
-            gamma: src.f32(&format!("{prefix}.weight"), &[d])?,
-            beta: src.f32(&format!("{prefix}.bias"), &[d])?,
+            gamma: finite(src, &format!("{prefix}.weight"), &[d])?,
+            beta: finite(src, &format!("{prefix}.bias"), &[d])?,
             eps: c.layer_norm_eps as f32,
         })
     }
@@ -80,16 +92,22 @@ pub struct Embeddings {
 impl Embeddings {
     pub fn load(src: &dyn TensorSource, prefix: &str, c: &Config) -> Result<Embeddings> {
         let d = c.hidden_size;
-        let token_types = src.f32(
+        let token_types = finite(
+            src,
             &format!("{prefix}.token_type_embeddings.weight"),
             &[c.type_vocab_size, d],
         )?;
+        let name = format!("{prefix}.word_embeddings.weight");
+        let word = src.table(&name, &[c.vocab_size, d])?;
+        if !word.is_finite() {
+            return Err(Error::Model(format!(
+                "tensor {name} holds a value that is not a finite number"
+            )));
+        }
         Ok(Embeddings {
-            word: src.table(
-                &format!("{prefix}.word_embeddings.weight"),
-                &[c.vocab_size, d],
-            )?,
-            position: src.f32(
+            word,
+            position: finite(
+                src,
                 &format!("{prefix}.position_embeddings.weight"),
                 &[c.max_position_embeddings, d],
             )?,

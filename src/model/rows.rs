@@ -60,6 +60,19 @@ impl RowTable {
         }
     }
 
+    /// True when every value it stands for is a finite number (checked on the scales for
+    /// quantized tables: their integer parts are always finite).
+    pub fn is_finite(&self) -> bool {
+        match self {
+            RowTable::F32 { data, .. } => data.iter().all(|v| v.is_finite()),
+            RowTable::F16 { data, .. } => data.iter().all(|v| v.is_finite()),
+            RowTable::Int8 { scale, .. } => scale.iter().all(|v| v.is_finite()),
+            RowTable::Q4 { blocks, .. } => blocks
+                .chunks_exact(Q4_BLOCK_BYTES)
+                .all(|b| half::f16::from_le_bytes([b[0], b[1]]).is_finite()),
+        }
+    }
+
     /// The whole table widened to f32. (rows, cols)
     pub fn into_f32(self) -> Vec<f32> {
         match self {

@@ -51,7 +51,7 @@ fn bundles_round_trip_in_every_precision() {
     }
 }
 
-fn model_error(r: Result<Model, Error>) -> String {
+fn model_error<T>(r: Result<T, Error>) -> String {
     match r {
         Ok(_) => panic!("expected an error"),
         Err(e) => e.to_string(),

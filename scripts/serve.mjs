@@ -14,7 +14,8 @@ const TYPES = {
 // The strict policy the page, the embed and the widget work under (README "Security").
 export const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; worker-src 'self'";
 
-export function serve(root, port = 0, { csp = true } = {}) {
+/** `cache(path)` gives each response's Cache-Control (tests play hosts with ordinary caching). */
+export function serve(root, port = 0, { csp = true, cache = () => 'no-cache' } = {}) {
   root = resolve(root);
   const server = createServer((req, res) => {
     let path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
@@ -27,7 +28,7 @@ export function serve(root, port = 0, { csp = true } = {}) {
     res.writeHead(200, {
       'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
       'content-length': stat.size,
-      'cache-control': 'no-cache',
+      'cache-control': cache(path),
       ...(csp ? { 'content-security-policy': CSP } : {}),
       'x-content-type-options': 'nosniff',
       // Teachers load the widget and the model from here into their own pages.

@@ -6,7 +6,11 @@ const CACHE = `orquestra-app-${VERSION}`;
 const FILES = __FILES__;
 
 self.addEventListener('install', (event) => {
-  event.waitUntil(caches.open(CACHE).then((c) => c.addAll(FILES)).then(() => self.skipWaiting()));
+  // cache: 'reload' goes past the browser's HTTP cache: on a host that sends max-age, a new
+  // build must not be filled with the old build's files (or pair old glue JS with new wasm).
+  event.waitUntil(caches.open(CACHE)
+    .then((c) => c.addAll(FILES.map((f) => new Request(f, { cache: 'reload' }))))
+    .then(() => self.skipWaiting()));
 });
 
 self.addEventListener('activate', (event) => {

@@ -404,6 +404,50 @@ await test('offline after one visit: a reload still computes a new sentence', as
   }
 });
 
+for (const [host, cacheOf] of [['max-age on everything', () => 'max-age=600'], ['max-age on .js only', (p) => (p.endsWith('.js') ? 'max-age=600' : 'no-cache')]]) {
+  await test(`a new build reaches a returning visitor through the service worker (${host})`, async () => {
+    const { mkdtempSync, cpSync, appendFileSync, readFileSync } = await import('node:fs');
+    const dir = mkdtempSync('/tmp/orquestra-update-');
+    cpSync('dist', dir, { recursive: true });
+    const site = await serve(dir, 0, { cache: cacheOf });
+    const url = `http://127.0.0.1:${site.address().port}/`;
+    const browser = await launch();
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${url}#v=orquestra&lang=en`);
+      await modelReady(page);
+      await page.evaluate(async () => { await navigator.serviceWorker.ready; });
+      await page.reload(); // the visitor returns, controlled by the first build's worker
+      await modelReady(page);
+      // A new build: the glue JS and the wasm change (a custom section keeps the wasm valid).
+      appendFileSync(`${dir}/www/app.js`, '\n// build 2\n');
+      for (const b of ['relaxed', 'simd', 'nosimd']) appendFileSync(`${dir}/www/pkg/${b}/orquestra_bg.wasm`, Buffer.from([0, 5, 4, 0x62, 0x32, 0x62, 0x32]));
+      execFileSync('node', ['scripts/make_sw.mjs', dir], { stdio: 'ignore' });
+      const version = /const VERSION = '([0-9a-f]+)'/.exec(readFileSync(`${dir}/sw.js`, 'utf8'))[1];
+      await page.reload();
+      // The new worker has installed and activated once the old build's cache is gone.
+      const appCaches = () => page.evaluate(async () => (await caches.keys()).filter((n) => n.startsWith('orquestra-app-')).join());
+      for (const start = Date.now(); (await appCaches()) !== `orquestra-app-${version}`;) {
+        if (Date.now() - start > 30_000) throw new Error(`the new build never took over: ${await appCaches()}`);
+        await page.waitForTimeout(200);
+      }
+      const cached = await page.evaluate(async (v) => {
+        const c = await caches.open(`orquestra-app-${v}`);
+        const app = await (await c.match('www/app.js', { ignoreSearch: true })).text();
+        const wasm = await (await c.match('www/pkg/simd/orquestra_bg.wasm', { ignoreSearch: true })).arrayBuffer();
+        return { build2: app.includes('// build 2'), wasmBytes: wasm.byteLength };
+      }, version);
+      const want = readFileSync(`${dir}/www/pkg/simd/orquestra_bg.wasm`).length;
+      assert(cached.build2 && cached.wasmBytes === want, `the new cache holds old files: ${JSON.stringify(cached)}, wasm on disk ${want}`);
+      await page.reload();
+      await modelReady(page); // the new build runs
+    } finally {
+      await browser.close();
+      site.close();
+    }
+  });
+}
+
 await test('the lesson: six steps, each a real widget state with its own link', async (page) => {
   await page.goto(`${base}aula.html#passo=1&lang=pt`);
   await page.waitForSelector('orquestra-attention .podium-word', { timeout: 60_000 });

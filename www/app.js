@@ -69,7 +69,8 @@ function showLoading(e) {
     $('progress').hidden = true;
     showStatus('');
     $('load-error').hidden = false;
-    $('load-error-text').textContent = `${t('error.load')} (${MODELS[e.model].name}: ${e.error.message})`;
+    const what = e.error.code === 'engine' ? t('error.engine') : t('error.load');
+    $('load-error-text').textContent = `${what} (${MODELS[e.model].name}: ${e.error.message})`;
   }
 }
 

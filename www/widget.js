@@ -53,7 +53,7 @@ class OrquestraAttention extends HTMLElement {
           parts.summary.textContent = this.t('model.progress', { model: MODELS[e.model].name, mb: (e.got / 1e6).toFixed(1), total: e.total ? (e.total / 1e6).toFixed(1) : '?' });
         } else if (e.kind === 'failed') {
           this.component.computed = null; // an attribute change tries again
-          parts.summary.textContent = `${this.t('error.load')} (${e.error.message})`;
+          parts.summary.textContent = `${this.t(e.error.code === 'engine' ? 'error.engine' : 'error.load')} (${e.error.message})`;
         }
       },
       failed: (e) => {

@@ -527,6 +527,20 @@ await test('widgets: no model attribute keeps MiniLM, model="e5pt" reads Portugu
   assert((await page.locator('orquestra-attention .podium-word').textContent()) === 'radiante', 'radiante conducts');
 });
 
+await test('an engine that cannot load says so, and keeps the good cached model', async (page) => {
+  await page.goto(`${base}#s=${encodeURIComponent('texto do aluno')}&lang=en`);
+  await modelReady(page); // the model is in the cache now
+  await page.route('**/orquestra_bg.wasm', (route) => route.fulfill({ status: 404, body: 'gone' }));
+  await page.reload();
+  await page.waitForSelector('#load-error', { state: 'visible', timeout: 60_000 });
+  const message = await page.textContent('#load-error-text');
+  assert(/engine/i.test(message) && !/cached copy removed/.test(message), `blamed on the model: ${message}`);
+  const kept = await page.evaluate(async () => (await (await caches.open('orquestra-model-v1')).keys()).length);
+  assert(kept >= 1, 'the good cached model was deleted');
+  assert((await page.inputValue('#text')) === 'texto do aluno', 'the text was lost');
+  await page.unroute('**/orquestra_bg.wasm');
+});
+
 await test('a model that cannot load offers the other one and keeps the text', async (page) => {
   await page.route('**/*.q4_0.safetensors', (route) => route.fulfill({ status: 503, body: 'down' }));
   await page.goto(`${base}#s=${encodeURIComponent('texto do aluno')}&m=e5pt&lang=pt`);

@@ -6,7 +6,7 @@ import { buffersOf } from './run.js';
 let engine = null;
 
 /** Errors cross to the page as a code it acts on (src/error.rs codes, or the worker's own:
- *  'download', 'not-loaded', 'internal') and a message for people. */
+ *  'download', 'engine', 'not-loaded', 'internal') and a message for people. */
 const coded = (code, message) => Object.assign(new Error(message), { code });
 const CACHE = 'orquestra-model-v1';
 
@@ -52,16 +52,21 @@ onmessage = async ({ data }) => {
   const { id, type } = data;
   try {
     if (type === 'load') {
-      loadWasm().catch(() => {}); // compile the engine while the model is read (errors surface in createEngine)
+      // Compile the engine while the model is read; a failure of the engine is its own, and
+      // says so: it must not cost the visitor a good cached model.
+      const wasm = loadWasm().catch((e) => { throw coded('engine', `the engine (WebAssembly) could not be loaded: ${e?.message ?? e}`); });
+      wasm.catch(() => {}); // reported below, after the model's own outcome
       const { bytes, cache, cached } = await modelBytes(data.url);
+      await wasm;
       engine?.free();
       engine = null;
       try {
         engine = await createEngine(bytes);
       } catch (e) {
-        // A bad file must not stay cached: the retry downloads it again.
-        await cache?.delete(data.url);
-        throw coded(e?.code ?? 'model', `${e?.message ?? e}${cached ? ' (cached copy removed)' : ''}`);
+        // Only a file the engine cannot read is dropped from the cache (the retry downloads it).
+        const unreadable = ['model', 'vocab'].includes(e?.code);
+        if (unreadable) await cache?.delete(data.url);
+        throw coded(e?.code ?? 'engine', `${e?.message ?? e}${unreadable && cached ? ' (cached copy removed)' : ''}`);
       }
       postMessage({ id, type: 'loaded', info: engine.info });
     } else if (type === 'run') {

@@ -19,3 +19,13 @@ export const weightColor = (w) => lerp(SEQUENTIAL, w);
 export const signedColor = (x, max) => lerp(DIVERGING, 0.5 + x / (2 * (max || 1)));
 /** Text colour that stays readable over weightColor(w). */
 export const inkOn = (w) => (w > 0.5 ? "#ffffff" : "#1d2330");
+
+/** weightColor at 256 steps as packed RGBA (little-endian: 0xAABBGGRR), for pixel buffers. */
+export const WEIGHT_RGBA = (() => {
+  const out = new Uint32Array(256);
+  for (let i = 0; i < 256; i++) {
+    const [r, g, b] = weightColor(i / 255).match(/\d+/g).map(Number);
+    out[i] = (255 << 24 | b << 16 | g << 8 | r) >>> 0;
+  }
+  return out;
+})();

@@ -510,6 +510,37 @@ await test('a fresh visit opens the multilingual model; switching models keeps t
   assert((await hashOf(page)).includes('w=20'), 'the focus survives the way back');
 });
 
+await test('510 items: no main-thread task over 200 ms opening any view, none over 100 ms for a focus, layer or head change', async () => {
+  const long = `${base}#s=${encodeURIComponent('a.'.repeat(600))}&m=e5pt&lang=en`;
+  const report = [];
+  for (const v of ['orquestra', 'juri', 'matriz', 'modelo']) {
+    const page = await ctx.newPage();
+    try {
+      await page.addInitScript(() => {
+        window.longTasks = [];
+        new PerformanceObserver((l) => { for (const e of l.getEntries()) window.longTasks.push(Math.round(e.duration)); }).observe({ type: 'longtask', buffered: true });
+      });
+      await page.goto(`${long}&v=${v}`);
+      await modelReady(page);
+      await page.waitForFunction(() => document.getElementById('summary').textContent.startsWith('512 pieces'), null, { timeout: 60_000 });
+      await page.waitForTimeout(1000);
+      const taken = () => page.evaluate(() => { const l = window.longTasks; window.longTasks = []; return Math.max(0, ...l); });
+      const open = await taken();
+      const changes = [];
+      for (const act of [() => page.keyboard.press('ArrowRight'), () => page.selectOption('#layer', '2'), () => page.selectOption('#head', '5')]) {
+        await act();
+        await page.waitForTimeout(800);
+        changes.push(await taken());
+      }
+      report.push(`${v} open ${open} ms, focus/layer/head ${changes.join('/')} ms`);
+      assert(open <= 200 && Math.max(...changes) <= 100, report.at(-1));
+    } finally {
+      await page.close();
+    }
+  }
+  console.log(`     longest tasks at 510 items: ${report.join('; ')}`);
+});
+
 await test('a link without m keeps MiniLM; the snippets the page makes carry the model', async (page) => {
   await page.goto(`${base}#s=${encodeURIComponent('A menina estava radiante.')}&v=orquestra&w=2&lang=pt`);
   await modelReady(page);

@@ -50,6 +50,7 @@ export async function screenshots(ctx, base, dir = 'test-artifacts') {
       await page.goto(`${base}#v=${v}&l=3&h=4&w=2&lang=${lang}`);
       await page.waitForSelector('#view > *', { timeout: 60_000 });
       await page.waitForTimeout(200);
+      await page.waitForFunction(() => !document.querySelector('#view .thumb > span')); // thumbnails drawn
       const file = `${dir}/${v}-${name}-${lang}.png`;
       await page.screenshot({ path: file, fullPage: true });
       const f = await page.evaluate(facts);

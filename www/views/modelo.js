@@ -4,12 +4,38 @@ import { itemMatrix } from '../units.js';
 import { heatmap, heatmapSvg } from './heatmap.js';
 import { text } from './svg-text.js';
 
+// Drawn thumbnails by run: a focus, layer or head change reuses them (only the outline moves).
+const drawn = new WeakMap(); // result -> Map(`${units}:${l}:${h}:${size}` -> canvas)
+let drawing = 0; // the latest render: an older one stops drawing
+
+/** Head (l, h)'s thumbnail, drawn once per run, units and size. */
+function thumbnail(data, l, h, size) {
+  const { result, items } = data;
+  if (!drawn.has(result)) drawn.set(result, new Map());
+  const cache = drawn.get(result), key = `${data.units}:${l}:${h}:${size}`;
+  if (!cache.has(key)) cache.set(key, heatmap(itemMatrix(result.attention, result.meta, l, h, items), items.length, size));
+  return cache.get(key);
+}
+
+/** Fills the buttons with their thumbnails in slices of about 30 ms, so a 510-item sentence
+ *  never holds the page for long; a newer render stops an older one. */
+function fill(buttons, data, size, id) {
+  const start = performance.now();
+  while (buttons.length && performance.now() - start < 30) {
+    const { button, l, h, name } = buttons.shift();
+    const canvas = thumbnail(data, l, h, size);
+    canvas.setAttribute('aria-label', name);
+    button.replaceChildren(canvas);
+  }
+  if (buttons.length) setTimeout(() => { if (id === drawing) fill(buttons, data, size, id); }, 0);
+}
+
 export function render(root, state, data, ctx) {
   const { t } = ctx;
-  const { items, result } = data;
+  const { result } = data;
   const { meta, heads } = result;
-  const N = items.length;
   const size = Math.max(44, Math.min(84, Math.floor((ctx.width - 40) / meta.heads) - 6));
+  const pending = [];
   const grid = el('div', { class: 'model-grid', style: { gridTemplateColumns: `auto repeat(${meta.heads}, ${size}px)` } },
     el('span', {}), Array.from({ length: meta.heads }, (_, h) => el('span', { class: 'axis', text: t('model.head', { n: h + 1 }) })),
     Array.from({ length: meta.layers }, (_, l) => [
@@ -17,13 +43,16 @@ export function render(root, state, data, ctx) {
       Array.from({ length: meta.heads }, (_, h) => {
         const s = heads[l * meta.heads + h];
         const name = t('model.thumb', { layer: l + 1, head: h + 1, label: t(`label.${s.label}`) });
-        return el('button', {
+        const button = el('button', {
           type: 'button', class: `thumb${l === state.layer && h === state.head ? ' current' : ''}`, title: name, 'aria-label': name,
           onclick: () => ctx.set({ view: 'orquestra', layer: l, head: h }),
-        }, heatmap(itemMatrix(result.attention, meta, l, h, items), N, size, { name }));
+        }, el('span', { style: { display: 'inline-block', width: `${size}px`, height: `${size}px` } })); // until drawn
+        pending.push({ button, l, h, name });
+        return button;
       }),
     ]));
   root.replaceChildren(el('p', { class: 'step-text', text: t('model.explain') }), el('div', { class: 'scroll-x' }, grid));
+  fill(pending, data, size, ++drawing);
 }
 
 export function tableOf(state, data, ctx) {

@@ -541,6 +541,23 @@ await test('510 items: no main-thread task over 200 ms opening any view, none ov
   console.log(`     longest tasks at 510 items: ${report.join('; ')}`);
 });
 
+await test('exports at 510 items: every view writes an SVG of a few MB and a PNG', async (page) => {
+  const { readFileSync } = await import('node:fs');
+  const sizes = [];
+  for (const v of ['orquestra', 'juri', 'matriz', 'modelo']) {
+    await page.goto(`${base}#s=${encodeURIComponent('a.'.repeat(600))}&m=e5pt&v=${v}&lang=en`);
+    await modelReady(page);
+    await page.waitForFunction(() => document.getElementById('summary').textContent.startsWith('512 pieces'), null, { timeout: 60_000 });
+    const [svgFile] = await Promise.all([page.waitForEvent('download'), page.click('#export-svg')]);
+    const bytes = readFileSync(await svgFile.path()).length;
+    sizes.push(`${v} ${(bytes / 1e6).toFixed(2)} MB`);
+    assert(bytes < 5e6, `${v}: the SVG is ${bytes} bytes`);
+    const [pngFile] = await Promise.all([page.waitForEvent('download'), page.click('#export-png')]);
+    assert(readFileSync(await pngFile.path()).readUInt32BE(0) === 0x89504e47, `${v}: not a PNG`);
+  }
+  console.log(`     SVG exports at 510 items: ${sizes.join(', ')}`);
+});
+
 await test('a link without m keeps MiniLM; the snippets the page makes carry the model', async (page) => {
   await page.goto(`${base}#s=${encodeURIComponent('A menina estava radiante.')}&v=orquestra&w=2&lang=pt`);
   await modelReady(page);

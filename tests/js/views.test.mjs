@@ -126,3 +126,34 @@ test('text from the sentence is escaped in every export', () => {
   const { body } = draw({ ...c, run });
   assert.ok(body.includes('a&lt;b&gt;&amp;&quot;c') && !body.includes('<b>'));
 });
+
+test('exports at 510 items stay small: heatmaps become one embedded PNG each', async () => {
+  const { inflateSync } = await import('node:zlib');
+  const T = 512, L = 2, H = 12;
+  const attention = new Float32Array(L * H * T * T);
+  for (let row = 0; row < L * H * T; row++) { // rows that sum to 1, not all alike
+    let s = 0;
+    for (let j = 0; j < T; j++) s += (attention[row * T + j] = ((row * 7 + j * 13) % 97) + 1);
+    for (let j = 0; j < T; j++) attention[row * T + j] /= s;
+  }
+  const words = Array.from({ length: T }, (_, i) => ({ text: i === 0 ? '<s>' : i === T - 1 ? '</s>' : `w${i}`, span: {}, special: i === 0 || i === T - 1 }));
+  const meta = { tokens: words.map((w, i) => ({ text: w.text, id: i, word: i, span: {} })), words, wordOfToken: words.map((_, i) => i), truncated: true, layers: L, heads: H, seq: T, headDim: 32 };
+  const heads = Array.from({ length: L * H }, () => ({ label: 'spreads', strength: 0.5, measures: {} }));
+  const run = makeRun({ meta, heads }, { attention, scores: attention });
+  for (const view of ['juri', 'modelo', 'matriz']) {
+    const { state, data, ctx } = draw({ run, state: { view, layer: 1, head: 3, word: 100, model: 'e5pt' } });
+    const { svg } = exportSvg(state, data, ctx, { precision: 'q4_0' });
+    const images = [...svg.matchAll(/href="data:image\/png;base64,([^"]+)"/g)].map((m) => Buffer.from(m[1], 'base64'));
+    assert.equal(images.length, { juri: H, modelo: L * H, matriz: 1 }[view], `${view}: one image per heatmap`);
+    console.log(`# ${view} export at ${T} items: ${(svg.length / 1e6).toFixed(2)} MB`);
+    assert.ok(svg.length < 5e6 && (svg.match(/<rect /g) ?? []).length < 30, `${view}: ${(svg.length / 1e6).toFixed(1)} MB`);
+    for (const png of images) { // a real PNG: signature, palette, pixels inflating to height × (1 + width)
+      assert.equal(png.subarray(1, 4).toString(), 'PNG');
+      const [w, h] = [png.readUInt32BE(16), png.readUInt32BE(20)];
+      assert.equal(png.subarray(37, 41).toString(), 'PLTE');
+      const at = 33 + 12 + png.readUInt32BE(33); // past IHDR and PLTE
+      assert.equal(png.subarray(at + 4, at + 8).toString(), 'IDAT');
+      assert.equal(inflateSync(png.subarray(at + 8, at + 8 + png.readUInt32BE(at))).length, h * (1 + w));
+    }
+  }
+});

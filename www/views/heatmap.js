@@ -2,6 +2,7 @@
 // as SVG text (their exports).
 import { weightColor, WEIGHT_RGBA } from '../color.js';
 import { tag, text } from './svg-text.js';
+import { pngDataUrl } from './png.js';
 
 /** Room for the row and column labels, and how much of a label is shown. */
 export const LABEL_PAD = 110;
@@ -11,7 +12,7 @@ export const labelText = (l) => l.slice(0, LABEL_CHARS);
 /** Where things go in a heatmap `size` px wide: the labels' band, a cell, the labels' font. */
 export function geometry(n, size, labels) {
   const pad = labels ? LABEL_PAD : 0;
-  const cell = Math.max(1, (size - pad) / n);
+  const cell = (size - pad) / n; // may be under a pixel: cells are resampled to pixels
   return { pad, cell, font: Math.min(13, Math.max(8, cell * 0.8)) };
 }
 
@@ -96,12 +97,35 @@ export function heatmap(matrix, n, size, { labels = null, highlightRow = -1, onC
   return canvas;
 }
 
+/** Above this many items an exported heatmap is one embedded image at its pixel size, not a
+ *  rect per cell (at 510 items the jury's SVG would be 251 MB). */
+export const RASTER_ABOVE = 48;
+
+/** The colour table as a PNG palette (r, g, b per entry). */
+const PALETTE = Uint8Array.from([...WEIGHT_RGBA].flatMap((c) => [c & 255, (c >>> 8) & 255, (c >>> 16) & 255]));
+
+/** The cells as a PNG data URL of p × p pixels, each the colour of the cells it covers. */
+function cellsPng(matrix, n, p) {
+  const values = resample(matrix, n, p);
+  const indices = new Uint8Array(p * p);
+  for (let k = 0; k < values.length; k++) {
+    const v = values[k];
+    indices[k] = v > 0 ? (v < 1 ? Math.round(v * 255) : 255) : 0;
+  }
+  return pngDataUrl(p, p, indices, PALETTE);
+}
+
 /** The same heatmap as SVG text, its top-left corner at (x, y). */
 export function heatmapSvg(matrix, n, x, y, size, { labels = null, highlightRow = -1 } = {}) {
   const { pad, cell, font } = geometry(n, size, labels);
   let out = '';
-  for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) {
-    out += tag('rect', { x: x + pad + c * cell, y: y + pad + r * cell, width: cell, height: cell, fill: weightColor(matrix[r * n + c]) });
+  if (n > RASTER_ABOVE) {
+    const p = Math.max(1, Math.round(n * cell));
+    out += tag('image', { x: x + pad, y: y + pad, width: n * cell, height: n * cell, preserveAspectRatio: 'none', style: 'image-rendering: pixelated', href: cellsPng(matrix, n, p) });
+  } else {
+    for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) {
+      out += tag('rect', { x: x + pad + c * cell, y: y + pad + r * cell, width: cell, height: cell, fill: weightColor(matrix[r * n + c]) });
+    }
   }
   if (highlightRow >= 0) {
     out += tag('rect', { x: x + pad + 1, y: y + pad + highlightRow * cell + 1, width: n * cell - 2, height: cell - 2, fill: 'none', stroke: '#d1495b', 'stroke-width': 2 });

@@ -84,11 +84,64 @@ impl Tokenizer {
     }
 
     /// As `encode`, with at most `max_tokens` (≥ 3) pieces, the two specials included.
+    ///
+    /// Only as much of the text as the limit needs is read: a prefix cut at a plain space
+    /// (between two spaces, or a space and an ASCII letter or digit) tokenizes, up to the
+    /// cut, exactly as the whole text does (both pipelines work word by word and never join
+    /// across such a space), so when the prefix already fills the limit its pieces are the
+    /// whole text's. Otherwise the prefix doubles, up to the whole text. A 2 MB paste costs
+    /// what its first few kilobytes cost.
     pub fn encode_max(&self, text: &str, max_tokens: usize) -> Result<Encoding> {
+        let mut chars = PREFIX_CHARS;
+        loop {
+            let Some(cut) = safe_cut(text, chars) else {
+                return self.encode_all(text, max_tokens);
+            };
+            let enc = self.encode_all(&text[..cut], max_tokens);
+            match enc {
+                Ok(e) if e.truncated => return Ok(e.with_end_at(text)),
+                _ => chars *= 4,
+            }
+        }
+    }
+
+    fn encode_all(&self, text: &str, max_tokens: usize) -> Result<Encoding> {
         match self {
             Tokenizer::WordPiece(t) => t.encode_max(text, max_tokens),
             Tokenizer::Unigram(t) => t.encode_max(text, max_tokens),
         }
+    }
+}
+
+/// Chars of the first prefix tried: far more than 510 pieces usually need.
+const PREFIX_CHARS: usize = 8192;
+
+/// A byte offset at or after char `chars` where the text may be cut (see `encode_max`), or
+/// None when the text is shorter or has no such place after it.
+fn safe_cut(text: &str, chars: usize) -> Option<usize> {
+    let (start, _) = text.char_indices().nth(chars)?;
+    let bytes = text.as_bytes();
+    (start..bytes.len().saturating_sub(1))
+        .find(|&i| bytes[i] == b' ' && (bytes[i + 1] == b' ' || bytes[i + 1].is_ascii_alphanumeric()))
+}
+
+impl Encoding {
+    /// The end special's span moved to the end of the whole text (the prefix's end was the cut).
+    fn with_end_at(mut self, text: &str) -> Encoding {
+        let chars = text.chars().count();
+        let end = Span {
+            byte_start: text.len(),
+            byte_end: text.len(),
+            char_start: chars,
+            char_end: chars,
+        };
+        if let Some(t) = self.tokens.last_mut() {
+            t.span = end;
+        }
+        if let Some(w) = self.words.last_mut() {
+            w.span = end;
+        }
+        self
     }
 }
 

@@ -1,7 +1,7 @@
 // The page: its own chrome (text box, examples, language, link, embed snippets, export, the
 // model's download) around the attention component (controller.js), state in the URL hash.
 import { AttentionController } from './controller.js';
-import { parse, serialize } from './state.js';
+import { parse, serialize, MAX_SENTENCE } from './state.js';
 import { loadMessages, browserLanguage, translator } from './i18n.js';
 import { el } from './dom.js';
 import { snippets } from './embed-snippets.js';
@@ -44,6 +44,7 @@ function readHash() {
 function writeHash() {
   const h = serialize(component.state);
   if (h !== location.hash) history.replaceState(null, '', h);
+  if (component.state.sentence.length > MAX_SENTENCE) $('notice').textContent = t('notice.linkCut', { n: MAX_SENTENCE });
 }
 
 let status = ['model.loading', {}]; // re-translated when the language changes

@@ -31,7 +31,9 @@ const choice = (field, attr, options) => ({
 });
 
 export const PARAMS = {
-  s: { field: 'sentence', attr: 'sentence', parse: (raw) => raw.slice(0, MAX_SENTENCE), format: (v) => v },
+  // A link carries the first MAX_SENTENCE characters (browsers drop URLs of megabytes; the page
+  // says when it cut), the text box keeps all of it.
+  s: { field: 'sentence', attr: 'sentence', parse: (raw) => raw.slice(0, MAX_SENTENCE), format: (v) => v.slice(0, MAX_SENTENCE) },
   v: choice('view', 'view', VIEWS),
   l: int('layer', 'layer', 1, 'layers'),
   h: int('head', 'head', 1, 'heads'),

@@ -81,13 +81,13 @@ class OrquestraAttention extends HTMLElement {
     this.component.show(state, this.t, this.component.data ? 120 : 0);
   }
 
-  /** A change made by the reader, reflected into the attributes it already has (and always
-   *  the ones that describe the state, but the sentence when it came from the default). */
+  /** A change made by the reader, reflected into the attributes that describe the state (all
+   *  but the sentence, which only the host sets). */
   reflect(state) {
     this.reflecting = true;
     const values = new URLSearchParams(serialize(state).slice(1));
     for (const [k, a] of Object.entries(ATTRIBUTES)) {
-      if (k === 's' && !this.hasAttribute('sentence')) continue;
+      if (k === 's') continue; // the host's text: a reader cannot change it here
       if (this.getAttribute(a) !== values.get(k)) this.setAttribute(a, values.get(k));
     }
     this.reflecting = false;

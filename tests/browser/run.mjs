@@ -558,6 +558,32 @@ await test('exports at 510 items: every view writes an SVG of a few MB and a PNG
   console.log(`     SVG exports at 510 items: ${sizes.join(', ')}`);
 });
 
+await test('a 2 MB paste: the box keeps it, the link carries 2,000 characters with a notice, and the latest text wins', async (page) => {
+  await page.goto(`${base}#s=oi&lang=en&m=e5pt`);
+  await modelReady(page);
+  const type = (text) => page.evaluate((s) => {
+    const box = document.getElementById('text');
+    box.value = s;
+    box.dispatchEvent(new Event('input'));
+  }, text);
+  const big = 'A menina que adotou vários cachorros estava radiante. '.repeat(40_000);
+  const start = Date.now();
+  await type(big);
+  await page.waitForFunction(() => document.getElementById('summary').textContent.startsWith('512 pieces'), null, { timeout: 30_000 });
+  const first = Date.now() - start;
+  assert((await page.evaluate(() => document.getElementById('text').value.length)) === big.length, 'the box lost text');
+  assert((await hashOf(page)).length < 20_000, `the link carries ${(await hashOf(page)).length} characters`);
+  assert(/first 2000 characters/.test(await page.textContent('#notice')), 'no notice that the link was cut');
+  // Ten edits 300 ms apart, then a short sentence: it shows without waiting for the ten.
+  for (let i = 0; i < 10; i++) { await type(`${i} ${big}`); await page.waitForTimeout(300); }
+  const t0 = Date.now();
+  await type('O gato dorme.');
+  await page.waitForFunction(() => document.getElementById('summary').textContent.startsWith('7 pieces'), null, { timeout: 30_000 });
+  const last = Date.now() - t0;
+  console.log(`     2 MB text: first view after ${first} ms; the last of ten quick edits after ${last} ms`);
+  assert(last < 5000, `the last sentence waited ${last} ms`);
+});
+
 await test('a link without m keeps MiniLM; the snippets the page makes carry the model', async (page) => {
   await page.goto(`${base}#s=${encodeURIComponent('A menina estava radiante.')}&v=orquestra&w=2&lang=pt`);
   await modelReady(page);

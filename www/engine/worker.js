@@ -6,7 +6,7 @@ import { buffersOf } from './run.js';
 let engine = null;
 
 /** Errors cross to the page as a code it acts on (src/error.rs codes, or the worker's own:
- *  'download', 'engine', 'not-loaded', 'internal') and a message for people. */
+ *  'download', 'engine', 'not-loaded', 'superseded', 'internal') and a message for people. */
 const coded = (code, message) => Object.assign(new Error(message), { code });
 const CACHE = 'orquestra-model-v1';
 
@@ -48,6 +48,21 @@ async function download(url) {
   return bytes;
 }
 
+let waiting = null; // the newest run not started yet
+
+function runWaiting() {
+  const data = waiting;
+  if (!data) return;
+  waiting = null;
+  try {
+    if (!engine) throw coded('not-loaded', 'the model is not loaded yet');
+    const run = engine.run(data.text);
+    postMessage({ id: data.id, type: 'result', result: run }, buffersOf(run));
+  } catch (e) {
+    postMessage({ id: data.id, type: 'error', code: e?.code ?? 'internal', message: String(e?.message ?? e) });
+  }
+}
+
 onmessage = async ({ data }) => {
   const { id, type } = data;
   try {
@@ -70,9 +85,11 @@ onmessage = async ({ data }) => {
       }
       postMessage({ id, type: 'loaded', info: engine.info });
     } else if (type === 'run') {
-      if (!engine) throw coded('not-loaded', 'the model is not loaded yet');
-      const run = engine.run(data.text);
-      postMessage({ id, type: 'result', result: run }, buffersOf(run));
+      // Latest wins: a run still waiting when a newer one arrives is answered 'superseded'
+      // (a reader typing fast must not wait for every sentence they typed on the way).
+      if (waiting) postMessage({ id: waiting.id, type: 'error', code: 'superseded', message: 'a newer text replaced this one' });
+      waiting = data;
+      setTimeout(runWaiting, 0);
     }
   } catch (e) {
     postMessage({ id, type: 'error', code: e?.code ?? 'internal', message: String(e?.message ?? e) });

@@ -2,7 +2,7 @@
 // page (index.html, app.js) and by <orquestra-attention> (widget.js: the widget, embed.html
 // and the lesson). A host hands over its elements and hears back through hooks; its own
 // chrome (text box, presets, language, links, export) stays outside.
-import { sharedEngine } from './engine/client.js';
+import { sharedEngine, releaseEngine } from './engine/client.js';
 import { clamp, VIEWS } from './state.js';
 import { items as itemsOf, remapWord } from './units.js';
 import { views, keepingFocus } from './views/index.js';
@@ -12,6 +12,7 @@ import { instantResult } from './presets.js';
 import { MODELS, MODEL_KEYS, limitsOf } from './config.js';
 
 const FORM_FIELDS = 'textarea, input, select';
+let channels = 0;
 
 export class AttentionController {
   /**
@@ -40,6 +41,7 @@ export class AttentionController {
     this.focusAt = null; // on a model switch: the char the focused word starts at
     this.ready = null; // Promise<info | null> of the current load
     this.running = 0; // id of the latest run: older results are dropped
+    this.channel = ++channels; // this component's runs, apart from other widgets' on one engine
     this.computed = null; // `${model}\n${sentence}` of the last run asked for
     this.wire();
   }
@@ -86,11 +88,22 @@ export class AttentionController {
   syncModel() {
     const url = this.override ?? MODELS[this.state.model].url;
     if (url === this.model) return;
+    if (this.model) releaseEngine(this.model, this);
     this.model = url;
     this.info = null;
     this.ready = null;
     this.computed = null;
     this.limits = { ...limitsOf(this.state.model), items: this.limits.items };
+  }
+
+  /** The host is gone (a widget removed from its page): its engine may stop. */
+  dispose() {
+    clearTimeout(this.debounce);
+    if (this.model) releaseEngine(this.model, this);
+    this.model = null;
+    this.info = null;
+    this.ready = null;
+    this.computed = null;
   }
 
   /** Runs the current sentence after `delay` ms, unless another call comes first. */
@@ -124,7 +137,7 @@ export class AttentionController {
   load() {
     if (this.ready) return this.ready;
     const model = this.model, key = this.state.model;
-    const { client, ready } = sharedEngine(model, (got, total) => this.hooks.loading?.({ kind: 'progress', got, total, model: key }));
+    const { client, ready } = sharedEngine(model, (got, total) => this.hooks.loading?.({ kind: 'progress', got, total, model: key }), this);
     this.client = client;
     this.ready = ready.then((info) => {
       if (model !== this.model) return null;
@@ -152,12 +165,13 @@ export class AttentionController {
     const info = await this.load();
     if (!info || id !== this.running) return; // a failed load is reported by load()
     try {
-      const result = await this.client.run(text);
+      const result = await this.client.run(text, this.channel);
       if (id !== this.running) return; // a newer sentence is on its way
       this.accept(result);
       this.hooks.failed?.(null);
     } catch (error) {
-      if (id !== this.running) return;
+      // A newer text, or a switch that stopped this engine, has its own run coming.
+      if (id !== this.running || ['superseded', 'stopped'].includes(error.code)) return;
       this.computed = null; // the same text may be tried again
       this.hooks.failed?.(error);
     }

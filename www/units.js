@@ -19,6 +19,15 @@ const headBase = (meta, l, h) => (l * meta.heads + h) * meta.seq * meta.seq;
 export function itemMatrix(tensor, meta, l, h, its) {
   const T = meta.seq, N = its.length, base = headBase(meta, l, h);
   const out = new Float64Array(N * N);
+  if (its.every((it) => it.tokens.length === 1)) {
+    // One piece per item (pieces mode, or words of one piece): a gather, no sums.
+    const at = Int32Array.from(its, (it) => it.tokens[0]);
+    for (let r = 0; r < N; r++) {
+      const row = base + at[r] * T;
+      for (let c = 0; c < N; c++) out[r * N + c] = tensor[row + at[c]];
+    }
+    return out;
+  }
   its.forEach((I, r) => {
     its.forEach((J, c) => {
       let s = 0;

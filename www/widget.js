@@ -23,7 +23,7 @@ class OrquestraAttention extends HTMLElement {
   }
 
   connectedCallback() {
-    if (this.root) return;
+    if (this.root) { this.refresh(); return; } // back on the page: take an engine again
     const css = new URL('./style.css', import.meta.url).href;
     this.root = el('div', { class: 'widget' });
     this.shadowRoot.append(el('link', { rel: 'stylesheet', href: css }), this.root);
@@ -63,6 +63,10 @@ class OrquestraAttention extends HTMLElement {
     this.refresh();
   }
 
+  disconnectedCallback() {
+    this.component?.dispose();
+  }
+
   attributeChangedCallback() {
     if (this.root && !this.reflecting) this.refresh();
   }
@@ -76,7 +80,17 @@ class OrquestraAttention extends HTMLElement {
     if (!state.sentence.trim()) state.sentence = this.t(PRESET_KEYS[0]);
     for (const [k, key] of [['model', 'ctl.model'], ['layer', 'ctl.layer'], ['head', 'ctl.head'], ['units', 'ctl.units'], ['table', 'ctl.table']]) this.labels[k].textContent = this.t(key);
     this.parts.table.setAttribute('aria-label', this.t('ctl.tableRegion'));
-    this.component.setOverride(this.getAttribute('model-src'));
+    // model-src: a bundle URL of the host's own. Blank means none; a malformed one is said,
+    // not thrown (and never fetched as the page itself).
+    const src = this.getAttribute('model-src')?.trim() || null;
+    let url = null;
+    try {
+      url = src && new URL(src, location.href).href;
+    } catch {
+      this.parts.summary.textContent = this.t('error.modelSrc', { src: src.slice(0, 80) });
+      return;
+    }
+    this.component.setOverride(url);
     // Coalesce bursts of attribute changes (a script setting several at once) into one run.
     this.component.show(state, this.t, this.component.data ? 120 : 0);
   }

@@ -584,6 +584,39 @@ await test('a 2 MB paste: the box keeps it, the link carries 2,000 characters wi
   assert(last < 5000, `the last sentence waited ${last} ms`);
 });
 
+await test('widget resources: engines no widget uses stop, a bad model-src is said, a blank one is ignored, the cache stays bounded', async (page) => {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const dir = mkdtempSync('/tmp/orquestra-host-');
+  writeFileSync(`${dir}/index.html`, `<!doctype html><meta charset="utf-8"><title>Curso</title>
+    <script type="module" src="${base}www/widget.js"></script>
+    <orquestra-attention id="w" sentence="A menina estava radiante." lang="en"></orquestra-attention>`);
+  const host = await serve(dir, 0, { csp: false });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  try {
+    await page.goto(`http://127.0.0.1:${host.address().port}/`);
+    const summary = () => page.evaluate(() => document.getElementById('w').shadowRoot.querySelector('.summary').textContent);
+    await page.waitForFunction(() => document.getElementById('w').shadowRoot.querySelector('.podium-word'), null, { timeout: 60_000 });
+    for (let v = 1; v <= 8; v++) { // eight distinct URLs of the same bundle
+      await page.evaluate((src) => document.getElementById('w').setAttribute('model-src', src), `${base}models/all-MiniLM-L6-v2.int8.safetensors?v=${v}`);
+      await page.waitForFunction(() => !/Downloading/.test(document.getElementById('w').shadowRoot.querySelector('.summary').textContent), null, { timeout: 60_000 });
+      await page.waitForTimeout(300);
+    }
+    await page.waitForTimeout(500);
+    assert(page.workers().length <= 2, `${page.workers().length} engine workers for one widget`);
+    const cached = await page.evaluate(async () => (await (await caches.open('orquestra-model-v1')).keys()).length);
+    assert(cached <= 3, `${cached} models in the cache`);
+    await page.evaluate(() => document.getElementById('w').setAttribute('model-src', 'http://[::1'));
+    await page.waitForFunction(() => /not a valid address/.test(document.getElementById('w').shadowRoot.querySelector('.summary').textContent));
+    await page.evaluate(() => document.getElementById('w').setAttribute('model-src', '   '));
+    await page.waitForFunction(() => /^10 pieces/.test(document.getElementById('w').shadowRoot.querySelector('.summary').textContent), null, { timeout: 60_000 });
+    assert(!errors.length, errors.join('; '));
+    console.log(`     after 8 model-src values: ${page.workers().length} worker(s), ${cached} cached model(s); ${await summary()}`);
+  } finally {
+    host.close();
+  }
+});
+
 await test('a link without m keeps MiniLM; the snippets the page makes carry the model', async (page) => {
   await page.goto(`${base}#s=${encodeURIComponent('A menina estava radiante.')}&v=orquestra&w=2&lang=pt`);
   await modelReady(page);

@@ -38,31 +38,52 @@ export class EngineClient {
     return this.request({ type: 'load', url: new URL(url, location.href).href });
   }
 
-  /** Runs a sentence; resolves with a run (run.js); rejects with an Error that has a `code`. */
-  run(text) {
-    return this.request({ type: 'run', text });
+  /** Stops the worker; what was asked of it is answered 'stopped'. */
+  terminate() {
+    this.worker.terminate();
+    for (const p of this.pending.values()) p.reject(Object.assign(new Error('the engine was stopped'), { code: 'stopped' }));
+    this.pending.clear();
+  }
+
+  /** Runs a sentence; resolves with a run (run.js); rejects with an Error that has a `code`.
+   *  `channel` names the asker: only its own older waiting run is superseded. */
+  run(text, channel = 0) {
+    return this.request({ type: 'run', text, channel });
   }
 }
 
-const shared = new Map(); // model URL -> { client, ready: Promise<info>, listeners }
+const shared = new Map(); // model URL -> { client, ready: Promise<info>, users: Map(user -> onProgress) }
 
 /**
  * One engine and one model download per model URL for the whole page, however many widgets
- * ask. onProgress(received, total) is called for every listener while the model downloads.
+ * ask. `user` is whoever asks (a component); onProgress(received, total) is called for every
+ * user while the model downloads. An engine no user holds is stopped (releaseEngine): a page
+ * whose widgets try many models does not keep a worker and a model in memory for each.
  */
-export function sharedEngine(modelUrl, onProgress) {
+export function sharedEngine(modelUrl, onProgress, user = onProgress) {
   const url = new URL(modelUrl, location.href).href;
   let entry = shared.get(url);
   if (!entry) {
     const client = new EngineClient();
-    entry = { client, listeners: new Set(), ready: null };
+    entry = { client, users: new Map(), ready: null };
     entry.load = () => {
-      entry.ready = client.load(url, (got, total) => entry.listeners.forEach((f) => f(got, total)));
+      entry.ready = client.load(url, (got, total) => entry.users.forEach((f) => f?.(got, total)));
       entry.ready.catch(() => { entry.ready = null; }); // a later call retries
       return entry.ready;
     };
     shared.set(url, entry);
   }
-  if (onProgress) entry.listeners.add(onProgress);
+  entry.users.set(user, onProgress);
   return { client: entry.client, ready: entry.ready ?? entry.load() };
+}
+
+/** `user` no longer needs the engine of `modelUrl`; the last one out stops its worker. */
+export function releaseEngine(modelUrl, user) {
+  const url = new URL(modelUrl, location.href).href;
+  const entry = shared.get(url);
+  if (!entry) return;
+  entry.users.delete(user);
+  if (entry.users.size) return;
+  shared.delete(url);
+  entry.client.terminate();
 }

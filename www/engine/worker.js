@@ -9,6 +9,7 @@ let engine = null;
  *  'download', 'engine', 'not-loaded', 'superseded', 'internal') and a message for people. */
 const coded = (code, message) => Object.assign(new Error(message), { code });
 const CACHE = 'orquestra-model-v1';
+const MAX_CACHED = 3; // models kept; the page's two and one of a host's own
 
 async function openCache() {
   try { return await caches.open(CACHE); } catch { return null; } // no Cache API (e.g. opaque origin)
@@ -25,6 +26,9 @@ async function modelBytes(url) {
   }
   const bytes = await download(url);
   await cache?.put(url, new Response(bytes, { headers: { 'content-type': 'application/octet-stream' } })).catch(() => {});
+  // The cache holds a few models at most (each about 24 MB): the oldest go first.
+  const keys = (await cache?.keys().catch(() => [])) ?? [];
+  for (const old of keys.slice(0, Math.max(0, keys.length - MAX_CACHED))) await cache.delete(old).catch(() => {});
   return { bytes, cache, cached: false };
 }
 
@@ -48,12 +52,12 @@ async function download(url) {
   return bytes;
 }
 
-let waiting = null; // the newest run not started yet
+const waiting = new Map(); // asker -> its newest run not started yet
 
 function runWaiting() {
-  const data = waiting;
+  const [channel, data] = waiting.entries().next().value ?? [];
   if (!data) return;
-  waiting = null;
+  waiting.delete(channel);
   try {
     if (!engine) throw coded('not-loaded', 'the model is not loaded yet');
     const run = engine.run(data.text);
@@ -85,10 +89,12 @@ onmessage = async ({ data }) => {
       }
       postMessage({ id, type: 'loaded', info: engine.info });
     } else if (type === 'run') {
-      // Latest wins: a run still waiting when a newer one arrives is answered 'superseded'
-      // (a reader typing fast must not wait for every sentence they typed on the way).
-      if (waiting) postMessage({ id: waiting.id, type: 'error', code: 'superseded', message: 'a newer text replaced this one' });
-      waiting = data;
+      // Latest wins, for each asker (a page may hold several widgets on one engine): a run still
+      // waiting when the same asker sends a newer one is answered 'superseded' (a reader
+      // typing fast must not wait for every sentence they typed on the way).
+      const old = waiting.get(data.channel);
+      if (old) postMessage({ id: old.id, type: 'error', code: 'superseded', message: 'a newer text replaced this one' });
+      waiting.set(data.channel, data);
       setTimeout(runWaiting, 0);
     }
   } catch (e) {

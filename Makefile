@@ -50,7 +50,11 @@ www/pkg/nosimd/orquestra_bg.wasm: $(RUST_SRC)
 	cargo build --lib --release --target wasm32-unknown-unknown --target-dir target/wasm-nosimd
 	wasm-bindgen --target web --no-typescript --out-dir www/pkg/nosimd --out-name orquestra target/wasm-nosimd/wasm32-unknown-unknown/release/orquestra.wasm
 
-build: setup $(BUNDLE) $(E5_BUNDLE) $(PKG) www/presets/index.json
+# Each model's sha256, which the engine checks downloads and keys its cache by.
+www/models.json: $(BUNDLE) $(E5_BUNDLE) www/config.js scripts/make_manifest.mjs
+	node scripts/make_manifest.mjs .
+
+build: setup $(BUNDLE) $(E5_BUNDLE) $(PKG) www/presets/index.json www/models.json
 	node scripts/make_sw.mjs .
 
 serve: build
@@ -99,7 +103,7 @@ bench: build $(F32_BUNDLE) $(PEER_ONNX)
 dist: build
 	rm -rf dist && mkdir -p dist/models dist/www
 	cp index.html embed.html aula.html dist/
-	cp -r www/engine www/views www/i18n www/pkg www/presets www/*.js www/*.css dist/www/
+	cp -r www/engine www/views www/i18n www/pkg www/presets www/*.js www/*.css www/models.json dist/www/
 	cp $(BUNDLE) $(E5_BUNDLE) dist/models/
 	node scripts/make_sw.mjs dist
 	@echo "dist/ is ready: copy it to any static host (serve .wasm as application/wasm)"

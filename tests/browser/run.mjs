@@ -449,6 +449,43 @@ for (const [host, cacheOf] of [['max-age on everything', () => 'max-age=600'], [
   });
 }
 
+await test('the cached model follows the build: a new model at the same URL arrives, a planted file is refused', async () => {
+  const { mkdtempSync, cpSync } = await import('node:fs');
+  const dir = mkdtempSync('/tmp/orquestra-models-');
+  cpSync('dist', dir, { recursive: true });
+  const site = await serve(dir, 0);
+  const url = `http://127.0.0.1:${site.address().port}/`;
+  const browser = await launch({ serviceWorkers: 'block' });
+  const page = await browser.newPage();
+  const status = () => page.textContent('#status');
+  try {
+    await page.goto(`${url}#s=oi&lang=en&m=minilm`);
+    await modelReady(page);
+    assert((await status()).includes('int8'), await status());
+    // Something on the origin files another bundle under the model's cache entry.
+    await page.evaluate(async () => {
+      const cache = await caches.open('orquestra-model-v1');
+      const [key] = (await cache.keys()).filter((r) => r.url.includes('MiniLM'));
+      const other = await (await fetch('models/e5-small-enpt.q4_0.safetensors')).arrayBuffer();
+      await cache.put(key, new Response(other));
+    });
+    await page.reload();
+    await modelReady(page);
+    assert((await status()).includes('int8'), `a planted bundle was taken for the model: ${await status()}`);
+    // A new build ships another MiniLM bundle (f16) at the same URL.
+    execFileSync('target/release/orquestra', ['convert', '--model', 'models/all-MiniLM-L6-v2', '--precision', 'f16', '--out', `${dir}/models/all-MiniLM-L6-v2.int8.safetensors`], { stdio: 'ignore' });
+    execFileSync('node', ['scripts/make_manifest.mjs', dir], { stdio: 'ignore' });
+    await page.reload();
+    await modelReady(page);
+    assert((await status()).includes('f16'), `the returning visitor kept the old model: ${await status()}`);
+    const keys = await page.evaluate(async () => (await (await caches.open('orquestra-model-v1')).keys()).length);
+    assert(keys === 1, `${keys} cached copies (the old one stays)`);
+  } finally {
+    await browser.close();
+    site.close();
+  }
+});
+
 await test('the lesson: six steps, each a real widget state with its own link', async (page) => {
   await page.goto(`${base}aula.html#passo=1&lang=pt`);
   await page.waitForSelector('orquestra-attention .podium-word', { timeout: 60_000 });

@@ -15,21 +15,61 @@ async function openCache() {
   try { return await caches.open(CACHE); } catch { return null; } // no Cache API (e.g. opaque origin)
 }
 
-/** The bundle's bytes: from the Cache API when a previous visit stored them, else the network. */
+// The build's manifest (scripts/make_manifest.mjs): the sha256 of each model it names.
+const MANIFEST = new URL('../models.json', import.meta.url);
+let manifest = null;
+
+/** { url: sha256 } for the models this build names, by absolute URL. */
+function named() {
+  manifest ??= fetch(MANIFEST).then((r) => (r.ok ? r.json() : {})).catch(() => ({}))
+    .then((m) => Object.fromEntries(Object.entries(m).map(([path, sha]) => [new URL(path, MANIFEST).href, sha])));
+  return manifest;
+}
+
+async function sha256(bytes) {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** A named model is cached under its content hash: a new model at the same URL is a new key,
+ *  and what a key holds is checked against it. Another URL (a host's own) is keyed by itself. */
+const cacheKey = (url, sha) => (sha ? `${url}${url.includes('?') ? '&' : '?'}orquestra-sha256=${sha}` : url);
+
+/** Drops cached copies of named models that are not the build's (an older model, or bytes
+ *  stored there by something else). */
+async function dropUnnamed(cache, models) {
+  for (const request of (await cache?.keys().catch(() => [])) ?? []) {
+    const [base, sha] = request.url.split(/[?&]orquestra-sha256=/);
+    if (base in models ? sha !== models[base] : sha !== undefined) await cache.delete(request).catch(() => {});
+  }
+}
+
+/** The bundle's bytes: from the Cache API when a previous visit stored them (and they are
+ *  still the model this build names), else the network. */
 async function modelBytes(url) {
   const cache = await openCache();
-  const hit = await cache?.match(url);
+  const models = await named();
+  const sha = models[url] ?? null;
+  await dropUnnamed(cache, models);
+  const key = cacheKey(url, sha);
+  const hit = await cache?.match(key);
   if (hit) {
     const bytes = new Uint8Array(await hit.arrayBuffer());
-    postMessage({ type: 'progress', received: bytes.length, total: bytes.length, cached: true });
-    return { bytes, cache, cached: true };
+    if (!sha || (await sha256(bytes)) === sha) {
+      postMessage({ type: 'progress', received: bytes.length, total: bytes.length, cached: true });
+      return { bytes, cache, cached: true, key };
+    }
+    await cache.delete(key); // not the model it is filed as: fetch the real one
   }
   const bytes = await download(url);
-  await cache?.put(url, new Response(bytes, { headers: { 'content-type': 'application/octet-stream' } })).catch(() => {});
+  if (sha && (await sha256(bytes)) !== sha) {
+    throw coded('download', `${url} is not the model this build names (its sha256 differs): the host may be serving another version; reload later`);
+  }
+  await cache?.put(key, new Response(bytes, { headers: { 'content-type': 'application/octet-stream' } })).catch(() => {});
   // The cache holds a few models at most (each about 24 MB): the oldest go first.
   const keys = (await cache?.keys().catch(() => [])) ?? [];
   for (const old of keys.slice(0, Math.max(0, keys.length - MAX_CACHED))) await cache.delete(old).catch(() => {});
-  return { bytes, cache, cached: false };
+  return { bytes, cache, cached: false, key };
 }
 
 async function download(url) {
@@ -75,7 +115,7 @@ onmessage = async ({ data }) => {
       // says so: it must not cost the visitor a good cached model.
       const wasm = loadWasm().catch((e) => { throw coded('engine', `the engine (WebAssembly) could not be loaded: ${e?.message ?? e}`); });
       wasm.catch(() => {}); // reported below, after the model's own outcome
-      const { bytes, cache, cached } = await modelBytes(data.url);
+      const { bytes, cache, cached, key } = await modelBytes(data.url);
       await wasm;
       engine?.free();
       engine = null;
@@ -84,7 +124,7 @@ onmessage = async ({ data }) => {
       } catch (e) {
         // Only a file the engine cannot read is dropped from the cache (the retry downloads it).
         const unreadable = ['model', 'vocab'].includes(e?.code);
-        if (unreadable) await cache?.delete(data.url);
+        if (unreadable) await cache?.delete(key);
         throw coded(e?.code ?? 'engine', `${e?.message ?? e}${unreadable && cached ? ' (cached copy removed)' : ''}`);
       }
       postMessage({ id, type: 'loaded', info: engine.info });

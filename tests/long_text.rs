@@ -17,16 +17,41 @@ fn whole(t: &Tokenizer, text: &str) -> Encoding {
 
 /// Deterministic texts mixing words, accents, punctuation, runs of spaces and newlines.
 fn texts() -> Vec<String> {
-    let pool = ["menina", "ação", "coração", "d'água", "disse-lhe", "the", "cat", ",", ".", "  ", "\n", "😀", "中文", "São", "x", "3,14", "e\u{301}", "   ", "a"];
+    let pool = [
+        "menina",
+        "ação",
+        "coração",
+        "d'água",
+        "disse-lhe",
+        "the",
+        "cat",
+        ",",
+        ".",
+        "  ",
+        "\n",
+        "😀",
+        "中文",
+        "São",
+        "x",
+        "3,14",
+        "e\u{301}",
+        "   ",
+        "a",
+    ];
     let mut seed = 7u64;
     let mut next = || {
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (seed >> 33) as usize
     };
     (0..12)
         .map(|k| {
             let n = 2_000 + k * 3_000; // words
-            (0..n).map(|_| pool[next() % pool.len()]).collect::<Vec<_>>().join(if k % 3 == 0 { " " } else { "  " })
+            (0..n)
+                .map(|_| pool[next() % pool.len()])
+                .collect::<Vec<_>>()
+                .join(if k % 3 == 0 { " " } else { "  " })
         })
         .collect()
 }
@@ -38,7 +63,12 @@ fn the_prefix_gives_what_the_whole_text_gives() {
     for model in [&minilm, &e5] {
         for text in texts() {
             let fast = model.tokenizer.encode(&text).unwrap();
-            assert_eq!(fast, whole(&model.tokenizer, &text), "{} chars", text.chars().count());
+            assert_eq!(
+                fast,
+                whole(&model.tokenizer, &text),
+                "{} chars",
+                text.chars().count()
+            );
             assert!(fast.truncated);
         }
     }
@@ -53,7 +83,11 @@ fn a_two_megabyte_text_costs_what_its_beginning_costs() {
         let start = Instant::now();
         let enc = model.tokenizer.encode(&text).unwrap();
         let ms = start.elapsed().as_secs_f64() * 1e3;
-        println!("tokenizing {} MB: {ms:.1} ms, {} tokens", text.len() / 1_000_000, enc.tokens.len());
+        println!(
+            "tokenizing {} MB: {ms:.1} ms, {} tokens",
+            text.len() / 1_000_000,
+            enc.tokens.len()
+        );
         assert!(enc.truncated && enc.tokens.len() == 512);
         assert!(ms < 200.0, "{ms} ms"); // it was seconds: the whole text was normalized first
         assert_eq!(enc.tokens.last().unwrap().span.byte_start, text.len());

@@ -121,8 +121,9 @@ const PREFIX_CHARS: usize = 8192;
 fn safe_cut(text: &str, chars: usize) -> Option<usize> {
     let (start, _) = text.char_indices().nth(chars)?;
     let bytes = text.as_bytes();
-    (start..bytes.len().saturating_sub(1))
-        .find(|&i| bytes[i] == b' ' && (bytes[i + 1] == b' ' || bytes[i + 1].is_ascii_alphanumeric()))
+    (start..bytes.len().saturating_sub(1)).find(|&i| {
+        bytes[i] == b' ' && (bytes[i + 1] == b' ' || bytes[i + 1].is_ascii_alphanumeric())
+    })
 }
 
 impl Encoding {

@@ -38,6 +38,16 @@ export function itemMatrix(tensor, meta, l, h, its) {
   return out;
 }
 
+/** Row r of itemMatrix alone (the orchestra needs one row, not N²). (N) */
+export function itemRow(tensor, meta, l, h, its, r) {
+  const T = meta.seq, base = headBase(meta, l, h), I = its[r].tokens;
+  return its.map((J) => {
+    let s = 0;
+    for (const i of I) for (const j of J.tokens) s += tensor[base + i * T + j];
+    return s / I.length;
+  });
+}
+
 /** Mean of a (L, H, T, T) tensor over an item pair's pieces (for raw scores). (N) for row r. */
 export function itemMeanRow(tensor, meta, l, h, its, r) {
   const T = meta.seq, base = headBase(meta, l, h), I = its[r];

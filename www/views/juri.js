@@ -10,12 +10,26 @@ export const ABSTAIN = 0.5;
 
 const MEASURES = ['previous', 'next', 'itself', 'cls', 'sep', 'punctuation', 'sameWord', 'entropy'];
 
+// The layer's matrices for the items shown, kept while the layer stays: a focus or head change
+// only recounts the votes (at 510 items each matrix is 260,000 cells).
+const matrices = new WeakMap(); // items -> { layer, ms }
+
+function layerMatrices(data, layer) {
+  const { result, items } = data;
+  const kept = matrices.get(items);
+  if (kept?.layer === layer) return kept.ms;
+  const ms = Array.from({ length: result.meta.heads }, (_, h) => itemMatrix(result.attention, result.meta, layer, h, items));
+  matrices.set(items, { layer, ms });
+  return ms;
+}
+
 export function judges(state, data) {
   const { result, items } = data;
   const { meta, heads } = result;
   const N = items.length, r = state.word;
+  const ms = layerMatrices(data, state.layer);
   return Array.from({ length: meta.heads }, (_, h) => {
-    const m = itemMatrix(result.attention, meta, state.layer, h, items);
+    const m = ms[h];
     // The vote goes to a word; what lands on [CLS]/[SEP] is an abstention, shown apart.
     let vote = -1, abstain = 0;
     for (let c = 0; c < N; c++) {

@@ -3,7 +3,7 @@
 // A step control walks q·k → ÷√d → softmax → Σ a·v with the engine's numbers.
 import { el, svg, pct, num, table } from '../dom.js';
 import { weightColor, inkOn, signedColor } from '../color.js';
-import { itemMatrix, itemMeanRow, melody, itemVector } from '../units.js';
+import { itemRow, itemMeanRow, melody, itemVector } from '../units.js';
 import { hasValues } from '../engine/run.js';
 import { tag, text, esc, FONT } from './svg-text.js';
 
@@ -13,8 +13,8 @@ export const STEPS = ['qk', 'scale', 'softmax', 'mix'];
 export function numbers(data, state) {
   const { result, items } = data;
   const { meta } = result;
-  const r = state.word, N = items.length;
-  const weights = Array.from(itemMatrix(result.attention, meta, state.layer, state.head, items).slice(r * N, (r + 1) * N));
+  const r = state.word;
+  const weights = itemRow(result.attention, meta, state.layer, state.head, items, r);
   const scores = itemMeanRow(result.scores, meta, state.layer, state.head, items, r);
   const sqrtD = Math.sqrt(meta.headDim);
   return { weights, scores, scaled: scores.map((s) => s / sqrtD), sqrtD };

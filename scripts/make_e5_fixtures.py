@@ -29,7 +29,7 @@ import numpy as np
 from tokenizers import Tokenizer
 
 import reference
-from make_fixtures import ARTICLE, ARTICLE_EN, COREF, corpus as minilm_corpus
+from make_fixtures import ARTICLE, ARTICLE_EN, COREF, corpus as minilm_corpus, write_parity
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "tests" / "fixtures" / "e5"
@@ -204,19 +204,7 @@ ROWS_IF_LONG = [0, 255, 511]
 
 
 def parity_fixtures(cfg, W, tok):
-    out = FIX / "reference"
-    out.mkdir(parents=True, exist_ok=True)
-    manifest = []
-    for i, s in enumerate(PARITY):
-        e = tok.encode(s)
-        att, hidden = reference.forward(cfg, W, np.array(e.ids))
-        T = len(e.ids)
-        rows = list(range(T)) if T <= 64 else [r for r in ROWS_IF_LONG if r < T]
-        np.save(out / f"{i:02d}_attention.npy", att[:, :, rows, :].astype(np.float32))  # (L, H, R, T)
-        np.save(out / f"{i:02d}_hidden.npy", hidden[rows].astype(np.float32))  # (R, D)
-        manifest.append({"text": s, "tokens": e.tokens, "rows": rows})
-        print(f"reference {i}: T={T}")
-    (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
+    write_parity(FIX / "reference", PARITY, tok, cfg, W, ROWS_IF_LONG)
 
 
 def tiny_fixtures():

@@ -104,16 +104,21 @@ ROWS_IF_LONG = [0, 1, 2, 100, 255, 509, 510, 511]
 
 
 def parity_fixtures(model_dir):
-    out = FIX / "reference"
-    out.mkdir(parents=True, exist_ok=True)
     cfg, W = reference.load(model_dir)
     tok = reference.hf_tokenizer(Path(model_dir) / "tokenizer.json")
+    write_parity(FIX / "reference", PARITY, tok, cfg, W, ROWS_IF_LONG)
+
+
+def write_parity(out, sentences, tok, cfg, W, rows_if_long):
+    """The reference attention and last hidden state of each sentence, all rows of a short one
+    and `rows_if_long` of a long one, with a manifest of texts, tokens and rows."""
+    out.mkdir(parents=True, exist_ok=True)
     manifest = []
-    for i, s in enumerate(PARITY):
+    for i, s in enumerate(sentences):
         e = tok.encode(s)
         att, hidden = reference.forward(cfg, W, np.array(e.ids))
         T = len(e.ids)
-        rows = list(range(T)) if T <= 64 else [r for r in ROWS_IF_LONG if r < T]
+        rows = list(range(T)) if T <= 64 else [r for r in rows_if_long if r < T]
         np.save(out / f"{i:02d}_attention.npy", att[:, :, rows, :].astype(np.float32))  # (L, H, R, T)
         np.save(out / f"{i:02d}_hidden.npy", hidden[rows].astype(np.float32))  # (R, D)
         manifest.append({"text": s, "tokens": e.tokens, "rows": rows})

@@ -126,16 +126,49 @@ fn safe_cut(text: &str, chars: usize) -> Option<usize> {
     })
 }
 
+/// The empty span at the end of `text`, where the end special sits.
+fn end_span(text: &str) -> Span {
+    let chars = text.chars().count();
+    Span {
+        byte_start: text.len(),
+        byte_end: text.len(),
+        char_start: chars,
+        char_end: chars,
+    }
+}
+
 impl Encoding {
+    /// An encoding closed by its end special (`[SEP]`, `</s>`): a token and a word of its own,
+    /// at the end of `text`.
+    fn closed(
+        mut tokens: Vec<Token>,
+        mut words: Vec<Word>,
+        truncated: bool,
+        text: &str,
+        end: (&str, u32),
+    ) -> Encoding {
+        let span = end_span(text);
+        tokens.push(Token {
+            text: end.0.to_string(),
+            id: end.1,
+            word: words.len(),
+            span,
+        });
+        words.push(Word {
+            text: end.0.to_string(),
+            span,
+            special: true,
+        });
+        Encoding {
+            tokens,
+            words,
+            truncated,
+        }
+    }
+
     /// The end special's span moved to the end of the whole text (the prefix's end was the cut).
     fn with_end_at(mut self, text: &str) -> Encoding {
-        let chars = text.chars().count();
-        let end = Span {
-            byte_start: text.len(),
-            byte_end: text.len(),
-            char_start: chars,
-            char_end: chars,
-        };
+        let end = end_span(text);
         if let Some(t) = self.tokens.last_mut() {
             t.span = end;
         }

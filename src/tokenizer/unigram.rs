@@ -221,28 +221,11 @@ impl Unigram {
                 word: renumber[w],
             });
         }
-        let end = Span {
-            byte_start: text.len(),
-            byte_end: text.len(),
-            char_start: chars.len(),
-            char_end: chars.len(),
-        };
-        tokens.push(Token {
-            text: self.vocab.pieces[self.vocab.eos as usize].clone(),
-            id: self.vocab.eos,
-            word: out_words.len(),
-            span: end,
-        });
-        out_words.push(Word {
-            text: self.vocab.pieces[self.vocab.eos as usize].clone(),
-            span: end,
-            special: true,
-        });
-        Ok(Encoding {
-            tokens,
-            words: out_words,
-            truncated,
-        })
+        let eos = (
+            self.vocab.pieces[self.vocab.eos as usize].as_str(),
+            self.vocab.eos,
+        );
+        Ok(Encoding::closed(tokens, out_words, truncated, text, eos))
     }
 
     /// Precompiled charsmap over graphemes (as HF: a grapheme under 6 bytes is looked up

@@ -175,28 +175,13 @@ impl WordPiece {
         if body == 0 {
             return Err(Error::EmptyText);
         }
-        let end = Span {
-            byte_start: text.len(),
-            byte_end: text.len(),
-            char_start: chars.len(),
-            char_end: chars.len(),
-        };
-        tokens.push(Token {
-            text: "[SEP]".into(),
-            id: self.sep,
-            word: words.len(),
-            span: end,
-        });
-        words.push(Word {
-            text: "[SEP]".into(),
-            span: end,
-            special: true,
-        });
-        Ok(Encoding {
+        Ok(Encoding::closed(
             tokens,
             words,
             truncated,
-        })
+            text,
+            ("[SEP]", self.sep),
+        ))
     }
 
     /// Greedy longest-match-first WordPiece over one pre-token; the whole word becomes

@@ -10,9 +10,10 @@ const SENTENCE = 'A menina que, depois de uma longa caminhada pelo parque, adoto
 // on this sentence, the word's row as the mean over its pieces and each column the sum). In
 // MiniLM the best head is layer 6, head 9 at 18.3%. Word 20 is "radiante" in both.
 const FOCUS = { sentence: SENTENCE, layer: 11, head: 0, word: 20, units: 'palavras', model: 'e5pt' };
+// q·k exists piece by piece: step 2 reads the sentence in pieces, "▁radi" (piece 25) conducting.
 export const STEPS = [
   { ...FOCUS, view: 'orquestra', step: 3 },
-  { ...FOCUS, view: 'orquestra', step: 1 },
+  { ...FOCUS, view: 'orquestra', step: 1, units: 'pecas', word: 25 },
   { ...FOCUS, view: 'orquestra', step: 3 },
   { ...FOCUS, view: 'orquestra', step: 4 },
   { ...FOCUS, view: 'juri', step: 3 },

@@ -71,7 +71,7 @@ await test("the orchestra table's weights equal the CLI's (word mode) within 0.1
     let sum = 0;
     for (const i of pieces) for (let k = 0; k < T; k++) if (out.wordOfToken[k] === j) sum += data[((l * shape[1] + h) * T + i) * T + k];
     const want = (sum / pieces.length) * 100;
-    const shown = Number(rows[j][3].replace('%', ''));
+    const shown = Number(rows[j].at(-1).replace('%', ''));
     assert(rows[j][0] === word, `row ${j} is ${rows[j][0]}, CLI word ${word}`);
     worst = Math.max(worst, Math.abs(shown - want));
   });
@@ -652,6 +652,37 @@ await test('widget resources: engines no widget uses stop, a bad model-src is sa
   } finally {
     host.close();
   }
+});
+
+await test('every line of the orchestra composes from its own numbers, in pieces and in words', async (page) => {
+  const labels = () => page.$$eval('#view .musician', (gs) => gs.map((g) => g.getAttribute('aria-label').split(' — ')[1]));
+  const rows = () => page.$$eval('#table tbody tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+  // Pieces: q·k ÷ √32 is the scaled score, and softmax of the scaled column is the weight.
+  await page.goto(`${base}#s=${encodeURIComponent(ARTICLE)}&v=orquestra&l=12&h=1&w=25&u=pecas&m=e5pt&lang=en`);
+  await modelReady(page);
+  await page.check('#show-table');
+  for (const line of await labels()) {
+    const [, qk, d, scaled] = line.match(/q·k = (-?[\d.]+); ÷ √(\d+) = (-?[\d.]+); softmax → ([\d.]+)%/) ?? [];
+    assert(qk !== undefined && Math.abs(qk / Math.sqrt(d) - scaled) < 0.006, `does not compose: ${line}`);
+  }
+  const table = await rows();
+  const z = table.map((r) => Number(r[2]));
+  const e = z.map((v) => Math.exp(v - Math.max(...z)));
+  const sum = e.reduce((a, b) => a + b, 0);
+  table.forEach((r, j) => assert(Math.abs((100 * e[j]) / sum - Number(r[3].replace('%', ''))) < 0.15, `softmax of the table's scores is not its weight: ${r}`));
+  // Words of several pieces: each line's pieces add up to the word's weight, and q·k is not shown.
+  await page.goto(`${base}#s=${encodeURIComponent(ARTICLE)}&v=orquestra&l=12&h=1&w=20&u=palavras&m=e5pt&lang=en`);
+  await page.waitForFunction(() => /^29 pieces/.test(document.getElementById('summary').textContent));
+  for (const line of await labels()) {
+    const total = Number(line.match(/= ([\d.]+)%$/)?.[1]);
+    const parts = [...line.replace(/= [\d.]+%$/, '').matchAll(/ ([\d.]+)%/g)].map((m) => Number(m[1]));
+    assert(parts.length && Math.abs(parts.reduce((a, b) => a + b, 0) - total) <= 0.05 * (parts.length + 1) + 1e-9, `the pieces do not add up: ${line}`);
+    assert(!line.includes('q·k'), `a mean q·k in word mode: ${line}`);
+  }
+  assert((await page.textContent('#table thead')).includes('pieces'), 'the word table lists the pieces');
+  // The step q·k in word mode opens pieces mode.
+  await page.click('#view .steps button >> nth=0');
+  await page.waitForFunction(() => location.hash.includes('u=pecas'));
 });
 
 await test('a link without m keeps MiniLM; the snippets the page makes carry the model', async (page) => {

@@ -9,7 +9,13 @@ import { tag, text, esc, FONT } from './svg-text.js';
 
 export const STEPS = ['qk', 'scale', 'softmax', 'mix'];
 
-/** The numbers behind the view, shared by the drawing and the table. */
+/**
+ * The numbers behind the view, shared by the drawing, the lines and the table.
+ * `arithmetic` is true when every item is one piece (pieces mode, or words of one piece): then
+ * q·k, ÷√d and softmax compose item by item. Otherwise a word's weight is the sum of its
+ * pieces' weights (each the mean over the focused word's pieces), given as `parts`, and q·k
+ * is left to pieces mode: a mean of q·k would not lead to the weight shown.
+ */
 export function numbers(data, state) {
   const { result, items } = data;
   const { meta } = result;
@@ -17,7 +23,35 @@ export function numbers(data, state) {
   const weights = itemRow(result.attention, meta, state.layer, state.head, items, r);
   const scores = itemMeanRow(result.scores, meta, state.layer, state.head, items, r);
   const sqrtD = Math.sqrt(meta.headDim);
-  return { weights, scores, scaled: scores.map((s) => s / sqrtD), sqrtD };
+  const arithmetic = items.every((it) => it.tokens.length === 1);
+  const T = meta.seq, base = (state.layer * meta.heads + state.head) * T * T, I = items[r].tokens;
+  const parts = items.map((J) => J.tokens.map((j) => ({
+    piece: meta.tokens[j].text,
+    weight: I.reduce((s, i) => s + result.attention[base + i * T + j], 0) / I.length,
+  })));
+  return { weights, scores, scaled: scores.map((s) => s / sqrtD), sqrtD, arithmetic, parts };
+}
+
+/** The step drawn: q·k and ÷√d exist per piece, so word mode with words of several pieces
+ *  shows the weights (and offers pieces mode). */
+export const stepShown = (ui, arithmetic) => (arithmetic ? ui.step ?? 2 : Math.max(ui.step ?? 2, 2));
+
+/** What each seat's size and colour stand for at a step, in 0..1: q·k and the scaled score
+ *  relative to the row's range, the weight, the share of the melody (|a·v| over their sum). */
+function seatValues(step, nums, result, state, items) {
+  const span = (xs) => {
+    const lo = Math.min(...xs), hi = Math.max(...xs);
+    return xs.map((x) => (hi > lo ? (x - lo) / (hi - lo) : 1));
+  };
+  if (step === 0) return span(nums.scores);
+  if (step === 1) return span(nums.scaled);
+  if (step === 3 && hasValues(result)) {
+    const { parts } = melody(result, state.layer, state.head, items, state.word);
+    const norms = parts.map((p) => Math.hypot(...p));
+    const total = norms.reduce((a, b) => a + b, 0) || 1;
+    return norms.map((n) => n / total);
+  }
+  return nums.weights;
 }
 
 /**
@@ -58,19 +92,21 @@ const INK = '#1d2330', MUTED = '#5a6172', ACCENT = '#8a3b12';
 export function scene(state, data, ctx) {
   const { items, result } = data;
   const r = state.word;
-  const { weights, scores, scaled } = numbers(data, state);
-  const step = ctx.ui.step ?? 2;
+  const nums = numbers(data, state);
+  const { weights, scores, scaled } = nums;
+  const step = stepShown(ctx.ui, nums.arithmetic);
+  const sizes = seatValues(step, nums, result, state, items);
   const w = ctx.narrow ? 400 : 960;
   const { pos, cx, cy, height } = layout(items.length, w, ctx.narrow);
   const seats = items.map((it, j) => {
     const [x, y] = pos[j];
-    const weight = weights[j];
-    const radius = (ctx.narrow ? 5 : 8) + (ctx.narrow ? 20 : 28) * Math.sqrt(weight); // area ∝ weight
+    const weight = sizes[j]; // what this step measures, 0..1: the seat's area and colour
+    const radius = (ctx.narrow ? 5 : 8) + (ctx.narrow ? 20 : 28) * Math.sqrt(weight); // area ∝ value
     const inside = radius > 18; // the value fits inside the seat
     return {
       j, x, y, radius, weight, self: j === r,
       name: it.text.length > 14 ? it.text.slice(0, 13) + '…' : it.text,
-      value: [num(scores[j]), num(scaled[j]), pct(weight), pct(weight)][step],
+      value: [num(scores[j]), num(scaled[j]), pct(weights[j]), pct(sizes[j])][step],
       valueFill: inside ? inkOn(weight) : INK, valueDy: inside ? 0 : -radius - 8,
     };
   });
@@ -82,13 +118,16 @@ export function render(root, state, data, ctx) {
   const { items, result } = data;
   const { meta } = result;
   const r = state.word;
-  const { weights, scores, scaled, sqrtD } = numbers(data, state);
-  const step = ctx.ui.step ?? 2;
+  const nums = numbers(data, state);
+  const { weights, scores, scaled, sqrtD, arithmetic } = nums;
+  const step = stepShown(ctx.ui, arithmetic);
   const { w, height, cx, cy, seats } = scene(state, data, ctx);
   const detail = el('p', { class: 'detail', 'aria-live': 'polite' });
-  const line = (j) => t('orq.line', {
-    word: items[j].text, qk: num(scores[j]), d: meta.headDim, scaled: num(scaled[j]), weight: pct(weights[j]),
-  });
+  // Every line composes from its own numbers: the whole chain for one piece, or a word's
+  // pieces that add up to its weight.
+  const line = (j) => (arithmetic
+    ? t('orq.line', { word: items[j].text, qk: num(scores[j]), d: meta.headDim, scaled: num(scaled[j]), weight: pct(weights[j]) })
+    : t('orq.lineWord', { word: items[j].text, parts: partsText(nums.parts[j]), weight: pct(weights[j]) }));
   detail.textContent = t('orq.hint');
 
   const chart = svg('svg', { viewBox: `0 0 ${w} ${height}`, class: `orchestra${ctx.narrow ? ' narrow' : ''}`, role: 'group', 'aria-label': t('orq.chart', { word: items[r].text }) },
@@ -119,12 +158,13 @@ export function render(root, state, data, ctx) {
   const stepper = el('div', { class: 'steps', role: 'group', 'aria-label': t('orq.steps') },
     STEPS.map((s, i) => el('button', {
       type: 'button', 'aria-pressed': String(i === step), class: i === step ? 'on' : '',
-      onclick: () => { ctx.ui.step = i; ctx.rerender(); },
+      // q·k and ÷√d are per piece: with words of several pieces, they open pieces mode.
+      onclick: () => { ctx.ui.step = i; if (i < 2 && !arithmetic) ctx.set({ units: 'pecas' }); else ctx.rerender(); },
       text: `${i + 1}. ${t(`orq.step.${s}`)}`,
     })));
   const explain = el('p', { class: 'step-text', text: t(`orq.explain.${STEPS[step]}`, { d: meta.headDim, sqrt: num(sqrtD, 3) }) });
 
-  const note = state.units === 'palavras' ? el('p', { class: 'note', text: t('orq.wordsNote') }) : null;
+  const note = arithmetic ? null : el('p', { class: 'note', text: t('orq.wordsNote') });
   if (!hasValues(result)) { // a build-time example: values arrive with the live model
     root.replaceChildren(stepper, explain, chart, detail, el('p', { class: 'note', text: t('orq.melodyLater') }), note ?? '');
     return;
@@ -148,10 +188,17 @@ export function render(root, state, data, ctx) {
   root.replaceChildren(stepper, explain, chart, detail, melodyBox, note ?? '');
 }
 
+/** "men 12.1% + ina 6.2%": a word's pieces and their weights. */
+const partsText = (parts) => parts.map((p) => `${p.piece} ${pct(p.weight)}`).join(' + ');
+
 export function tableOf(state, data, ctx) {
-  const { weights, scores, scaled } = numbers(data, state);
-  return table(ctx.t('orq.table', { word: data.items[state.word].text }),
-    [ctx.t('col.word'), 'q·k', 'q·k/√d', ctx.t('col.weight')],
+  const { weights, scores, scaled, arithmetic, parts } = numbers(data, state);
+  const caption = ctx.t('orq.table', { word: data.items[state.word].text });
+  if (!arithmetic) {
+    return table(caption, [ctx.t('col.word'), ctx.t('col.pieces'), ctx.t('col.weight')],
+      data.items.map((it, j) => [it.text, partsText(parts[j]), pct(weights[j], 1)]));
+  }
+  return table(caption, [ctx.t('col.word'), 'q·k', 'q·k/√d', ctx.t('col.weight')],
     data.items.map((it, j) => [it.text, num(scores[j], 3), num(scaled[j], 3), pct(weights[j], 1)]));
 }
 

@@ -19,7 +19,11 @@ const component = new AttentionController({
   tableToggle: $('show-table'), summary: $('summary'), view: $('view'), table: $('table'), title: $('view-title'),
   keys: document,
 }, {
-  changed: (state) => { writeHash(); showModelNote(state); },
+  changed: (state) => {
+    if (clampedShown) { $('notice').textContent = ''; clampedShown = false; }
+    writeHash();
+    showModelNote(state);
+  },
   clamped: (keys) => { notify(keys); writeHash(); },
   loading: showLoading,
   failed: (e) => {
@@ -27,8 +31,11 @@ const component = new AttentionController({
   },
 });
 
+let clampedShown = false; // the notice says values were adjusted: it goes with the next change
 function notify(keys) {
-  if (keys.length) $('notice').textContent = t('notice.clamped', { keys: keys.join(', ') });
+  if (!keys.length) return;
+  $('notice').textContent = t('notice.clamped', { keys: keys.join(', ') });
+  clampedShown = true;
 }
 
 /** The state a link describes; an empty sentence is the first example's, in its language.

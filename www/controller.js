@@ -250,7 +250,7 @@ export class AttentionController {
     parts.table.hidden = !this.ui.table;
     if (parts.title) parts.title.textContent = t(`view.${state.view}`);
     const meta = this.data.result.meta;
-    parts.summary.textContent = t('summary', { pieces: meta.seq, words: meta.words.length - 2, layer: state.layer + 1, head: state.head + 1 })
+    parts.summary.textContent = ctx.t('summary', { pieces: meta.seq, words: meta.words.length - 2, layer: state.layer + 1, head: state.head + 1 })
       + (meta.truncated ? ` ${t('notice.truncated')}` : '');
     this.hooks.rendered?.(state);
   }

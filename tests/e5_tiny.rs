@@ -103,17 +103,8 @@ fn the_tiny_tokenizer_reads_words_and_unknowns() {
     );
     assert!(matches!(model.encode("   "), Err(Error::EmptyText)));
     let long = "a ".repeat(40);
-    let e = model.encode_max_for_test(&long, 10);
+    let e = model.tokenizer.encode_max(&long, 10).unwrap();
     assert!(e.truncated && e.tokens.len() == 10);
-}
-
-trait EncodeMax {
-    fn encode_max_for_test(&self, text: &str, max: usize) -> Encoding;
-}
-impl EncodeMax for orquestra::Model {
-    fn encode_max_for_test(&self, text: &str, max: usize) -> Encoding {
-        self.tokenizer.encode_max(text, max).unwrap()
-    }
 }
 
 fn model_error<T>(r: Result<T, Error>) -> String {

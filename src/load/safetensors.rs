@@ -76,19 +76,25 @@ impl<'a> Weights<'a> {
         Ok(t)
     }
 
-    /// A U32 tensor's values (e.g. where each Unigram piece ends).
-    pub fn u32s(&self, name: &str) -> Result<Vec<u32>> {
+    /// The raw bytes of a tensor that must have `dtype`.
+    fn typed(&self, name: &str, dtype: Dtype) -> Result<&[u8]> {
         let t = self
             .st
             .tensor(name)
             .map_err(|_| Error::Model(format!("tensor {name} is missing")))?;
-        if t.dtype() != Dtype::U32 {
+        if t.dtype() != dtype {
             return Err(Error::Model(format!(
-                "tensor {name} should be U32, found {:?}",
+                "tensor {name} should be {dtype:?}, found {:?}",
                 t.dtype()
             )));
         }
-        Ok(t.data()
+        Ok(t.data())
+    }
+
+    /// A U32 tensor's values (e.g. where each Unigram piece ends).
+    pub fn u32s(&self, name: &str) -> Result<Vec<u32>> {
+        Ok(self
+            .typed(name, Dtype::U32)?
             .chunks_exact(4)
             .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
             .collect())
@@ -96,17 +102,7 @@ impl<'a> Weights<'a> {
 
     /// The raw bytes of a U8 tensor (e.g. the vocabulary inside a bundle).
     pub fn bytes(&self, name: &str) -> Result<&[u8]> {
-        let t = self
-            .st
-            .tensor(name)
-            .map_err(|_| Error::Model(format!("tensor {name} is missing")))?;
-        if t.dtype() != Dtype::U8 {
-            return Err(Error::Model(format!(
-                "tensor {name} should be U8, found {:?}",
-                t.dtype()
-            )));
-        }
-        Ok(t.data())
+        self.typed(name, Dtype::U8)
     }
 }
 

@@ -73,40 +73,28 @@ impl RowTable {
         }
     }
 
-    /// The whole table widened to f32. (rows, cols)
+    /// The whole table widened to f32, row by row. (rows, cols)
     pub fn into_f32(self) -> Vec<f32> {
-        match self {
-            RowTable::F32 { data, .. } => data,
-            RowTable::F16 { data, .. } => data.iter().map(|h| h.to_f32()).collect(),
-            RowTable::Int8 {
-                cols,
-                group,
-                q,
-                scale,
-            } => {
-                let groups = cols / group;
-                let mut out = vec![0.0f32; q.len()];
-                for ((o, q), s) in out
-                    .chunks_exact_mut(cols)
-                    .zip(q.chunks_exact(cols))
-                    .zip(scale.chunks_exact(groups))
-                {
-                    dequantize_row(q, s, group, o);
-                }
-                out
-            }
-            RowTable::Q4 { cols, blocks } => {
-                let row_bytes = cols / Q4_GROUP * Q4_BLOCK_BYTES;
-                let mut out = vec![0.0f32; blocks.len() / row_bytes * cols];
-                for (o, b) in out
-                    .chunks_exact_mut(cols)
-                    .zip(blocks.chunks_exact(row_bytes))
-                {
-                    dequantize_q4_row(b, o);
-                }
-                out
-            }
+        if let RowTable::F32 { data, .. } = self {
+            return data;
         }
+        let (rows, cols) = self.shape();
+        let mut out = vec![0.0f32; rows * cols];
+        for (r, o) in out.chunks_exact_mut(cols.max(1)).enumerate() {
+            self.row(r, o);
+        }
+        out
+    }
+
+    /// (rows, cols)
+    fn shape(&self) -> (usize, usize) {
+        let (len, cols) = match self {
+            RowTable::F32 { cols, data } => (data.len(), *cols),
+            RowTable::F16 { cols, data } => (data.len(), *cols),
+            RowTable::Int8 { cols, q, .. } => (q.len(), *cols),
+            RowTable::Q4 { cols, blocks } => (blocks.len() / Q4_BLOCK_BYTES * Q4_GROUP, *cols),
+        };
+        (len / cols.max(1), cols)
     }
 }
 

@@ -2,12 +2,12 @@
 // A word's row is the mean over its pieces' rows; a column is the sum over its pieces
 // (Clark et al. 2019), so every row still sums to 1. [CLS] and [SEP] stay items of their own.
 
-/** Items: [{ text, tokens: [token indices], special }] */
+/** Items: [{ text, tokens: [token indices], special, word: the word's index in meta.words }] */
 export function items(meta, units) {
   if (units === 'pecas') {
-    return meta.tokens.map((t, i) => ({ text: t.text, tokens: [i], special: meta.words[t.word].special }));
+    return meta.tokens.map((t, i) => ({ text: t.text, tokens: [i], special: meta.words[t.word].special, word: t.word }));
   }
-  const byWord = meta.words.map((w) => ({ text: w.text, tokens: [], special: w.special }));
+  const byWord = meta.words.map((w, k) => ({ text: w.text, tokens: [], special: w.special, word: k }));
   meta.wordOfToken.forEach((w, i) => byWord[w].tokens.push(i));
   return byWord.filter((w) => w.tokens.length > 0);
 }

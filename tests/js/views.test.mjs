@@ -157,3 +157,44 @@ test('exports at 510 items stay small: heatmaps become one embedded PNG each', a
     }
   }
 });
+
+test('the jury: no judge votes for the focused word or a special token; self, parking and the others make 100%; votes weigh their shares', async () => {
+  const { judges, verdict, ABSTAIN } = await import('../../www/views/juri.js');
+  let cases = 0;
+  for (const run of [short, long, shortE5]) for (const units of ['palavras', 'pecas']) {
+    const data = { result: run, items: itemsOf(run.meta, units) };
+    const N = data.items.length;
+    for (let layer = 0; layer < run.meta.layers; layer++) for (let word = 0; word < N; word++) {
+      const js = judges({ layer, word }, data);
+      for (const j of js) {
+        const row = Array.from({ length: N }, (_, c) => j.matrix[word * N + c]);
+        const own = data.items[word].word;
+        const others = row.reduce((s, a, c) => s + (data.items[c].special || data.items[c].word === own ? 0 : a), 0);
+        assert.ok(Math.abs(j.self + j.parked + others - 1) < 1e-5, 'self + parked + others = 1');
+        if (j.vote >= 0) {
+          assert.ok(!data.items[j.vote].special && data.items[j.vote].word !== own, 'a vote goes to another word');
+          assert.equal(j.share, Math.max(...row.filter((_, c) => !data.items[c].special && data.items[c].word !== own)));
+        }
+        assert.equal(j.abstains, j.vote < 0 || j.parked >= ABSTAIN);
+      }
+      const v = verdict(js);
+      const voters = js.filter((j) => !j.abstains);
+      if (v.winner >= 0) {
+        const sum = voters.filter((j) => j.vote === v.winner).reduce((s, j) => s + j.share, 0);
+        assert.ok(Math.abs(v.weight - sum) < 1e-12, 'the winner weighs its voters\' shares');
+        for (const w of v.weights.values()) assert.ok(w <= v.weight, 'no word outweighs the winner');
+        assert.ok(voters.every((j) => j.share <= v.strongest.share), 'the strongest judge gives the largest share');
+      }
+      cases++;
+    }
+  }
+  assert.ok(cases > 100);
+});
+
+test("the jury's and model's labels are followed by a share, never by the spread", () => {
+  const c = CASES.find((x) => x.name === 'juri');
+  const run = structuredClone(c.run);
+  run.heads = run.heads.map((h) => ({ ...h, label: 'spreads', strength: 0.77 }));
+  const { body } = draw({ ...c, run });
+  assert.ok(!body.includes('77%'), 'an entropy is shown as a share');
+});

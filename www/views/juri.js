@@ -1,14 +1,17 @@
-// Júri: one judge per head of the layer, with its specialty measured on this sentence,
-// a small heatmap, and its vote (the word it attends to most) for the focused word.
-import { el, pct, table } from '../dom.js';
+// Júri: one judge per head of the layer. For the focused word each judge gives a share to
+// itself (shown apart: not a vote), a share to the special tokens (parking, a no-op) and the
+// rest to the other words; it votes for the other word it gives most, and a vote weighs that
+// share. Beside what it does for this word: its habit over the whole sentence.
+import { el, pct, num, table } from '../dom.js';
 import { itemMatrix } from '../units.js';
 import { heatmap, heatmapSvg } from './heatmap.js';
 import { text } from './svg-text.js';
 
-/** Share of attention on the special tokens ([CLS]/[SEP], <s>/</s>) from which a judge abstains. */
+/** A judge that parks this share or more of the focused word's attention on the special
+ *  tokens ([CLS]/[SEP], <s>/</s>) abstains. */
 export const ABSTAIN = 0.5;
 
-const MEASURES = ['previous', 'next', 'itself', 'cls', 'sep', 'punctuation', 'sameWord', 'entropy'];
+const MEASURES = ['previous', 'next', 'itself', 'cls', 'sep', 'punctuation', 'sameWord'];
 
 // The layer's matrices for the items shown, kept while the layer stays: a focus or head change
 // only recounts the votes (at 510 items each matrix is 260,000 cells).
@@ -23,76 +26,127 @@ function layerMatrices(data, layer) {
   return ms;
 }
 
+/**
+ * Each judge's row for the focused item r: `self` (the focused word's own items), `parked`
+ * (the special tokens), `vote` (the other word it gives most, -1 if none) and its `share`,
+ * what it mostly `does` for this word ('parks' | 'itself' | 'word'), and whether it abstains.
+ */
 export function judges(state, data) {
   const { result, items } = data;
   const { meta, heads } = result;
-  const N = items.length, r = state.word;
+  const N = items.length, r = state.word, own = items[r].word;
   const ms = layerMatrices(data, state.layer);
   return Array.from({ length: meta.heads }, (_, h) => {
     const m = ms[h];
-    // The vote goes to a word; what lands on [CLS]/[SEP] is an abstention, shown apart.
-    let vote = -1, abstain = 0;
+    let vote = -1, self = 0, parked = 0;
     for (let c = 0; c < N; c++) {
-      if (items[c].special) abstain += m[r * N + c];
-      else if (vote < 0 || m[r * N + c] > m[r * N + vote]) vote = c;
+      const a = m[r * N + c];
+      if (items[c].special) parked += a;
+      else if (items[c].word === own) self += a; // the word itself (all its pieces): not a vote
+      else if (vote < 0 || a > m[r * N + vote]) vote = c;
     }
     const share = vote < 0 ? 0 : m[r * N + vote];
-    // A judge that gives most of its attention (half or more) to [CLS]/[SEP] abstains.
-    return { head: h, matrix: m, vote, share, abstain, abstains: vote < 0 || abstain >= ABSTAIN, summary: heads[state.layer * meta.heads + h] };
+    const abstains = vote < 0 || parked >= ABSTAIN;
+    const does = parked >= Math.max(self, share) ? 'parks' : self > share ? 'itself' : 'word';
+    return { head: h, matrix: m, vote, share, self, parked, abstains, does, summary: heads[state.layer * meta.heads + h] };
   });
 }
 
+/**
+ * The jury's verdict: votes weighted by their shares. `weights` maps an item to the sum of the
+ * shares of the judges voting for it; the winner has the largest sum; the strongest judge gives
+ * the largest share to one word; `self` is the focused word's mean share to itself.
+ */
+export function verdict(js) {
+  const weights = new Map(), counts = new Map();
+  for (const j of js) {
+    if (j.abstains) continue;
+    weights.set(j.vote, (weights.get(j.vote) ?? 0) + j.share);
+    counts.set(j.vote, (counts.get(j.vote) ?? 0) + 1);
+  }
+  const [winner, weight] = [...weights.entries()].sort((a, b) => b[1] - a[1])[0] ?? [-1, 0];
+  const voters = js.filter((j) => !j.abstains);
+  const strongest = voters.length ? voters.reduce((a, b) => (b.share > a.share ? b : a)) : null;
+  return {
+    winner, weight, count: counts.get(winner) ?? 0, weights, strongest,
+    abstaining: js.length - voters.length,
+    self: js.reduce((s, j) => s + j.self, 0) / js.length,
+  };
+}
+
+/** The habit's label; the number after it is always a share (a spread head has none). */
+function habitText(summary, t) {
+  const label = t(`label.${summary.label}`);
+  return summary.label === 'spreads' ? label : `${label} (${pct(summary.strength, 0)})`;
+}
+
 function measureText(summary, t) {
-  return MEASURES.map((k) => `${t(`measure.${k}`)}: ${pct(summary.measures[k], 0)}`).join(' · ');
+  return MEASURES.map((k) => `${t(`measure.${k}`)}: ${pct(summary.measures[k], 0)}`).join(' · ')
+    + ` · ${t('measure.entropy', { value: num(summary.measures.entropy) })}`;
+}
+
+/** What the judge does for the focused word, in a few words. */
+function doingText(j, items, t) {
+  if (j.does === 'parks') return t('jury.doesParks', { share: pct(j.parked, 0) });
+  if (j.does === 'itself') return t('jury.doesItself', { share: pct(j.self, 0) });
+  return t('jury.doesWord', { word: items[j.vote].text, share: pct(j.share, 0) });
 }
 
 export function render(root, state, data, ctx) {
   const { t } = ctx;
   const { items } = data;
   const js = judges(state, data);
-  const tally = new Map();
-  for (const j of js) if (!j.abstains) tally.set(j.vote, (tally.get(j.vote) ?? 0) + 1);
-  const [winner, count] = [...tally.entries()].sort((a, b) => b[1] - a[1])[0] ?? [-1, 0];
-  const abstaining = js.filter((j) => j.abstains).length;
-  const N = items.length;
+  const v = verdict(js);
+  const N = items.length, focus = items[state.word].text, layer = state.layer + 1;
+  const size = ctx.narrow ? Math.min(280, ctx.width - 40) : 160;
   const cards = js.map((j) => {
-    const agrees = !j.abstains && j.vote === winner;
-    return el('article', { class: `judge${agrees ? ' agrees' : ''}`, 'aria-label': t('jury.judge', { n: j.head + 1 }) },
+    const agrees = !j.abstains && j.vote === v.winner;
+    return el('article', { class: `judge${agrees ? ' agrees' : ''}${j.abstains ? ' abstains' : ''}`, 'aria-label': t('jury.judge', { n: j.head + 1 }) },
       el('h3', {}, el('button', { type: 'button', class: 'link', text: t('jury.judge', { n: j.head + 1 }), onclick: () => ctx.set({ view: 'orquestra', head: j.head }) })),
-      el('p', { class: 'label', tabindex: 0, 'data-focus': `j${j.head}`, title: measureText(j.summary, t), 'aria-label': `${t(`label.${j.summary.label}`)}. ${measureText(j.summary, t)}` },
-        t(`label.${j.summary.label}`), ' ', el('span', { class: 'muted', text: `(${pct(j.summary.strength, 0)})` })),
-      heatmap(j.matrix, N, 120, { highlightRow: state.word, name: t('jury.heatmap', { n: j.head + 1 }) }),
+      el('p', { class: 'doing', text: `${t('jury.forWord', { word: focus })} ${doingText(j, items, t)}` }),
+      el('p', { class: 'label', tabindex: 0, 'data-focus': `j${j.head}`, title: measureText(j.summary, t), 'aria-label': `${t('jury.habit')} ${habitText(j.summary, t)}. ${measureText(j.summary, t)}` },
+        el('span', { class: 'muted', text: `${t('jury.habit')} ` }), habitText(j.summary, t)),
+      heatmap(j.matrix, N, size, { highlightRow: state.word, name: t('jury.heatmap', { n: j.head + 1 }) }),
       j.abstains
-        ? el('p', { class: 'vote' }, el('strong', { text: t('jury.abstained') }), ` ${pct(j.abstain, 0)} ${t('measure.cls')}/${t('measure.sep')}`)
+        ? el('p', { class: 'vote' }, el('strong', { text: t('jury.abstained') }))
         : el('p', { class: 'vote' }, t('jury.vote'), ' ', el('strong', { text: items[j.vote].text }), ` ${pct(j.share, 0)}`, agrees ? el('span', { class: 'badge', text: ` ✓ ${t('jury.withMajority')}` }) : ''),
-      el('p', { class: 'muted small', text: j.abstains && j.vote >= 0 ? t('jury.bestWord', { word: items[j.vote].text, share: pct(j.share, 0) }) : t('jury.abstains', { share: pct(j.abstain, 0) }) }));
+      el('p', { class: 'muted small', text: t('jury.apart', { self: pct(j.self, 0), parked: pct(j.parked, 0) }) }));
   });
+  const lines = v.winner < 0
+    ? [t('jury.allAbstain', { total: js.length, focus, layer })]
+    : [t('jury.verdict', { layer, focus, word: items[v.winner].text, count: v.count, total: js.length, weight: pct(v.weight, 0) }),
+      t('jury.strongest', { n: v.strongest.head + 1, word: items[v.strongest.vote].text, share: pct(v.strongest.share, 0) })];
+  lines.push(t('jury.self', { focus, share: pct(v.self, 0), abstaining: v.abstaining }));
   root.replaceChildren(
-    el('p', { class: 'verdict', text: winner < 0
-      ? t('jury.allAbstain', { total: js.length, focus: items[state.word].text, layer: state.layer + 1 })
-      : t('jury.verdict', { count, total: js.length, word: items[winner].text, focus: items[state.word].text, layer: state.layer + 1, abstaining }) }),
+    el('div', { class: 'verdict' }, lines.map((l) => el('p', { text: l }))),
+    el('p', { class: 'note', text: t('jury.noop') }),
     el('div', { class: 'jury' }, cards));
 }
 
 export function tableOf(state, data, ctx) {
   const { t } = ctx;
-  return table(t('jury.table', { layer: state.layer + 1, word: data.items[state.word].text }),
-    [t('col.judge'), t('col.specialty'), t('col.measure'), t('col.vote'), t('col.abstains')],
-    judges(state, data).map((j) => [t('jury.judge', { n: j.head + 1 }), t(`label.${j.summary.label}`), pct(j.summary.strength, 0), j.abstains ? t('jury.abstained') : `${data.items[j.vote].text} (${pct(j.share, 0)})`, pct(j.abstain, 0)]));
+  const { items } = data;
+  return table(t('jury.table', { layer: state.layer + 1, word: items[state.word].text }),
+    [t('col.judge'), t('col.vote'), t('col.self'), t('col.abstains'), t('col.specialty')],
+    judges(state, data).map((j) => [t('jury.judge', { n: j.head + 1 }),
+      j.abstains ? t('jury.abstained') : `${items[j.vote].text} (${pct(j.share, 0)})`,
+      pct(j.self, 0), pct(j.parked, 0), habitText(j.summary, t)]));
 }
 
-/** The judges four to a row: number, specialty, heatmap and vote. */
+/** The judges four to a row: number, what it does for the word, heatmap and vote. */
 export function toSvg(state, data, ctx) {
   const { t } = ctx;
   const { items, result } = data;
   const cols = 4, cw = Math.floor(ctx.width / cols), size = Math.min(cw - 24, 160);
+  const focus = items[state.word].text;
   let body = '';
   judges(state, data).forEach((j, k) => {
     const x = (k % cols) * cw + 12, y = Math.floor(k / cols) * (size + 90) + 10;
     body += text(x, y + 14, t('jury.judge', { n: j.head + 1 }), { size: 13, weight: 'bold' });
-    body += text(x, y + 32, `${t(`label.${j.summary.label}`)} (${pct(j.summary.strength, 0)})`, { size: 11 });
+    body += text(x, y + 32, `${t('jury.forWord', { word: focus })} ${doingText(j, items, t)}`, { size: 11 });
     body += heatmapSvg(j.matrix, items.length, x, y + 40, size, { highlightRow: state.word });
-    body += text(x, y + size + 58, j.abstains ? `${t('jury.abstained')} ${pct(j.abstain, 0)} ${t('measure.cls')}/${t('measure.sep')}` : `${t('jury.vote')} ${items[j.vote].text} ${pct(j.share, 0)}`, { size: 11 });
+    body += text(x, y + size + 58, j.abstains ? t('jury.abstained') : `${t('jury.vote')} ${items[j.vote].text} ${pct(j.share, 0)}`, { size: 11 });
+    body += text(x, y + size + 74, `${t('jury.habit')} ${habitText(j.summary, t)}`, { size: 10 });
   });
   return { body, height: Math.ceil(result.meta.heads / cols) * (size + 90) + 10 };
 }

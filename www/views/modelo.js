@@ -1,5 +1,5 @@
 // Modelo: every layer × head as a thumbnail; click one to open it in the orchestra.
-import { el, pct, table } from '../dom.js';
+import { el, pct, num, table } from '../dom.js';
 import { itemMatrix } from '../units.js';
 import { heatmap, heatmapSvg } from './heatmap.js';
 import { text } from './svg-text.js';
@@ -61,9 +61,10 @@ export function tableOf(state, data, ctx) {
   const rows = [];
   for (let l = 0; l < meta.layers; l++) for (let h = 0; h < meta.heads; h++) {
     const s = heads[l * meta.heads + h];
-    rows.push([t('model.thumb', { layer: l + 1, head: h + 1, label: '' }).replace(/[:—]\s*$/, ''), t(`label.${s.label}`), pct(s.strength, 0), pct(s.measures.entropy, 0)]);
+    rows.push([t('model.thumb', { layer: l + 1, head: h + 1, label: '' }).replace(/[:—]\s*$/, ''), t(`label.${s.label}`), s.label === 'spreads' ? '' : pct(s.strength, 0), num(s.measures.entropy)]);
   }
-  return table(t('model.table'), [t('col.head'), t('col.specialty'), t('col.measure'), t('measure.entropy')], rows);
+  // The share behind the label, and the spread in its own column (an entropy, not a share).
+  return table(t('model.table'), [t('col.head'), t('col.specialty'), t('col.measure'), t('col.spread')], rows);
 }
 
 /** Every layer × head as a grid of thumbnails, with the layer and head numbers. */

@@ -37,8 +37,8 @@ pub fn head_mut(a: &mut Array4<f32>, l: usize, h: usize) -> &mut [f32] {
 }
 
 /// The tensors the page's views read, by the name they carry in JS: (L, H, T, T) for
-/// attention and scores, (L, H, T, Dh) for the rest. (k is not drawn: it is not copied.)
-pub const VIEW_TENSORS: [&str; 5] = ["attention", "scores", "q", "v", "context"];
+/// attention and scores, (L, H, T, Dh) for the rest (k: the melody shows q×k beside q).
+pub const VIEW_TENSORS: [&str; 6] = ["attention", "scores", "q", "k", "v", "context"];
 
 /// The tensors a build-time example carries (the melody waits for the live model).
 pub const PRESET_TENSORS: [&str; 2] = ["attention", "scores"];
@@ -49,7 +49,7 @@ impl Trace {
         self.q.dim()
     }
 
-    /// A per-head tensor by its name in [`VIEW_TENSORS`] (or "k").
+    /// A per-head tensor by its name in [`VIEW_TENSORS`].
     pub fn tensor(&self, name: &str) -> Option<&Array4<f32>> {
         Some(match name {
             "attention" => &self.attention,

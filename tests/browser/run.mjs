@@ -784,6 +784,29 @@ await test('wasm memory after 1000 runs of varying lengths is within 10% of afte
   assert(r.after1000 <= r.after10 * 1.1, `memory grew from ${r.after10} to ${r.after1000} bytes`);
 });
 
+await test("the melody adds up: the hovered musician's q×k sums to its q·k, and the parts (others included) sum to the melody", async (page) => {
+  const s = "The animal didn't cross the street because it was too tired.";
+  await page.goto(`${base}#s=${encodeURIComponent(s)}&v=orquestra&l=4&h=3&w=8&u=pecas&lang=en&m=minilm`);
+  await modelReady(page);
+  await page.check('#show-table');
+  const qk = await page.$$eval('#table tbody tr', (trs) => trs.map((tr) => Number(tr.children[1].textContent)));
+  const values = (label) => page.$$eval(`.strip[aria-label="${label}"] span`, (ss) => ss.map((x) => Number(x.title.split(' = ').at(-1))));
+  for (const j of [0, 2, 5, 9]) {
+    await page.hover(`[data-focus="m${j}"] circle`);
+    const sum = Number((await page.textContent('.key-rows .strip-after')).match(/Σ = (-?[\d.]+)/)[1]);
+    const cells = (await page.$$eval('.key-rows .strip', (ss) => ss.at(-1).querySelectorAll('span').length));
+    assert(cells === 32, `q×k has ${cells} numbers`);
+    assert(Math.abs(sum - qk[j]) <= 0.011, `musician ${j}: Σ q×k = ${sum}, table q·k = ${qk[j]}`);
+  }
+  const labels = await page.$$eval('.melody .strip', (ss) => ss.map((x) => x.getAttribute('aria-label')));
+  const parts = labels.filter((l) => / × v/.test(l));
+  assert(parts.length === 4 && parts.at(-1).startsWith('other'), `parts: ${parts}`);
+  const mix = await values(labels.find((l) => l.startsWith('melody')));
+  const rows = await Promise.all(parts.map(values));
+  const worst = Math.max(...mix.map((m, d) => Math.abs(rows.reduce((a, r) => a + r[d], 0) - m)));
+  assert(worst <= 0.003, `the parts miss the melody by ${worst}`);
+});
+
 await test('screenshots of every view, laptop and phone, both languages: each shows its drawing', async () => {
   const shots = await screenshots(ctx, base);
   assert(shots.length === 16, `${shots.length} screenshots`);

@@ -5,7 +5,7 @@
 //   heads: [{label, strength, measures}], (L, H) row-major
 // plus Float32Array tensors (src/trace.rs VIEW_TENSORS):
 //   attention, scores: (L, H, T, T), i = ((l*H + h)*T + q)*T + k
-//   q, v, context:     (L, H, T, Dh), i = ((l*H + h)*T + t)*Dh + d
+//   q, k, v, context:  (L, H, T, Dh), i = ((l*H + h)*T + t)*Dh + d
 // A build-time example carries only attention and scores (PRESET_TENSORS): the melody
 // waits for the live model.
 
@@ -15,7 +15,7 @@ export function makeRun({ meta, heads }, tensors) {
 }
 
 /** True when the run carries the values, so the melody can be drawn. */
-export const hasValues = (run) => Boolean(run.v && run.context && run.q);
+export const hasValues = (run) => Boolean(run.v && run.context && run.q && run.k);
 
 /** The ArrayBuffers of a run's tensors, to transfer them from the worker. */
 export const buffersOf = (run) => Object.values(run).filter((x) => x instanceof Float32Array).map((a) => a.buffer);

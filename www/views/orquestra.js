@@ -80,9 +80,72 @@ export function layout(n, width, narrow) {
   return { pos, cx, cy: cy + 30, height: cy + 100 };
 }
 
+/** One vector as a row of cells coloured on the shared scale ±max; each cell's value on hover. */
 function strip(values, max, label) {
-  return el('div', { class: 'strip', role: 'img', 'aria-label': label, title: label },
-    Array.from(values, (x) => el('span', { style: { background: signedColor(x, max) } })));
+  return el('div', { class: 'strip', role: 'img', 'aria-label': label },
+    Array.from(values, (x, d) => el('span', { style: { background: signedColor(x, max) }, title: `${label} [${d + 1}] = ${num(x, 3)}` })));
+}
+
+const stripRow = (label, values, max, strong = false, after = '') => el('div', { class: 'strip-row' },
+  el('span', { class: `strip-label${strong ? ' strong' : ''}`, text: label, title: label }), strip(values, max, label),
+  after ? el('span', { class: 'strip-after', text: after }) : '');
+
+/** The colour scale of the strips: −max … 0 … +max. */
+function legend(max, t) {
+  const stops = [-1, -0.5, 0, 0.5, 1];
+  return el('div', { class: 'strip-row legend' },
+    el('span', { class: 'strip-label', text: t('orq.scale') }),
+    el('div', { class: 'scale' }, stops.map((f) => el('span', { style: { background: signedColor(f * max, max) }, text: num(f * max) }))));
+}
+
+/**
+ * The melody as a computation: q, then the hovered musician's k and q×k (whose sum is q·k),
+ * the weights, each leading musician's a·v, the others' together, and their sum, the head's
+ * output for the focused word. `showKey(j)` switches the musician. One colour scale for all.
+ */
+function melodySection(data, state, nums, t) {
+  const { result, items } = data;
+  const { meta } = result;
+  const r = state.word, { weights } = nums;
+  const { parts, mix } = melody(result, state.layer, state.head, items, r);
+  const order = items.map((_, j) => j).sort((a, b) => weights[b] - weights[a]);
+  const top = order.slice(0, 3), rest = order.slice(3);
+  const others = new Float64Array(meta.headDim);
+  for (const j of rest) parts[j].forEach((x, d) => { others[d] += x; });
+  const q = itemVector(result.q, meta, state.layer, state.head, items[r]);
+  const keyOf = (j) => itemVector(result.k, meta, state.layer, state.head, items[j]);
+  const vecMax = (xs) => Math.max(...Array.from(xs, Math.abs));
+  const max = Math.max(vecMax(mix), vecMax(others), ...parts.map(vecMax));
+  const qkMax = Math.max(vecMax(q), ...items.map((_, j) => vecMax(keyOf(j))));
+  const keyRows = el('div', { class: 'key-rows' });
+  const showKey = (j) => {
+    if (!nums.arithmetic) { // a word of several pieces has no single k: q·k is per piece
+      keyRows.replaceChildren(el('p', { class: 'note', text: t('orq.keyInPieces') }));
+      return;
+    }
+    const k = keyOf(j), qk = q.map((x, d) => x * k[d]);
+    const sum = qk.reduce((a, b) => a + b, 0);
+    keyRows.replaceChildren(
+      stripRow(t('orq.key', { word: items[j].text }), k, qkMax),
+      // q×k is a product: its own scale (the sum is what matters).
+      stripRow(t('orq.qk', { word: items[j].text }), qk, vecMax(qk), false, t('orq.qkSum', { sum: num(sum) })));
+  };
+  showKey(order[0]);
+  const box = el('section', { class: 'melody', 'aria-label': t('orq.melody') },
+    el('h3', { text: t('orq.melody') }),
+    el('p', { class: 'note', text: t('orq.melodyExplain', { d: meta.headDim }) }),
+    stripRow(t('orq.query', { word: items[r].text }), q, qkMax),
+    keyRows,
+    legend(qkMax, t),
+    el('div', { class: 'strip-row' }, el('span', { class: 'strip-label', text: t('orq.weights') }),
+      el('div', { class: 'mixbar', role: 'img', 'aria-label': order.map((j) => `${items[j].text} ${pct(weights[j])}`).join(', ') },
+        order.map((j) => el('span', { style: { flexGrow: weights[j], background: weightColor(weights[j]) }, title: `${items[j].text}: ${pct(weights[j])}` })))),
+    top.map((j) => stripRow(`${pct(weights[j])} × v(${items[j].text})`, parts[j], max)),
+    rest.length ? stripRow(t('orq.others', { n: rest.length, share: pct(rest.reduce((s, j) => s + weights[j], 0)) }), others, max) : '',
+    stripRow(t('orq.mix'), mix, max, true),
+    legend(max, t));
+  box.showKey = showKey;
+  return box;
 }
 
 // The stylesheet's colours, for the export (which must stand alone).
@@ -129,6 +192,7 @@ export function render(root, state, data, ctx) {
     ? t('orq.line', { word: items[j].text, qk: num(scores[j]), d: meta.headDim, scaled: num(scaled[j]), weight: pct(weights[j]) })
     : t('orq.lineWord', { word: items[j].text, parts: partsText(nums.parts[j]), weight: pct(weights[j]) }));
   detail.textContent = t('orq.hint');
+  let hovered = () => {}; // the melody shows the hovered musician's k and q×k
 
   const chart = svg('svg', { viewBox: `0 0 ${w} ${height}`, class: `orchestra${ctx.narrow ? ' narrow' : ''}`, role: 'group', 'aria-label': t('orq.chart', { word: items[r].text }) },
     svg('rect', { x: cx - 90, y: cy - 8, width: 180, height: 56, rx: 8, class: 'podium' }),
@@ -138,12 +202,12 @@ export function render(root, state, data, ctx) {
       class: `musician${self ? ' self' : ''}`, tabindex: 0, role: 'button', 'data-focus': `m${j}`,
       // The accessible name starts with the visible text (name, value), then the arithmetic.
       'aria-label': `${name} ${value} — ${line(j)}`,
-      onmouseenter: () => { detail.textContent = line(j); },
-      onfocus: () => { detail.textContent = line(j); },
+      onmouseenter: () => { detail.textContent = line(j); hovered(j); },
+      onfocus: () => { detail.textContent = line(j); hovered(j); },
       onclick: (e) => {
         // Touch: the first tap shows the arithmetic, the second hands over the baton.
         // (ui outlives a re-render, e.g. the model arriving between the two taps)
-        if (e.pointerType === 'touch' && ctx.ui.lastTap !== j) { ctx.ui.lastTap = j; detail.textContent = line(j); return; }
+        if (e.pointerType === 'touch' && ctx.ui.lastTap !== j) { ctx.ui.lastTap = j; detail.textContent = line(j); hovered(j); return; }
         ctx.ui.lastTap = -1;
         ctx.set({ word: j });
       },
@@ -169,22 +233,8 @@ export function render(root, state, data, ctx) {
     root.replaceChildren(stepper, explain, chart, detail, el('p', { class: 'note', text: t('orq.melodyLater') }), note ?? '');
     return;
   }
-  // The melody: the mix of values, with what it is made of, in proportion.
-  const { parts, mix } = melody(result, state.layer, state.head, items, r);
-  const max = Math.max(...mix.map(Math.abs), ...parts.flatMap((p) => Array.from(p, Math.abs)));
-  const q = itemVector(result.q, meta, state.layer, state.head, items[r]);
-  const order = items.map((_, j) => j).sort((a, b) => weights[b] - weights[a]);
-  const top = order.slice(0, 3);
-  const melodyBox = el('section', { class: 'melody', 'aria-label': t('orq.melody') },
-    el('h3', { text: t('orq.melody') }),
-    el('div', { class: 'strip-row' }, el('span', { class: 'strip-label', text: t('orq.query', { word: items[r].text }) }), strip(q, Math.max(...q.map(Math.abs)), t('orq.query', { word: items[r].text }))),
-    el('div', { class: 'mixbar', role: 'img', 'aria-label': order.map((j) => `${items[j].text} ${pct(weights[j])}`).join(', ') },
-      order.map((j) => el('span', { style: { flexGrow: weights[j], background: weightColor(weights[j]) }, title: `${items[j].text}: ${pct(weights[j])}` }))),
-    top.map((j) => el('div', { class: 'strip-row' },
-      el('span', { class: 'strip-label', text: `${pct(weights[j])} × v(${items[j].text})` }),
-      strip(parts[j], max, `${items[j].text}: ${pct(weights[j])} × v`))),
-    el('div', { class: 'strip-row' }, el('span', { class: 'strip-label strong', text: t('orq.mix') }), strip(mix, max, t('orq.mix'))));
-
+  const melodyBox = melodySection(data, state, nums, t);
+  hovered = (j) => melodyBox.showKey(j);
   root.replaceChildren(stepper, explain, chart, detail, melodyBox, note ?? '');
 }
 

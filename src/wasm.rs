@@ -43,6 +43,8 @@ struct Info<'a> {
     vocab_size: usize,
     max_tokens: usize,
     precision: &'a str,
+    /// A quantized bundle's attention against full precision, when its source had it.
+    accuracy: Option<crate::load::accuracy::Accuracy>,
     simd: bool,
 }
 
@@ -56,7 +58,7 @@ impl Engine {
         })
     }
 
-    /// {layers, heads, headDim, hidden, vocabSize, maxTokens, precision, simd}
+    /// {layers, heads, headDim, hidden, vocabSize, maxTokens, precision, accuracy, simd}
     pub fn info(&self) -> Result<JsValue, JsError> {
         let c = &self.model.config;
         let info = Info {
@@ -67,6 +69,7 @@ impl Engine {
             vocab_size: c.vocab_size,
             max_tokens: self.model.max_tokens(),
             precision: self.model.precision.name(),
+            accuracy: self.model.accuracy,
             simd: simd_build(),
         };
         Ok(serde_wasm_bindgen::to_value(&info)?)

@@ -73,6 +73,7 @@ function showLoading(e) {
   } else if (e.kind === 'ready') {
     $('progress').hidden = true;
     showStatus(e.info.simd ? 'model.ready' : 'model.readyNoSimd', { precision: e.info.precision });
+    showAccuracy(e.info);
   } else {
     $('progress').hidden = true;
     showStatus('');
@@ -80,6 +81,18 @@ function showLoading(e) {
     const what = e.error.code === 'engine' ? t('error.engine') : t('error.load');
     $('load-error-text').textContent = `${what} (${MODELS[e.model].name}: ${e.error.message})`;
   }
+}
+
+/** What the numbers are worth: the error the bundle measured against full precision. */
+let accuracy = null; // re-translated when the language changes
+function showAccuracy(info = accuracy) {
+  accuracy = info;
+  if (!info || info.precision === 'f32') { $('accuracy').textContent = ''; return; }
+  const precision = { int8: 'int8', q4_0: t('model.fourBit'), f16: 'f16' }[info.precision] ?? info.precision;
+  const a = info.accuracy;
+  $('accuracy').textContent = a
+    ? t('model.accuracy', { precision, diff: a.maxAttentionDiff.toFixed(3), n: a.sentences, same: `${(a.sameTopKey * 100).toFixed(1)}%` })
+    : t('model.unmeasured', { precision });
 }
 
 /** Starts the model's download (the first run joins it); after a failure, `retry` runs the
@@ -96,6 +109,7 @@ function applyLanguage(lang) {
   t = translator(messages[lang]);
   component.t = t;
   showStatus(...status);
+  showAccuracy();
   document.documentElement.lang = lang === 'pt' ? 'pt-BR' : 'en';
   document.title = t('app.title');
   for (const e of document.querySelectorAll('[data-i18n]')) e.textContent = t(e.dataset.i18n);

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use half::f16;
 use safetensors::{tensor::TensorView, Dtype};
 
+use super::accuracy::{self, Accuracy, ACCURACY_KEY};
 use super::e5bin::E5Bin;
 use super::safetensors::{Weights, GROUP_KEY, SCALE_SUFFIX};
 use crate::error::{Error, Result};
@@ -37,6 +38,7 @@ pub struct Header {
     pub config: Config,
     pub tokenizer: Tokenizer,
     pub precision: Precision,
+    pub accuracy: Option<Accuracy>,
 }
 
 impl Header {
@@ -68,10 +70,18 @@ impl Header {
             Some(name) => Precision::parse(name)?,
             None => Precision::F32,
         };
+        let accuracy = match w.metadata.get(ACCURACY_KEY) {
+            Some(json) => Some(
+                serde_json::from_str(json)
+                    .map_err(|e| Error::Model(format!("{ACCURACY_KEY}: {e}")))?,
+            ),
+            None => None,
+        };
         Ok(Header {
             config,
             tokenizer,
             precision,
+            accuracy,
         })
     }
 }
@@ -189,6 +199,15 @@ pub fn convert(
     if precision == Precision::Int8 {
         meta.insert(GROUP_KEY.to_string(), group.to_string());
     }
+    if precision == Precision::F32 {
+        return write(out, meta);
+    }
+    // Measured on the bundle as it will be loaded, then written again with the measurement.
+    let measured = accuracy::measure(&model, &super::from_bundle(&write(out.clone(), meta.clone())?)?)?;
+    meta.insert(
+        ACCURACY_KEY.to_string(),
+        serde_json::to_string(&measured).expect("accuracy serializes"),
+    );
     write(out, meta)
 }
 

@@ -1,5 +1,6 @@
 //! Reading models from files: an HF model directory (config.json, vocab.txt,
 //! model.safetensors) or a single-file Orquestra bundle. The model itself knows no format.
+pub mod accuracy;
 pub mod bundle;
 pub mod e5bin;
 pub mod safetensors;
@@ -23,7 +24,9 @@ pub fn from_hf(config_json: &str, vocab_txt: &str, safetensors: &[u8]) -> Result
 pub fn from_bundle(bytes: &[u8]) -> Result<Model> {
     let w = Weights::parse(bytes, "the bundle")?;
     let header = bundle::Header::read(&w)?;
-    Model::new(header.config, header.tokenizer, header.precision, &w)
+    let mut model = Model::new(header.config, header.tokenizer, header.precision, &w)?;
+    model.accuracy = header.accuracy;
+    Ok(model)
 }
 
 /// An HF model directory's three files, read once.

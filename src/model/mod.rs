@@ -28,6 +28,8 @@ pub struct Model {
     pub tokenizer: Tokenizer,
     /// What the weights were stored as.
     pub precision: Precision,
+    /// For a quantized bundle: its attention against the full-precision source, if measured.
+    pub accuracy: Option<crate::load::accuracy::Accuracy>,
     /// BertEmbeddings
     pub embeddings: Embeddings,
     /// BertLayer × L
@@ -58,6 +60,7 @@ impl Model {
             config,
             tokenizer,
             precision,
+            accuracy: None,
         })
     }
 }

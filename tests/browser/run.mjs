@@ -205,7 +205,7 @@ await test('every view fits a 360×740 touch phone without horizontal page scrol
     // On touch, the first tap on a musician shows its arithmetic, the second hands it the baton.
     await phone.goto(`${base}#v=orquestra&w=1&lang=pt`);
     await ready(phone);
-    const seat = phone.locator('.musician').nth(3).locator('circle');
+    const seat = phone.locator('.musician').nth(3); // a row of the phone's list
     await seat.tap();
     const detail = await phone.textContent('.detail');
     // (word mode with words of several pieces: the pieces' weights and their sum)
@@ -228,8 +228,12 @@ await test('everything is reachable by keyboard: Tab to a musician, Enter hands 
     reached = await focused();
   }
   assert(reached, 'Tab never reached a musician');
-  const outline = await page.evaluate(() => getComputedStyle(document.activeElement.querySelector('circle')).strokeWidth);
-  assert(parseFloat(outline) >= 3, `no visible focus (stroke ${outline})`);
+  // A seat's ring, or a list row's outline.
+  const outline = await page.evaluate(() => {
+    const circle = document.activeElement.querySelector('circle');
+    return circle ? getComputedStyle(circle).strokeWidth : getComputedStyle(document.activeElement).outlineWidth;
+  });
+  assert(parseFloat(outline) >= 3, `no visible focus (${outline})`);
   await modelReady(page); // the model's re-render must not take the focus away
   const kept = await page.evaluate(() => document.activeElement?.dataset?.focus ?? null);
   assert(kept === reached, `the focus moved from ${reached} to ${kept} when the model arrived`);
@@ -805,6 +809,53 @@ await test("the melody adds up: the hovered musician's q×k sums to its q·k, an
   const rows = await Promise.all(parts.map(values));
   const worst = Math.max(...mix.map((m, d) => Math.abs(rows.reduce((a, r) => a + r[d], 0) - m)));
   assert(worst <= 0.003, `the parts miss the melody by ${worst}`);
+});
+
+// 86 words of Portuguese prose: a long paragraph a teacher might paste.
+const PARAGRAPH = 'Quando a professora chegou à escola naquela manhã fria de junho, encontrou os alunos reunidos no pátio, '
+  + 'discutindo animadamente sobre o eclipse que aconteceria à tarde. Alguns diziam que o céu ficaria totalmente escuro, '
+  + 'outros juravam que os pássaros parariam de cantar, e um menino pequeno, de óculos redondos, explicava com paciência '
+  + 'que a Lua passaria exatamente entre a Terra e o Sol. A professora sorriu, abriu a mochila, tirou um pedaço de papelão '
+  + 'furado e prometeu que todos veriam a sombra redonda avançando na quadra.';
+
+/** Every pair of the orchestra's names, values and seats that overlap on the page. */
+const overlapsOnPage = (page) => page.evaluate(() => {
+  const boxes = [];
+  for (const m of document.querySelectorAll('#view .musician')) {
+    for (const e of m.querySelectorAll('.name, .value, circle')) {
+      const r = e.getBoundingClientRect();
+      if (r.width && r.height) boxes.push({ m, what: `${m.dataset.focus} ${e.getAttribute('class') ?? 'seat'} "${e.textContent}"`, r });
+    }
+  }
+  const bad = [];
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+    const [a, b] = [boxes[i], boxes[j]];
+    if (a.m === b.m) continue; // a seat's own value sits inside it
+    const x = Math.min(a.r.right, b.r.right) - Math.max(a.r.left, b.r.left);
+    const y = Math.min(a.r.bottom, b.r.bottom) - Math.max(a.r.top, b.r.top);
+    if (x > 1 && y > 1) bad.push(`${a.what} × ${b.what}`);
+  }
+  return { bad, musicians: document.querySelectorAll('#view .musician').length, list: Boolean(document.querySelector('.orchestra-list')) };
+});
+
+await test('the orchestra: no name, value or seat overlaps another, laptop and 360×740 phone, the article and an 86-word paragraph; 44 px targets in the list', async (page) => {
+  assert(PARAGRAPH.split(/\s+/).length === 86, 'the paragraph has 86 words');
+  for (const [w, h] of [[1280, 900], [360, 740]]) {
+    await page.setViewportSize({ width: w, height: h });
+    for (const [s, m] of [[ARTICLE, 'e5pt'], [ARTICLE, 'minilm'], [PARAGRAPH, 'e5pt']]) for (const u of ['palavras', 'pecas']) {
+      await page.goto(`${base}blank.html`);
+      await page.goto(`${base}#s=${encodeURIComponent(s)}&v=orquestra&l=12&h=1&w=5&u=${u}&m=${m}&lang=pt`);
+      await modelReady(page);
+      const { bad, musicians, list } = await overlapsOnPage(page);
+      assert(musicians > 20, `${musicians} musicians`);
+      assert(!bad.length, `${w}px, ${m}, ${u}, ${s.slice(0, 20)}: ${bad.length} overlaps, e.g. ${bad.slice(0, 3).join('; ')}`);
+      assert(list === (w < 600 || musicians > 30), `${w}px, ${musicians} items: list ${list}`);
+      if (list) {
+        const small = await page.$$eval('#view .musician', (ms) => ms.filter((x) => x.getBoundingClientRect().height < 44).length);
+        assert(!small, `${small} rows are under 44 px tall`);
+      }
+    }
+  }
 });
 
 await test('screenshots of every view, laptop and phone, both languages: each shows its drawing', async () => {

@@ -31,7 +31,7 @@ function facts() {
   const [pieces, words] = (document.getElementById('summary').textContent.match(/\d+/g) ?? []).map(Number);
   return {
     items: words + 2, pieces,
-    seats: view.querySelectorAll('svg.orchestra .musician').length,
+    seats: view.querySelectorAll('.musician').length,
     judges: view.querySelectorAll('.judge').length,
     thumbs: view.querySelectorAll('.thumb').length,
     canvases: canvases.length, flat,

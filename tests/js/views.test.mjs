@@ -72,12 +72,17 @@ for (const c of CASES) {
   });
 }
 
-test('orchestra: one seat and one baton per item; at the softmax step the values sum to 100%', () => {
+test('orchestra: one seat and one baton per item (a list: one bar per item); at the softmax step the values sum to 100%', async () => {
+  const { scene } = await import('../../www/views/orquestra.js');
   for (const c of CASES.filter((x) => x.state.view === 'orquestra')) {
-    const { body, data } = draw(c);
+    const { body, data, state, ctx } = draw(c);
     const n = data.items.length;
-    assert.equal(count(body, 'circle'), n, `${c.name}: seats`);
-    assert.equal(count(body, 'line'), n, `${c.name}: batons`);
+    if (scene(state, data, ctx).list) {
+      assert.equal(count(body, 'rect'), 2 * n, `${c.name}: a bar and its track per item`);
+    } else {
+      assert.equal(count(body, 'circle'), n, `${c.name}: seats`);
+      assert.equal(count(body, 'line'), n, `${c.name}: batons`);
+    }
     for (const it of data.items) assert.ok(body.includes(`>${esc(it.text.length > 14 ? it.text.slice(0, 13) + '…' : it.text)}<`), `${c.name}: ${it.text}`);
     if (c.step === 2) {
       const shown = [...body.matchAll(/>(\d+\.\d)%</g)].map((m) => Number(m[1]));

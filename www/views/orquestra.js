@@ -54,18 +54,20 @@ function seatValues(step, nums, result, state, items) {
   return nums.weights;
 }
 
+/** Past this many items, or below 600 px, the orchestra is a list in sentence order. */
+export const LIST_ITEMS = 30;
+
 /**
- * Seats on concentric half-ellipses around the podium, the back arc first, each arc filled
- * left to right in sentence order. Returns positions, the podium centre and the height.
+ * Seats on `rows` concentric half-ellipses around the podium, the back arc first, each arc
+ * filled left to right in sentence order. Returns positions, the podium centre and the height.
  */
-export function layout(n, width, narrow) {
-  const rows = Math.max(1, Math.ceil(Math.sqrt(n / (narrow ? 3.5 : 7))));
+function arcs(n, width, rows) {
   const total = (rows * (rows + 1)) / 2;
   const counts = Array.from({ length: rows }, (_, k) => Math.floor((n * (k + 1)) / total));
   counts[rows - 1] += n - counts.reduce((a, b) => a + b, 0);
-  const gap = narrow ? 96 : 74, base = narrow ? 100 : 110;
+  const gap = 74, base = 110;
   const top = 40, cy = top + base + gap * (rows - 1) + 10, cx = width / 2;
-  const maxRx = width / 2 - (narrow ? 36 : 60);
+  const maxRx = width / 2 - 60;
   // Read like text: the back (outer) arc holds the first words, left to right, then the next arc in.
   const pos = [];
   for (let k = rows - 1; k >= 0; k--) {
@@ -78,6 +80,40 @@ export function layout(n, width, narrow) {
     }
   }
   return { pos, cx, cy: cy + 30, height: cy + 100 };
+}
+
+// Seat radius from its value in 0..1 (area ∝ value), and the space its texts take.
+const radiusOf = (v) => 8 + 28 * Math.sqrt(v);
+const NAME_PX = 13, VALUE_PX = 11, CHAR_EM = 0.64; // a generous average glyph width
+const textBox = (x, y, s, px) => { const w = s.length * px * CHAR_EM + 4; return [x - w / 2, y - px, x + w / 2, y + 3]; };
+
+/** Every box a seat draws (circle, name, value outside the seat), for the overlap check. */
+export function seatBoxes(x, y, radius, name, value) {
+  const boxes = [[x - radius, y - radius, x + radius, y + radius], textBox(x, y + radius + 15, name, NAME_PX)];
+  if (radius <= 18) boxes.push(textBox(x, y + 4 - radius - 8, value, VALUE_PX));
+  return boxes;
+}
+
+const overlaps = (a, b) => a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+
+/**
+ * The arcs, with as many rows as it takes for no seat, name or value to touch another's, or
+ * null when no arrangement of up to 6 rows is clear (then the view is a list). `seats` gives
+ * each item's { radius, name, value }.
+ */
+export function layout(seats, width) {
+  const n = seats.length;
+  for (let rows = Math.max(1, Math.ceil(Math.sqrt(n / 7))); rows <= 6; rows++) {
+    const l = arcs(n, width, rows);
+    const boxes = seats.map((s, j) => seatBoxes(...l.pos[j], s.radius, s.name, s.value));
+    const podium = [l.cx - 90, l.cy - 8, l.cx + 90, l.cy + 48];
+    let clear = boxes.every((bs) => bs.every((b) => !overlaps(b, podium) && b[0] >= 0 && b[2] <= width));
+    for (let i = 0; clear && i < n; i++) for (let j = i + 1; clear && j < n; j++) {
+      clear = !boxes[i].some((a) => boxes[j].some((b) => overlaps(a, b)));
+    }
+    if (clear) return l;
+  }
+  return null;
 }
 
 /** One vector as a row of cells coloured on the shared scale ±max; each cell's value on hover. */
@@ -151,7 +187,11 @@ function melodySection(data, state, nums, t) {
 // The stylesheet's colours, for the export (which must stand alone).
 const INK = '#1d2330', MUTED = '#5a6172', ACCENT = '#8a3b12';
 
-/** What the chart draws, in its own coordinates (w × height): shared by the view and its export. */
+/**
+ * What the chart draws, in its own coordinates (w × height): shared by the view and its
+ * export. `list` is true when it is a list (narrow, many items, or arcs that would overlap):
+ * then `seats` carry `bar` (the value over the row's largest) instead of positions.
+ */
 export function scene(state, data, ctx) {
   const { items, result } = data;
   const r = state.word;
@@ -159,22 +199,29 @@ export function scene(state, data, ctx) {
   const { weights, scores, scaled } = nums;
   const step = stepShown(ctx.ui, nums.arithmetic);
   const sizes = seatValues(step, nums, result, state, items);
-  const w = ctx.narrow ? 400 : 960;
-  const { pos, cx, cy, height } = layout(items.length, w, ctx.narrow);
+  const largest = Math.max(...sizes) || 1;
   const seats = items.map((it, j) => {
-    const [x, y] = pos[j];
     const weight = sizes[j]; // what this step measures, 0..1: the seat's area and colour
-    const radius = (ctx.narrow ? 5 : 8) + (ctx.narrow ? 20 : 28) * Math.sqrt(weight); // area ∝ value
-    const inside = radius > 18; // the value fits inside the seat
     return {
-      j, x, y, radius, weight, self: j === r,
+      j, weight, self: j === r, radius: radiusOf(weight), bar: weight / largest,
       name: it.text.length > 14 ? it.text.slice(0, 13) + '…' : it.text,
       value: [num(scores[j]), num(scaled[j]), pct(weights[j]), pct(sizes[j])][step],
-      valueFill: inside ? inkOn(weight) : INK, valueDy: inside ? 0 : -radius - 8,
     };
   });
-  return { w, height, cx, cy, conductor: items[r].text, seats };
+  const w = 960;
+  const arc = ctx.narrow || items.length > LIST_ITEMS ? null : layout(seats, w);
+  if (!arc) return { list: true, w, height: LIST_TOP + seats.length * LIST_ROW + 10, conductor: items[r].text, seats };
+  for (const s of seats) {
+    [s.x, s.y] = arc.pos[s.j];
+    const inside = s.radius > 18; // the value fits inside the seat
+    s.valueFill = inside ? inkOn(s.weight) : INK;
+    s.valueDy = inside ? 0 : -s.radius - 8;
+  }
+  return { list: false, w, height: arc.height, cx: arc.cx, cy: arc.cy, conductor: items[r].text, seats };
 }
+
+// The list's geometry in the export: the conductor's line, then one row per item.
+const LIST_TOP = 40, LIST_ROW = 26;
 
 export function render(root, state, data, ctx) {
   const { t } = ctx;
@@ -184,7 +231,7 @@ export function render(root, state, data, ctx) {
   const nums = numbers(data, state);
   const { weights, scores, scaled, sqrtD, arithmetic } = nums;
   const step = stepShown(ctx.ui, arithmetic);
-  const { w, height, cx, cy, seats } = scene(state, data, ctx);
+  const sc = scene(state, data, ctx);
   const detail = el('p', { class: 'detail', 'aria-live': 'polite' });
   // Every line composes from its own numbers: the whole chain for one piece, or a word's
   // pieces that add up to its weight.
@@ -193,31 +240,23 @@ export function render(root, state, data, ctx) {
     : t('orq.lineWord', { word: items[j].text, parts: partsText(nums.parts[j]), weight: pct(weights[j]) }));
   detail.textContent = t('orq.hint');
   let hovered = () => {}; // the melody shows the hovered musician's k and q×k
-
-  const chart = svg('svg', { viewBox: `0 0 ${w} ${height}`, class: `orchestra${ctx.narrow ? ' narrow' : ''}`, role: 'group', 'aria-label': t('orq.chart', { word: items[r].text }) },
-    svg('rect', { x: cx - 90, y: cy - 8, width: 180, height: 56, rx: 8, class: 'podium' }),
-    svg('text', { x: cx, y: cy + 14, class: 'podium-role', text: t('orq.conductor') }),
-    svg('text', { x: cx, y: cy + 38, class: 'podium-word', text: items[r].text }),
-    seats.map(({ j, x, y, radius, weight, self, name, value, valueFill, valueDy }) => svg('g', {
-      class: `musician${self ? ' self' : ''}`, tabindex: 0, role: 'button', 'data-focus': `m${j}`,
-      // The accessible name starts with the visible text (name, value), then the arithmetic.
-      'aria-label': `${name} ${value} — ${line(j)}`,
-      onmouseenter: () => { detail.textContent = line(j); hovered(j); },
-      onfocus: () => { detail.textContent = line(j); hovered(j); },
-      onclick: (e) => {
-        // Touch: the first tap shows the arithmetic, the second hands over the baton.
-        // (ui outlives a re-render, e.g. the model arriving between the two taps)
-        if (e.pointerType === 'touch' && ctx.ui.lastTap !== j) { ctx.ui.lastTap = j; detail.textContent = line(j); hovered(j); return; }
-        ctx.ui.lastTap = -1;
-        ctx.set({ word: j });
-      },
-      onkeydown: (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); ctx.set({ word: j }); } },
+  /** What a musician (seat or row) does when pointed at, tapped, clicked or keyed. */
+  const musician = ({ j, self, name, value }) => ({
+    class: `musician${self ? ' self' : ''}`, tabindex: 0, role: 'button', 'data-focus': `m${j}`,
+    // The accessible name starts with the visible text (name, value), then the arithmetic.
+    'aria-label': `${name} ${value} — ${line(j)}`,
+    onmouseenter: () => { detail.textContent = line(j); hovered(j); },
+    onfocus: () => { detail.textContent = line(j); hovered(j); },
+    onclick: (e) => {
+      // Touch: the first tap shows the arithmetic, the second hands over the baton.
+      // (ui outlives a re-render, e.g. the model arriving between the two taps)
+      if (e.pointerType === 'touch' && ctx.ui.lastTap !== j) { ctx.ui.lastTap = j; detail.textContent = line(j); hovered(j); return; }
+      ctx.ui.lastTap = -1;
+      ctx.set({ word: j });
     },
-    svg('line', { x1: cx, y1: cy - 8, x2: x, y2: y, class: 'baton', 'stroke-width': 0.5 + 6 * weight, 'stroke-opacity': 0.15 + 0.6 * weight }),
-    svg('circle', { cx: x, cy: y, r: radius, fill: weightColor(weight), class: 'seat' }),
-    svg('text', { x, y: y + radius + 15, class: 'name', text: name }),
-    ' ', // not drawn; keeps "name value" apart in the text that assistive tech compares
-    svg('text', { x, y: y + 4, class: 'value', fill: valueFill, dy: valueDy, text: value }))));
+    onkeydown: (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); ctx.set({ word: j }); } },
+  });
+  const chart = sc.list ? listChart(sc, musician, items[r].text, t) : arcChart(sc, musician, items[r].text, t);
 
   const stepper = el('div', { class: 'steps', role: 'group', 'aria-label': t('orq.steps') },
     STEPS.map((s, i) => el('button', {
@@ -238,6 +277,33 @@ export function render(root, state, data, ctx) {
   root.replaceChildren(stepper, explain, chart, detail, melodyBox, note ?? '');
 }
 
+/** The seats on their arcs around the podium. */
+function arcChart({ w, height, cx, cy, seats }, musician, conductor, t) {
+  return svg('svg', { viewBox: `0 0 ${w} ${height}`, class: 'orchestra', role: 'group', 'aria-label': t('orq.chart', { word: conductor }) },
+    svg('rect', { x: cx - 90, y: cy - 8, width: 180, height: 56, rx: 8, class: 'podium' }),
+    svg('text', { x: cx, y: cy + 14, class: 'podium-role', text: t('orq.conductor') }),
+    svg('text', { x: cx, y: cy + 38, class: 'podium-word', text: conductor }),
+    seats.map((s) => svg('g', musician(s),
+      svg('line', { x1: cx, y1: cy - 8, x2: s.x, y2: s.y, class: 'baton', 'stroke-width': 0.5 + 6 * s.weight, 'stroke-opacity': 0.15 + 0.6 * s.weight }),
+      svg('circle', { cx: s.x, cy: s.y, r: s.radius, fill: weightColor(s.weight), class: 'seat' }),
+      svg('text', { x: s.x, y: s.y + s.radius + 15, class: 'name', text: s.name }),
+      ' ', // not drawn; keeps "name value" apart in the text that assistive tech compares
+      svg('text', { x: s.x, y: s.y + 4, class: 'value', fill: s.valueFill, dy: s.valueDy, text: s.value }))));
+}
+
+/** Phones and long sentences: the conductor, then one row per musician in sentence order
+ *  (name, a bar as long as its value relative to the row's largest, the value). */
+function listChart({ seats }, musician, conductor, t) {
+  return el('div', { class: 'orchestra-list', role: 'group', 'aria-label': t('orq.chart', { word: conductor }) },
+    el('p', { class: 'list-conductor' }, el('span', { class: 'muted', text: `${t('orq.conductor')}: ` }), el('strong', { text: conductor })),
+    seats.map((s) => el('div', musician(s),
+      el('span', { class: 'name', text: s.name }),
+      ' ',
+      el('span', { class: 'bar' }, el('span', { style: { width: `${(100 * s.bar).toFixed(1)}%`, background: weightColor(s.weight) } })),
+      ' ',
+      el('span', { class: 'value', text: s.value }))));
+}
+
 /** "men 12.1% + ina 6.2%": a word's pieces and their weights. */
 const partsText = (parts) => parts.map((p) => `${p.piece} ${pct(p.weight)}`).join(' + ');
 
@@ -252,19 +318,38 @@ export function tableOf(state, data, ctx) {
     data.items.map((it, j) => [it.text, num(scores[j], 3), num(scaled[j], 3), pct(weights[j], 1)]));
 }
 
-/** The chart (podium, batons, seats, names, values) scaled to ctx.width. */
+/** The chart (arcs or list) at ctx.width. */
 export function toSvg(state, data, ctx) {
+  const sc = scene(state, data, ctx);
+  return sc.list ? listSvg(sc, ctx) : arcSvg(sc, ctx);
+}
+
+/** The list at the export's own width: the conductor, then a row per item. */
+function listSvg({ height, conductor, seats }, ctx) {
+  const { t, width } = ctx;
+  const nameW = Math.min(180, Math.round(width * 0.35)), barW = width - nameW - 90;
+  let body = text(12, 26, `${t('orq.conductor')}: ${conductor}`, { size: 15, weight: 700 });
+  seats.forEach(({ self, name, value, bar, weight }, k) => {
+    const y = LIST_TOP + k * LIST_ROW;
+    body += text(12, y + 17, name, { size: 13, weight: self ? 700 : 400 })
+      + tag('rect', { x: nameW, y: y + 6, width: barW, height: 14, fill: '#eef1f4' })
+      + tag('rect', { x: nameW, y: y + 6, width: Math.max(0.5, barW * bar).toFixed(1), height: 14, fill: weightColor(weight), stroke: self ? ACCENT : 'none' })
+      + tag('text', { x: width - 12, y: y + 17, 'font-family': FONT, 'font-size': 12, 'font-weight': 600, 'text-anchor': 'end', fill: INK }, esc(value));
+  });
+  return { body, height };
+}
+
+/** The arcs (podium, batons, seats, names, values) scaled to ctx.width. */
+function arcSvg({ w, height, cx, cy, conductor, seats }, ctx) {
   const { t } = ctx;
-  const { w, height, cx, cy, conductor, seats } = scene(state, data, ctx);
-  const big = ctx.narrow ? 2 : 0; // the stylesheet's larger type on phones
   let body = tag('rect', { x: cx - 90, y: cy - 8, width: 180, height: 56, rx: 8, fill: '#f1e6d8', stroke: ACCENT })
     + text(cx, cy + 14, t('orq.conductor'), { size: 12, anchor: 'middle', fill: MUTED })
     + text(cx, cy + 38, conductor, { size: 18, anchor: 'middle', weight: 700 });
   for (const { x, y, radius, weight, self, name, value, valueFill, valueDy } of seats) {
     body += tag('line', { x1: cx, y1: cy - 8, x2: x, y2: y, stroke: ACCENT, 'stroke-width': 0.5 + 6 * weight, 'stroke-opacity': 0.15 + 0.6 * weight })
       + tag('circle', { cx: x, cy: y, r: radius, fill: weightColor(weight), stroke: self ? ACCENT : '#7d8793', 'stroke-width': self ? 3 : 1 })
-      + text(x, y + radius + 15, name, { size: 13 + big, anchor: 'middle' })
-      + tag('text', { x, y: y + 4, dy: valueDy, 'font-family': FONT, 'font-size': 11 + big, 'font-weight': 600, 'text-anchor': 'middle', fill: valueFill }, esc(value));
+      + text(x, y + radius + 15, name, { size: 13, anchor: 'middle' })
+      + tag('text', { x, y: y + 4, dy: valueDy, 'font-family': FONT, 'font-size': 11, 'font-weight': 600, 'text-anchor': 'middle', fill: valueFill }, esc(value));
   }
   const scaled = Math.round((ctx.width * height) / w); // the chart at the export's width
   return { body: tag('svg', { x: 0, y: 0, width: ctx.width, height: scaled, viewBox: `0 0 ${w} ${height}` }, body), height: scaled };

@@ -203,3 +203,17 @@ test("the jury's and model's labels are followed by a share, never by the spread
   const { body } = draw({ ...c, run });
   assert.ok(!body.includes('77%'), 'an entropy is shown as a share');
 });
+
+test('the export caption fits its width and names Orquestra once', async () => {
+  const { wrap } = await import('../../www/export.js');
+  assert.deepEqual(wrap('a bb ccc dddd', 6, 3), ['a bb', 'ccc', 'dddd']);
+  assert.deepEqual(wrap('x'.repeat(13), 5, 2), ['xxxxx', 'xxxx…']);
+  for (const c of CASES) {
+    const { state, data, ctx } = draw(c);
+    const { svg, width } = exportSvg({ ...state, sentence: 'palavra '.repeat(60) }, data, ctx, { precision: 'int8' });
+    const texts = [...svg.matchAll(/<text[^>]*x="12"[^>]*font-size="1[23]"[^>]*>([^<]*)</g)].map((m) => m[1]);
+    assert.ok(texts.length >= 4, `${c.name}: ${texts.length} caption lines`);
+    for (const s of texts) assert.ok(s.length * 0.62 * 13 <= width, `${c.name}: "${s}" is wider than ${width}`);
+    assert.equal((svg.match(/Orquestra/g) ?? []).length, 1, `${c.name}: the name once`);
+  }
+});

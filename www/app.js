@@ -6,7 +6,7 @@ import { loadMessages, browserLanguage, translator } from './i18n.js';
 import { el } from './dom.js';
 import { snippets } from './embed-snippets.js';
 import { exportSvg, svgToPng, download } from './export.js';
-import { PRESET_KEYS, MODELS, MODEL_KEYS, FRESH_MODEL, limitsOf } from './config.js';
+import { PRESET_KEYS, PRESET_PATHS, MODELS, MODEL_KEYS, FRESH_MODEL, limitsOf } from './config.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -42,7 +42,10 @@ function notify(keys) {
  *  A fresh visit (no hash at all) opens the model that reads Portuguese. */
 function readHash() {
   const { state, notices } = parse(location.hash, limitsOf, browserLanguage());
-  if (!location.hash.replace(/^#/, '')) state.model = FRESH_MODEL;
+  if (!location.hash.replace(/^#/, '')) { // a fresh visit: the article, on its interesting head
+    state.model = FRESH_MODEL;
+    component.seekPath(...PRESET_PATHS[PRESET_KEYS[0]]);
+  }
   if (!state.sentence.trim()) state.sentence = translator(messages[state.lang])(PRESET_KEYS[0]);
   notify(notices.map((n) => n.key));
   return state;
@@ -114,8 +117,9 @@ function applyLanguage(lang) {
   document.title = t('app.title');
   for (const e of document.querySelectorAll('[data-i18n]')) e.textContent = t(e.dataset.i18n);
   for (const e of document.querySelectorAll('[data-i18n-label]')) e.setAttribute('aria-label', t(e.dataset.i18nLabel));
-  $('presets').replaceChildren(...PRESET_KEYS.map((k) => el('button', { type: 'button', text: t(`${k}.name`), onclick: () => { $('text').value = t(k); onText(); } })));
+  $('presets').replaceChildren(...PRESET_KEYS.map((k) => el('button', { type: 'button', text: t(`${k}.name`), onclick: () => { $('text').value = t(k); if (PRESET_PATHS[k]) component.seekPath(...PRESET_PATHS[k]); onText(); } })));
   $('lang').value = lang;
+  $('lesson-link').href = `aula.html#lang=${lang}`;
 }
 
 function onText() {

@@ -31,3 +31,11 @@ export const DEFAULT_LIMITS = Object.freeze({ layers: 12, heads: 12, items: 512 
  *  is the sentence shown when a link or an element gives none. scripts/make_presets.mjs runs
  *  them at build time, with every model, for the instant first view. */
 export const PRESET_KEYS = ['preset.article', 'preset.articleEn', 'preset.coref'];
+
+/** The pair of words an example opens on (in its own language): the first conducts, at the
+ *  head that gives the second the most, found in the run (paths.js), never fixed here. */
+export const PRESET_PATHS = {
+  'preset.article': ['radiante', 'menina'],
+  'preset.articleEn': ['radiant', 'girl'],
+  'preset.coref': ['it', 'animal'],
+};

@@ -10,6 +10,7 @@ import { el } from './dom.js';
 import { withSpecials } from './i18n.js';
 import { instantResult } from './presets.js';
 import { MODELS, MODEL_KEYS, limitsOf } from './config.js';
+import { rankHeads, findItem } from './paths.js';
 
 const FORM_FIELDS = 'textarea, input, select';
 let channels = 0;
@@ -43,6 +44,7 @@ export class AttentionController {
     this.running = 0; // id of the latest run: older results are dropped
     this.channel = ++channels; // this component's runs, apart from other widgets' on one engine
     this.computed = null; // `${model}\n${sentence}` of the last run asked for
+    this.seek = null; // [from, to]: the next result opens on the head linking these words
     this.wire();
   }
 
@@ -177,9 +179,25 @@ export class AttentionController {
     }
   }
 
+  /** The next result opens with word `from` conducting, at the head of any layer that gives
+   *  word `to` the most (an example's own pair; ignored if the sentence lacks either). */
+  seekPath(from, to) {
+    this.seek = [from, to];
+  }
+
   accept(result) {
     this.data = { result, items: itemsOf(result.meta, this.state.units), units: this.state.units };
     this.limits.items = this.data.items.length;
+    if (this.seek) {
+      const [from, to] = this.seek.map((w) => findItem(this.data.items, w));
+      this.seek = null;
+      if (from >= 0 && to >= 0) {
+        const [best] = rankHeads(result, this.data.items, from, to);
+        Object.assign(this.state, { word: from, layer: best.layer, head: best.head });
+        this.ui.target = to;
+        this.hooks.changed?.(this.state);
+      }
+    }
     if (this.focusAt !== null) {
       // After a model switch: the item holding the char the focused word started at.
       const at = this.focusAt;

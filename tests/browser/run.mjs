@@ -858,6 +858,34 @@ await test('the orchestra: no name, value or seat overlaps another, laptop and 3
   }
 });
 
+await test('a fresh visit opens on "radiante" at the head that gives "menina" the most (from the CLI\'s numbers); the path list ranks every head', async (page) => {
+  await page.goto(base);
+  await modelReady(page);
+  const out = JSON.parse(execFileSync('target/release/orquestra', ['attention', '--model', 'models/e5-small-enpt.q4_0.safetensors', '--out', '/tmp/orquestra-e2e-path.npy', ARTICLE]));
+  const { shape, data } = readNpy('/tmp/orquestra-e2e-path.npy'); // (L, H, T, T)
+  const [L, H, T] = shape;
+  const word = (w) => out.words.indexOf(w);
+  const from = out.wordOfToken.flatMap((wd, i) => (wd === word('radiante') ? [i] : []));
+  const ranked = [];
+  for (let l = 0; l < L; l++) for (let h = 0; h < H; h++) {
+    let sum = 0;
+    for (const i of from) for (let k = 0; k < T; k++) if (out.wordOfToken[k] === word('menina')) sum += data[((l * H + h) * T + i) * T + k];
+    ranked.push({ l, h, weight: sum / from.length });
+  }
+  ranked.sort((a, b) => b.weight - a.weight);
+  const p = new URLSearchParams((await hashOf(page)).slice(1));
+  assert(p.get('w') === String(word('radiante')) && p.get('m') === 'e5pt', `focus ${p.get('w')} on ${p.get('m')}`);
+  assert(p.get('l') === String(ranked[0].l + 1) && p.get('h') === String(ranked[0].h + 1), `opens on L${p.get('l')} H${p.get('h')}, best is L${ranked[0].l + 1} H${ranked[0].h + 1}`);
+  const shown = await page.$$eval('.path-list button', (bs) => bs.map((b) => b.textContent));
+  ranked.slice(0, shown.length).forEach((r, k) => {
+    const [, l, h, w] = shown[k].match(/(\d+)\D+(\d+): ([\d.]+)%/).map(Number);
+    assert(l === r.l + 1 && h === r.h + 1 && Math.abs(w - r.weight * 100) <= 0.06, `rank ${k + 1}: shown ${shown[k]}, CLI L${r.l + 1} H${r.h + 1} ${(r.weight * 100).toFixed(2)}%`);
+  });
+  await page.locator('.path-list button').nth(2).click(); // a link to the third head
+  await page.waitForFunction(([l, h]) => location.hash.includes(`l=${l}&h=${h}`), [ranked[2].l + 1, ranked[2].h + 1], { timeout: 5000 });
+  assert(await page.isVisible('a#lesson-link[href^="aula.html"]'), 'the header links to the lesson');
+});
+
 await test('screenshots of every view, laptop and phone, both languages: each shows its drawing', async () => {
   const shots = await screenshots(ctx, base);
   assert(shots.length === 16, `${shots.length} screenshots`);

@@ -5,6 +5,7 @@ import { el, svg, pct, num, table } from '../dom.js';
 import { weightColor, inkOn, signedColor } from '../color.js';
 import { itemRow, itemMeanRow, melody, itemVector } from '../units.js';
 import { hasValues } from '../engine/run.js';
+import { rankHeads } from '../paths.js';
 import { tag, text, esc, FONT } from './svg-text.js';
 
 export const STEPS = ['qk', 'scale', 'softmax', 'mix'];
@@ -240,17 +241,19 @@ export function render(root, state, data, ctx) {
     : t('orq.lineWord', { word: items[j].text, parts: partsText(nums.parts[j]), weight: pct(weights[j]) }));
   detail.textContent = t('orq.hint');
   let hovered = () => {}; // the melody shows the hovered musician's k and q×k
+  const paths = pathsSection(state, data, weights, ctx);
+  const pathsTo = (j) => { if (j !== r && !items[j].special) paths.show(j); };
   /** What a musician (seat or row) does when pointed at, tapped, clicked or keyed. */
   const musician = ({ j, self, name, value }) => ({
     class: `musician${self ? ' self' : ''}`, tabindex: 0, role: 'button', 'data-focus': `m${j}`,
     // The accessible name starts with the visible text (name, value), then the arithmetic.
     'aria-label': `${name} ${value} — ${line(j)}`,
     onmouseenter: () => { detail.textContent = line(j); hovered(j); },
-    onfocus: () => { detail.textContent = line(j); hovered(j); },
+    onfocus: () => { detail.textContent = line(j); hovered(j); pathsTo(j); },
     onclick: (e) => {
       // Touch: the first tap shows the arithmetic, the second hands over the baton.
       // (ui outlives a re-render, e.g. the model arriving between the two taps)
-      if (e.pointerType === 'touch' && ctx.ui.lastTap !== j) { ctx.ui.lastTap = j; detail.textContent = line(j); hovered(j); return; }
+      if (e.pointerType === 'touch' && ctx.ui.lastTap !== j) { ctx.ui.lastTap = j; detail.textContent = line(j); hovered(j); pathsTo(j); return; }
       ctx.ui.lastTap = -1;
       ctx.set({ word: j });
     },
@@ -265,16 +268,57 @@ export function render(root, state, data, ctx) {
       onclick: () => { ctx.ui.step = i; if (i < 2 && !arithmetic) ctx.set({ units: 'pecas' }); else ctx.rerender(); },
       text: `${i + 1}. ${t(`orq.step.${s}`)}`,
     })));
+  const start = el('p', { class: 'start-hint', text: t('orq.start') }); // what to do first
   const explain = el('p', { class: 'step-text', text: t(`orq.explain.${STEPS[step]}`, { d: meta.headDim, sqrt: num(sqrtD, 3) }) });
 
   const note = arithmetic ? null : el('p', { class: 'note', text: t('orq.wordsNote') });
   if (!hasValues(result)) { // a build-time example: values arrive with the live model
-    root.replaceChildren(stepper, explain, chart, detail, el('p', { class: 'note', text: t('orq.melodyLater') }), note ?? '');
+    root.replaceChildren(start, stepper, explain, chart, detail, paths, el('p', { class: 'note', text: t('orq.melodyLater') }), note ?? '');
     return;
   }
   const melodyBox = melodySection(data, state, nums, t);
   hovered = (j) => melodyBox.showKey(j);
-  root.replaceChildren(stepper, explain, chart, detail, melodyBox, note ?? '');
+  root.replaceChildren(start, stepper, explain, chart, detail, paths, melodyBox, note ?? '');
+}
+
+/** How many heads the path ranking lists. */
+export const PATHS_SHOWN = 6;
+
+/**
+ * "Which heads link the conductor to …?": a musician to pick (or the one tapped or focused),
+ * and the heads of every layer that give it the most, each a link to that head. `show(j)`
+ * switches the musician; the choice outlives a re-render (ctx.ui.target).
+ */
+function pathsSection(state, data, weights, ctx) {
+  const { t } = ctx;
+  const { result, items } = data;
+  const r = state.word;
+  const candidates = items.map((_, j) => j).filter((j) => j !== r && !items[j].special);
+  const box = el('section', { class: 'paths' });
+  box.show = (target) => {
+    ctx.ui.target = target;
+    const select = el('select', { 'aria-label': t('orq.pathsTarget') },
+      candidates.map((j) => el('option', { value: String(j), text: items[j].text })));
+    select.value = String(target);
+    select.addEventListener('change', () => box.show(Number(select.value)));
+    const ranked = rankHeads(result, items, r, target).slice(0, PATHS_SHOWN);
+    box.replaceChildren(
+      el('h3', {}, t('orq.pathsFrom', { word: items[r].text }), ' ', select, '?'),
+      el('ol', { class: 'path-list' }, ranked.map(({ layer, head, weight }) => {
+        const here = layer === state.layer && head === state.head;
+        return el('li', {}, el('button', {
+          type: 'button', class: here ? 'on' : '', 'aria-current': here ? 'true' : null,
+          text: t('orq.pathHead', { layer: layer + 1, head: head + 1, weight: pct(weight) }),
+          onclick: () => ctx.set({ layer, head }),
+        }));
+      })),
+      el('p', { class: 'note', text: t('orq.pathsHow') }));
+  };
+  if (!candidates.length) return box;
+  // The musician chosen before, or the one this head gives the most.
+  const kept = ctx.ui.target;
+  box.show(candidates.includes(kept) ? kept : candidates.reduce((a, b) => (weights[b] > weights[a] ? b : a)));
+  return box;
 }
 
 /** The seats on their arcs around the podium. */

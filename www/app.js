@@ -175,10 +175,28 @@ function wire() {
     try { await navigator.clipboard.writeText(`${iframe}\n\n${element}`); $('notice').textContent = t('notice.embedCopied'); } catch { /* the boxes show them */ }
   });
   window.addEventListener('hashchange', fromHash);
+  // Phones: the model, units, table and exports behind one button, so the view comes first.
+  $('more-controls').addEventListener('click', () => {
+    const open = $('controls').classList.toggle('expanded');
+    $('more-controls').setAttribute('aria-expanded', String(open));
+  });
+}
+
+/** A share link opened on a phone: the sentence on one line with an edit button, so the
+ *  picture comes first. */
+function collapseEditor() {
+  $('input').classList.add('collapsed');
+  $('sentence-preview').textContent = $('text').value;
+  $('edit-sentence').addEventListener('click', () => {
+    $('input').classList.remove('collapsed');
+    $('edit-sentence').setAttribute('aria-expanded', 'true');
+    $('text').focus();
+  }, { once: true });
 }
 
 wire();
 fromHash(); // the instant view of an example, if the sentence is one
+if (/(^#|&)s=/.test(location.hash) && matchMedia('(max-width: 600px)').matches) collapseEditor();
 loadModel();
 
 // Offline use: the service worker next to index.html keeps the app (see scripts/sw-template.js).

@@ -139,7 +139,12 @@ export class AttentionController {
   load() {
     if (this.ready) return this.ready;
     const model = this.model, key = this.state.model;
-    const { client, ready } = sharedEngine(model, (got, total) => this.hooks.loading?.({ kind: 'progress', got, total, model: key }), this);
+    this.progress = null;
+    const { client, ready } = sharedEngine(model, (got, total) => {
+      this.progress = { got, total, key };
+      if (!this.data) this.placeholder();
+      this.hooks.loading?.({ kind: 'progress', got, total, model: key });
+    }, this);
     this.client = client;
     this.ready = ready.then((info) => {
       if (model !== this.model) return null;
@@ -148,7 +153,12 @@ export class AttentionController {
       this.hooks.loading?.({ kind: 'ready', info, model: key });
       return info;
     }, (error) => {
-      if (model === this.model) { this.ready = null; this.hooks.loading?.({ kind: 'failed', error, model: key }); }
+      if (model === this.model) {
+        this.ready = null;
+        this.progress = { failed: error };
+        if (!this.data) this.placeholder();
+        this.hooks.loading?.({ kind: 'failed', error, model: key });
+      }
       return null;
     });
     return this.ready;
@@ -254,13 +264,36 @@ export class AttentionController {
     return { t, set: (p) => this.change(p), ui: this.ui, rerender: () => this.render(), width, narrow: width < 600 };
   }
 
+  /** Before the first result: the view area says what is coming (the model's download and
+   *  its progress, or that it failed), never a blank box. */
+  placeholder() {
+    const { view } = this.parts;
+    let box = view.querySelector(':scope > .view-loading');
+    if (!box) {
+      box = el('div', { class: 'view-loading', role: 'status' }, el('p'), el('progress', { max: 1 }));
+      view.replaceChildren(box);
+    }
+    const p = this.progress ?? {};
+    const [line, bar] = box.children;
+    if (p.failed) {
+      line.textContent = this.t(p.failed.code === 'engine' ? 'error.engine' : 'error.load');
+      bar.hidden = true;
+      return;
+    }
+    bar.hidden = false;
+    if (p.total) bar.value = p.got / p.total; else bar.removeAttribute('value');
+    line.textContent = p.key
+      ? this.t('model.progress', { model: MODELS[p.key].name, mb: (p.got / 1e6).toFixed(1), total: p.total ? (p.total / 1e6).toFixed(1) : '?' })
+      : this.t('model.loading');
+  }
+
   render() {
     if (!this.state) return;
     const { t, state, parts } = this;
     this.syncItems();
     if (this.data) clamp(state, this.limits);
     this.controls();
-    if (!this.data) return;
+    if (!this.data) { this.placeholder(); return; }
     const ctx = this.context();
     const view = views[state.view];
     keepingFocus(parts.view, () => view.render(parts.view, state, this.data, ctx));

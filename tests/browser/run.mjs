@@ -158,7 +158,7 @@ await test('under the strict CSP: no violation, and no request leaves the origin
   await page.goto(`${base}embed.html#v=juri`);
   await page.waitForSelector('orquestra-attention .judge', { timeout: 60_000 });
   await page.goto(`${base}aula.html#passo=2`);
-  await page.waitForSelector('orquestra-attention .podium-word', { timeout: 60_000 });
+  await page.waitForSelector('orquestra-attention .conductor', { timeout: 60_000 });
   ctx.off('request', watch);
   const violations = await page.evaluate(() => window.violations);
   assert(violations.length === 0, `CSP violations: ${violations.join(', ')}`);
@@ -326,15 +326,15 @@ await test('widgets on a second origin: two states render, one model download, a
     ctx.on('request', count); // from a clean cache on
     await page.goto(`http://127.0.0.1:${host.address().port}/`);
     await page.waitForSelector('#a .judge', { timeout: 60_000 });
-    await page.waitForSelector('#b .podium-word', { timeout: 60_000 });
+    await page.waitForSelector('#b .conductor', { timeout: 60_000 });
     assert((await page.locator('#a .judge').count()) === 12, 'widget a: 12 judges');
-    assert((await page.locator('#b .podium-word').textContent()) === 'menina', 'widget b: menina conducts');
+    assert((await page.locator('#b .conductor').textContent()) === 'menina', 'widget b: menina conducts');
     assert(downloads === 1, `${downloads} model downloads for two widgets`);
     // An attribute change re-renders.
     const rendered = page.evaluate(() => new Promise((ok) => document.getElementById('b').addEventListener('orquestra-render', (e) => ok(e.detail.hash), { once: true })));
     await page.evaluate(() => document.getElementById('b').setAttribute('word', '4'));
     assert((await rendered).includes('w=4'), 'attribute change did not re-render');
-    assert((await page.locator('#b .podium-word').textContent()) === 'radiante', 'widget b after the change');
+    assert((await page.locator('#b .conductor').textContent()) === 'radiante', 'widget b after the change');
     // A user change is announced.
     const changed = page.evaluate(() => new Promise((ok) => document.getElementById('a').addEventListener('orquestra-change', (e) => ok(e.detail.hash), { once: true })));
     await page.locator('#a [role=tab] >> nth=2').click();
@@ -404,7 +404,7 @@ await test('offline after one visit: a reload still computes a new sentence', as
     await page.reload();
     await modelReady(page);
     await page.fill('#text', 'Offline the model still reads this.');
-    await page.waitForFunction(() => document.querySelector('.podium-word') && document.getElementById('summary').textContent.startsWith('10 pieces'), null, { timeout: 20_000 });
+    await page.waitForFunction(() => document.querySelector('.conductor') && document.getElementById('summary').textContent.startsWith('10 pieces'), null, { timeout: 20_000 });
   } finally {
     await online.close();
   }
@@ -493,8 +493,8 @@ await test('the cached model follows the build: a new model at the same URL arri
 
 await test('the lesson: six steps, each a real widget state with its own link', async (page) => {
   await page.goto(`${base}aula.html#passo=1&lang=pt`);
-  await page.waitForSelector('orquestra-attention .podium-word', { timeout: 60_000 });
-  assert((await page.locator('orquestra-attention .podium-word').textContent()) === 'radiante', 'step 1 focus');
+  await page.waitForSelector('orquestra-attention .conductor', { timeout: 60_000 });
+  assert((await page.locator('orquestra-attention .conductor').textContent()) === 'radiante', 'step 1 focus');
   for (let n = 2; n <= 6; n++) {
     await page.click('#next');
     await page.waitForFunction((k) => location.hash.startsWith(`#passo=${k}`), n);
@@ -514,7 +514,7 @@ await test('instant first view: an example is interactive before the model arriv
   await page.goto(base);
   await page.evaluate(() => caches.delete('orquestra-model-v1'));
   await page.reload();
-  await page.waitForSelector('.podium-word', { timeout: 20_000 }); // drawn from presets.json
+  await page.waitForSelector('.conductor', { timeout: 20_000 }); // drawn from presets.json
   assert(!(await page.isHidden('#progress')), 'the model had already arrived');
   assert((await page.$$('.strip')).length === 0, 'a melody before the values arrived');
   await page.locator('.musician').nth(5).locator('circle').click(); // interactive
@@ -638,7 +638,7 @@ await test('widget resources: engines no widget uses stop, a bad model-src is sa
   try {
     await page.goto(`http://127.0.0.1:${host.address().port}/`);
     const summary = () => page.evaluate(() => document.getElementById('w').shadowRoot.querySelector('.summary').textContent);
-    await page.waitForFunction(() => document.getElementById('w').shadowRoot.querySelector('.podium-word'), null, { timeout: 60_000 });
+    await page.waitForFunction(() => document.getElementById('w').shadowRoot.querySelector('.conductor'), null, { timeout: 60_000 });
     for (let v = 1; v <= 8; v++) { // eight distinct URLs of the same bundle
       await page.evaluate((src) => document.getElementById('w').setAttribute('model-src', src), `${base}models/all-MiniLM-L6-v2.int8.safetensors?v=${v}`);
       await page.waitForFunction(() => !/Downloading/.test(document.getElementById('w').shadowRoot.querySelector('.summary').textContent), null, { timeout: 60_000 });
@@ -718,7 +718,7 @@ await test('widgets: no model attribute keeps MiniLM, model="e5pt" reads Portugu
   await page.waitForFunction(() => document.querySelector('orquestra-attention')?.shadowRoot.querySelector('.summary')?.textContent.startsWith('42 peças'), null, { timeout: 60_000 });
   await page.goto(`${base}embed.html#s=${encodeURIComponent(ARTICLE)}&v=orquestra&w=20&lang=pt&m=e5pt`);
   await page.waitForFunction(() => document.querySelector('orquestra-attention')?.shadowRoot.querySelector('.summary')?.textContent.startsWith('29 peças'), null, { timeout: 60_000 });
-  assert((await page.locator('orquestra-attention .podium-word').textContent()) === 'radiante', 'radiante conducts');
+  assert((await page.locator('orquestra-attention .conductor').textContent()) === 'radiante', 'radiante conducts');
 });
 
 await test('an engine that cannot load says so, and keeps the good cached model', async (page) => {

@@ -11,5 +11,5 @@ await page.goto(url);
 await page.waitForSelector('#progress', { state: 'hidden', timeout: 60_000 }).catch(() => console.log('progress still shown'));
 await page.waitForTimeout(400);
 if (selector) await page.locator(selector).first().screenshot({ path: out });
-else await page.screenshot({ path: out, fullPage: true });
+else await page.screenshot({ path: out, fullPage: !process.env.VIEWPORT_ONLY });
 await ctx.close();

@@ -326,7 +326,7 @@ function arcChart({ w, height, cx, cy, seats }, musician, conductor, t) {
   return svg('svg', { viewBox: `0 0 ${w} ${height}`, class: 'orchestra', role: 'group', 'aria-label': t('orq.chart', { word: conductor }) },
     svg('rect', { x: cx - 90, y: cy - 8, width: 180, height: 56, rx: 8, class: 'podium' }),
     svg('text', { x: cx, y: cy + 14, class: 'podium-role', text: t('orq.conductor') }),
-    svg('text', { x: cx, y: cy + 38, class: 'podium-word', text: conductor }),
+    svg('text', { x: cx, y: cy + 38, class: 'podium-word conductor', text: conductor }),
     seats.map((s) => svg('g', musician(s),
       svg('line', { x1: cx, y1: cy - 8, x2: s.x, y2: s.y, class: 'baton', 'stroke-width': 0.5 + 6 * s.weight, 'stroke-opacity': 0.15 + 0.6 * s.weight }),
       svg('circle', { cx: s.x, cy: s.y, r: s.radius, fill: weightColor(s.weight), class: 'seat' }),
@@ -339,7 +339,7 @@ function arcChart({ w, height, cx, cy, seats }, musician, conductor, t) {
  *  (name, a bar as long as its value relative to the row's largest, the value). */
 function listChart({ seats }, musician, conductor, t) {
   return el('div', { class: 'orchestra-list', role: 'group', 'aria-label': t('orq.chart', { word: conductor }) },
-    el('p', { class: 'list-conductor' }, el('span', { class: 'muted', text: `${t('orq.conductor')}: ` }), el('strong', { text: conductor })),
+    el('p', { class: 'list-conductor' }, el('span', { class: 'muted', text: `${t('orq.conductor')}: ` }), el('strong', { class: 'conductor', text: conductor })),
     seats.map((s) => el('div', musician(s),
       el('span', { class: 'name', text: s.name }),
       ' ',

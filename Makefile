@@ -55,6 +55,7 @@ www/models.json: $(BUNDLE) $(E5_BUNDLE) www/config.js scripts/make_manifest.mjs
 	node scripts/make_manifest.mjs .
 
 build: setup $(BUNDLE) $(E5_BUNDLE) $(PKG) www/presets/index.json www/models.json
+	node scripts/preload.mjs
 	node scripts/make_sw.mjs .
 
 serve: build
@@ -68,6 +69,7 @@ lint:
 	cargo fmt --check
 	cargo clippy --release --all-targets -- -D warnings
 	RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd" cargo clippy --release --target wasm32-unknown-unknown --target-dir target/wasm-relaxed --lib --test wasm -- -D warnings
+	node scripts/preload.mjs --check
 	@for f in www/*.js www/*/*.js scripts/*.mjs scripts/*.js tests/js/*.mjs tests/browser/*.mjs bench/*.js bench/*.mjs; do node --check "$$f" || exit 1; done
 	@echo "lint: clean"
 

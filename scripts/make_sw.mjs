@@ -1,6 +1,7 @@
 // Writes sw.js (the offline service worker) with the list of files to keep and a version that
 // changes whenever any of them changes, so a new build replaces the old cache. The examples'
-// build-time runs (www/presets/) are left out: megabytes a visitor may never need offline.
+// build-time runs (www/presets/) are left out, megabytes a visitor may never need offline, but
+// for early.js, the pages' first script.
 // Usage: node scripts/make_sw.mjs [root]   (writes ROOT/sw.js)
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,7 @@ const walk = (dir) => readdirSync(join(root, dir)).flatMap((f) => {
   const p = join(dir, f);
   return statSync(join(root, p)).isDirectory() ? walk(p) : [p];
 });
-const files = ['index.html', 'embed.html', 'aula.html', ...walk('www').filter((f) => /\.(js|css|json|wasm)$/.test(f) && !f.startsWith('www/presets/'))].map((f) => relative('.', f));
+const files = ['index.html', 'embed.html', 'aula.html', ...walk('www').filter((f) => /\.(js|css|json|wasm)$/.test(f) && (!f.startsWith('www/presets/') || f === 'www/presets/early.js'))].map((f) => relative('.', f));
 const hash = createHash('sha256');
 for (const f of files) hash.update(f).update(readFileSync(join(root, f)));
 const version = hash.digest('hex').slice(0, 16);

@@ -1,7 +1,8 @@
 // A static file server for the repository (page, wasm, model bundle) with the right MIME
 // types (.wasm as application/wasm). Usage: node scripts/serve.mjs [port] [root]
 import { createServer } from 'node:http';
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { extname, join, normalize, resolve } from 'node:path';
 
 const TYPES = {
@@ -10,6 +11,18 @@ const TYPES = {
   '.svg': 'image/svg+xml', '.png': 'image/png', '.safetensors': 'application/octet-stream', '.onnx': 'application/octet-stream',
   '.webmanifest': 'application/manifest+json', '.ico': 'image/x-icon', '.txt': 'text/plain; charset=utf-8',
 };
+
+// Text is sent gzipped when the browser asks, as any static host does (the page's scripts
+// shrink fourfold: on a slow link that is what a first visit waits for).
+const COMPRESSED = new Set(['.html', '.js', '.mjs', '.css', '.json', '.svg', '.txt']);
+const gzipped = new Map(); // file -> { mtime, body }
+function gzipOf(file, stat) {
+  const kept = gzipped.get(file);
+  if (kept?.mtime === stat.mtimeMs) return kept.body;
+  const body = gzipSync(readFileSync(file));
+  gzipped.set(file, { mtime: stat.mtimeMs, body });
+  return body;
+}
 
 // The strict policy the page, the embed and the widget work under (README "Security").
 export const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; worker-src 'self'";
@@ -25,16 +38,20 @@ export function serve(root, port = 0, { csp = true, cache = () => 'no-cache' } =
     let stat;
     try { stat = statSync(file); } catch { res.writeHead(404, { 'content-type': 'text/plain' }).end('not found'); return; }
     if (stat.isDirectory()) { res.writeHead(302, { location: path + '/' }).end(); return; }
+    const gzip = COMPRESSED.has(extname(file)) && /\bgzip\b/.test(req.headers['accept-encoding'] ?? '');
+    const body = gzip ? gzipOf(file, stat) : null;
     res.writeHead(200, {
       'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-      'content-length': stat.size,
+      'content-length': body ? body.length : stat.size,
+      ...(body ? { 'content-encoding': 'gzip', vary: 'accept-encoding' } : {}),
       'cache-control': cache(path),
       ...(csp ? { 'content-security-policy': CSP } : {}),
       'x-content-type-options': 'nosniff',
       // Teachers load the widget and the model from here into their own pages.
       'access-control-allow-origin': '*',
     });
-    createReadStream(file).pipe(res);
+    if (body) res.end(req.method === 'HEAD' ? undefined : body);
+    else createReadStream(file).pipe(res);
   });
   return new Promise((ok) => server.listen(port, '127.0.0.1', () => ok(server)));
 }

@@ -195,9 +195,10 @@ function collapseEditor() {
 }
 
 wire();
-fromHash(); // the instant view of an example, if the sentence is one
+// The instant view of an example, if the sentence is one; the model's download starts once
+// that run is in (on a slow link the two would share it), or at once for any other sentence.
+fromHash();
 if (/(^#|&)s=/.test(location.hash) && matchMedia('(max-width: 600px)').matches) collapseEditor();
-loadModel();
 
 // Offline use: the service worker next to index.html keeps the app (see scripts/sw-template.js).
 navigator.serviceWorker?.register(new URL('../sw.js', import.meta.url)).catch(() => { /* e.g. file:// or a private mode */ });

@@ -172,7 +172,11 @@ export class AttentionController {
     this.computed = `${this.model}\n${text}`;
     if (!this.info && !this.override) {
       const instant = await instantResult(this.state.model, text);
-      if (instant && id === this.running) this.accept(instant);
+      if (instant && id === this.running) {
+        this.accept(instant);
+        await instant.more; // its scores (steps 1-2), before the model's download begins
+        if (this.data?.result === instant) this.render();
+      }
     }
     const info = await this.load();
     if (!info || id !== this.running) return; // a failed load is reported by load()

@@ -1,24 +1,27 @@
 // The examples' runs, written at build time by the CLI (scripts/make_presets.mjs → presets/),
 // so the page and the widget show them before the model has arrived. Each is a run summary
-// as the live engine gives it, with its text and the tensors an example carries (run.js).
+// as the live engine gives it, with its text, and the tensors an example carries (run.js) in
+// binary files, (L, H, T, T) f32 little-endian: the attention first; the scores (read only by
+// steps 1-2) follow, and fill in `run.scores` when `run.more` resolves.
 import { makeRun } from './engine/run.js';
 
 const base = new URL('./presets/', import.meta.url);
 let index = null;
 
-function floats(b64) {
-  const bin = atob(b64);
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  return new Float32Array(bytes.buffer);
-}
-
 const json = (url) => fetch(url).then((r) => (r.ok ? r.json() : null)).catch(() => null);
+const buffer = (url) => fetch(url).then((r) => (r.ok ? r.arrayBuffer() : null)).catch(() => null);
 
 /** The build-time run of `sentence` with the model `model` (its key), or null. */
 export async function instantResult(model, sentence) {
   index ??= json(new URL('index.json', base));
-  const entry = (await index)?.[model]?.find((x) => x.text === sentence);
-  const p = entry && await json(new URL(entry.file, base));
-  return p ? makeRun(p, { attention: floats(p.attention), scores: floats(p.scores) }) : null;
+  const entry = (await index)?.runs?.[model]?.find((x) => x.text === sentence);
+  if (!entry) return null;
+  const [p, attention] = await Promise.all([json(new URL(entry.file, base)), buffer(new URL(entry.attention, base))]);
+  if (!p || !attention) return null;
+  const bytes = 4 * p.meta.layers * p.meta.heads * p.meta.seq ** 2;
+  if (attention.byteLength !== bytes) return null; // a file from another build
+  const run = makeRun(p, { attention: new Float32Array(attention), scores: null });
+  // Asked for once the attention is in: on a slow link the two would share it.
+  run.more = buffer(new URL(entry.scores, base)).then((b) => { if (b?.byteLength === bytes) run.scores = new Float32Array(b); });
+  return run;
 }

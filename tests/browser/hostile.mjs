@@ -18,7 +18,7 @@ export async function fuzzHashes(page, base, n = 5000, seed = 12345) {
   const dialogs = [];
   page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss(); });
   await page.goto(base);
-  await page.waitForSelector('#view > *', { timeout: 60_000 });
+  await page.waitForSelector('#view > :not(.view-loading)', { timeout: 60_000 });
   const allowed = new Set(await page.evaluate(() => [...document.querySelectorAll('*')].map((e) => e.localName)));
   for (const t of ['svg', 'g', 'line', 'circle', 'text', 'rect', 'title', 'canvas', 'table', 'caption', 'thead', 'tbody', 'tr', 'th', 'td', 'article', 'h3', 'strong', 'div', 'span', 'button', 'p', 'section', 'option']) allowed.add(t);
   const perSentence = Math.ceil(n / HOSTILE_SENTENCES.length);

@@ -32,10 +32,15 @@ async function test(name, fn) {
   }
 }
 const assert = (ok, msg) => { if (!ok) throw new Error(msg); };
-const ready = (page) => page.waitForSelector('#view > *', { timeout: 60_000 });
+const ready = (page) => page.waitForSelector('#view > :not(.view-loading)', { timeout: 60_000 });
 // The examples draw before the model arrives (presets.json): wait for the model itself.
 const modelReady = async (page) => { await ready(page); await page.waitForSelector('#progress', { state: 'hidden', timeout: 60_000 }); };
 const hashOf = (page) => page.evaluate(() => location.hash);
+// On phones the table toggle sits behind "More options".
+const showTable = async (page) => {
+  if (await page.isVisible('#more-controls')) await page.click('#more-controls');
+  await page.check('#show-table');
+};
 const cli = (text, out) => JSON.parse(execFileSync('target/release/orquestra', ['attention', '--model', BUNDLE, '--out', out, text]));
 
 await test('a share link restores sentence, view, layer, head, focused word, units and language', async (page) => {
@@ -59,7 +64,7 @@ await test("the orchestra table's weights equal the CLI's (word mode) within 0.1
   const [l, h, w] = [2, 7, 2];
   await page.goto(`${base}#s=${encodeURIComponent(s)}&v=orquestra&l=${l + 1}&h=${h + 1}&w=${w}&u=palavras&lang=pt`);
   await ready(page);
-  await page.check('#show-table');
+  await showTable(page);
   const rows = await page.$$eval('#table tbody tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
   const out = cli(s, '/tmp/orquestra-e2e-1.npy');
   const { shape, data } = readNpy('/tmp/orquestra-e2e-1.npy'); // (L, H, T, T)
@@ -94,7 +99,7 @@ await test('switching language changes every visible string', async (page) => {
   for (const v of ['orquestra', 'juri', 'matriz', 'modelo']) {
     await page.goto(`${base}#v=${v}&lang=pt`);
     await ready(page);
-    await page.check('#show-table');
+    await showTable(page);
     await page.selectOption('#lang', 'en');
     await page.waitForFunction(() => document.documentElement.lang === 'en');
     const text = await page.evaluate(() => document.body.innerText);
@@ -153,7 +158,7 @@ await test('under the strict CSP: no violation, and no request leaves the origin
   for (const v of ['orquestra', 'juri', 'matriz', 'modelo']) {
     await page.goto(`${base}#v=${v}&lang=en`);
     await ready(page);
-    await page.check('#show-table');
+    await showTable(page);
   }
   await page.goto(`${base}embed.html#v=juri`);
   await page.waitForSelector('orquestra-attention .judge', { timeout: 60_000 });
@@ -182,7 +187,7 @@ await test('axe-core finds no accessibility violation on any view in either lang
   for (const lang of ['pt', 'en']) for (const v of ['orquestra', 'juri', 'matriz', 'modelo']) {
     await page.goto(`${base}#v=${v}&lang=${lang}`);
     await ready(page);
-    await page.check('#show-table');
+    await showTable(page);
     await page.addScriptTag({ url: '/node_modules/axe-core/axe.min.js' }); // same origin: allowed by the CSP
     const violations = await page.evaluate(async () => (await window.axe.run(document)).violations.map((x) => `${x.id} × ${x.nodes.length}`));
     if (violations.length) found.push(`${lang}/${v}: ${violations.join(', ')}`);
@@ -197,7 +202,7 @@ await test('every view fits a 360×740 touch phone without horizontal page scrol
     for (const v of ['orquestra', 'juri', 'matriz', 'modelo']) {
       await phone.goto(`${base}#v=${v}&lang=pt`);
       await ready(phone);
-      await phone.check('#show-table');
+      await showTable(phone);
       const width = await phone.evaluate(() => document.scrollingElement.scrollWidth);
       assert(width <= 360, `${v}: the page scrolls sideways (${width}px)`);
       await phone.screenshot({ path: `test-artifacts/${v}-phone360-pt.png`, fullPage: true });
@@ -665,7 +670,7 @@ await test('every line of the orchestra composes from its own numbers, in pieces
   // Pieces: q·k ÷ √32 is the scaled score, and softmax of the scaled column is the weight.
   await page.goto(`${base}#s=${encodeURIComponent(ARTICLE)}&v=orquestra&l=12&h=1&w=25&u=pecas&m=e5pt&lang=en`);
   await modelReady(page);
-  await page.check('#show-table');
+  await showTable(page);
   for (const line of await labels()) {
     const [, qk, d, scaled] = line.match(/q·k = (-?[\d.]+); ÷ √(\d+) = (-?[\d.]+); softmax → ([\d.]+)%/) ?? [];
     assert(qk !== undefined && Math.abs(qk / Math.sqrt(d) - scaled) < 0.006, `does not compose: ${line}`);
@@ -792,7 +797,7 @@ await test("the melody adds up: the hovered musician's q×k sums to its q·k, an
   const s = "The animal didn't cross the street because it was too tired.";
   await page.goto(`${base}#s=${encodeURIComponent(s)}&v=orquestra&l=4&h=3&w=8&u=pecas&lang=en&m=minilm`);
   await modelReady(page);
-  await page.check('#show-table');
+  await showTable(page);
   const qk = await page.$$eval('#table tbody tr', (trs) => trs.map((tr) => Number(tr.children[1].textContent)));
   const values = (label) => page.$$eval(`.strip[aria-label="${label}"] span`, (ss) => ss.map((x) => Number(x.title.split(' = ').at(-1))));
   for (const j of [0, 2, 5, 9]) {
@@ -884,6 +889,40 @@ await test('a fresh visit opens on "radiante" at the head that gives "menina" th
   await page.locator('.path-list button').nth(2).click(); // a link to the third head
   await page.waitForFunction(([l, h]) => location.hash.includes(`l=${l}&h=${h}`), [ranked[2].l + 1, ranked[2].h + 1], { timeout: 5000 });
   assert(await page.isVisible('a#lesson-link[href^="aula.html"]'), 'the header links to the lesson');
+});
+
+await test('first visit on a slow link (8 Mbit/s, 165 ms, CPU 4x slower): an example\'s link shows its view within 2 s, before the model download starts; any other sentence shows progress in the view', async () => {
+  const slow = await launch({ serviceWorkers: 'block' }); // nothing cached: a first visit
+  try {
+    const timings = [];
+    for (const [name, s, selector] of [['example', ARTICLE, '#view .musician'], ['other sentence', 'Uma frase que não é exemplo.', '#view .view-loading progress']]) {
+      const page = await slow.newPage();
+      const cdp = await slow.newCDPSession(page);
+      await cdp.send('Network.enable');
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 165, downloadThroughput: 1e6, uploadThroughput: 1e6 });
+      await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+      const t0 = Date.now();
+      const seen = [];
+      page.on('request', (r) => seen.push({ url: r.url(), at: Date.now() - t0 }));
+      page.on('requestfinished', (r) => { const x = seen.find((q) => q.url === r.url()); if (x) x.done = Date.now() - t0; });
+      await page.goto(`${base}#s=${encodeURIComponent(s)}&v=orquestra&m=e5pt&w=20&l=12&h=1&lang=pt`, { waitUntil: 'commit' });
+      await page.waitForSelector(selector, { timeout: 20_000 });
+      const shown = Date.now() - t0;
+      timings.push(`${name}: ${shown} ms`);
+      if (process.env.DEBUG_SLOW) console.log(seen.map((q) => `${q.at}-${q.done} ${q.url.replace(base, "")}`).join("\n"));
+      assert(shown <= 2000, `${name}: the view took ${shown} ms`);
+      if (name === 'example') {
+        await page.waitForTimeout(300);
+        const preset = seen.find((q) => q.url.endsWith('.bin')), model = seen.find((q) => q.url.includes('.safetensors'));
+        assert(preset?.done, 'the example\'s run was fetched');
+        assert(!model || model.at >= preset.done, `the model download started at ${model?.at} ms, before the example's run was in (${preset.done} ms)`);
+      }
+      await page.close();
+    }
+    console.log(`     throttled first visit: ${timings.join(', ')}`);
+  } finally {
+    await slow.close();
+  }
 });
 
 await test('screenshots of every view, laptop and phone, both languages: each shows its drawing', async () => {

@@ -48,7 +48,7 @@ export async function screenshots(ctx, base, dir = 'test-artifacts') {
     await page.setViewportSize(viewport);
     for (const lang of ['pt', 'en']) for (const v of Object.keys(EXPECTED)) {
       await page.goto(`${base}#v=${v}&l=3&h=4&w=2&lang=${lang}`);
-      await page.waitForSelector('#view > *', { timeout: 60_000 });
+      await page.waitForSelector('#view > :not(.view-loading)', { timeout: 60_000 });
       await page.waitForTimeout(200);
       await page.waitForFunction(() => !document.querySelector('#view .thumb > span')); // thumbnails drawn
       const file = `${dir}/${v}-${name}-${lang}.png`;

@@ -7,7 +7,7 @@
 //   attention, scores: (L, H, T, T), i = ((l*H + h)*T + q)*T + k
 //   q, k, v, context:  (L, H, T, Dh), i = ((l*H + h)*T + t)*Dh + d
 // A build-time example carries only attention and scores (PRESET_TENSORS): the melody
-// waits for the live model.
+// waits for the live model; its scores may be null for a moment (presets.js).
 
 /** A run from its summary and its tensors ({name: Float32Array}). */
 export function makeRun({ meta, heads }, tensors) {

@@ -1,6 +1,7 @@
 // A T×T (or N×N) heatmap: one geometry, drawn on canvas (matrix, jury and model views) and
 // as SVG text (their exports).
-import { weightColor, WEIGHT_RGBA } from '../color.js';
+import { weightColor, WEIGHT_RGBA, inkOn } from '../color.js';
+import { el } from '../dom.js';
 import { tag, text } from './svg-text.js';
 import { pngDataUrl } from './png.js';
 
@@ -14,6 +15,22 @@ export function geometry(n, size, labels) {
   const pad = labels ? LABEL_PAD : 0;
   const cell = (size - pad) / n; // may be under a pixel: cells are resampled to pixels
   return { pad, cell, font: Math.min(13, Math.max(8, cell * 0.8)) };
+}
+
+/** A cell wide enough for a 12 px label (phones scroll sideways rather than shrink them). */
+export const READABLE_CELL = 15;
+/** The widest canvas drawn (a 510-item matrix at 15 px a cell would pass canvas limits). */
+export const MAX_CANVAS = 4000;
+
+/** The size at which a labelled n × n heatmap's labels are readable, within MAX_CANVAS. */
+export const readableSize = (n, width) => Math.min(Math.max(width, LABEL_PAD + n * READABLE_CELL), MAX_CANVAS);
+
+/** The colour scale of every heatmap: 0% light … 100% dark, with its ticks. */
+export function legend(t) {
+  const ticks = [0, 0.25, 0.5, 0.75, 1];
+  return el('div', { class: 'heat-legend', role: 'img', 'aria-label': t('heat.legend') },
+    el('span', { class: 'muted', text: t('heat.legend') }),
+    el('span', { class: 'heat-scale' }, ticks.map((v) => el('span', { style: { background: weightColor(v), color: inkOn(v) }, text: `${v * 100}%` }))));
 }
 
 /**
@@ -43,7 +60,12 @@ export function resample(matrix, n, p) {
   return out;
 }
 
-export function heatmap(matrix, n, size, { labels = null, highlightRow = -1, onCell = null, name = '' } = {}) {
+/**
+ * A heatmap on canvas. `onCell(r, c)` hears a click; `onPoint(r, c)` hears the cell under
+ * the pointer (hover, tap) and `onPoint(-1, -1)` when it leaves; `axes` = [rows, columns]
+ * names the axes in the labels' corner.
+ */
+export function heatmap(matrix, n, size, { labels = null, highlightRow = -1, onCell = null, onPoint = null, name = '', axes = null } = {}) {
   const { pad, cell, font } = geometry(n, size, labels);
   const canvas = document.createElement('canvas');
   const dpr = window.devicePixelRatio || 1;
@@ -77,6 +99,15 @@ export function heatmap(matrix, n, size, { labels = null, highlightRow = -1, onC
     g.textAlign = 'right';
     g.textBaseline = 'middle';
     labels.forEach((l, i) => g.fillText(labelText(l), pad - 4, pad + (i + 0.5) * cell));
+    if (axes) { // the corner: what the rows and the columns are
+      g.save();
+      g.font = `12px system-ui, sans-serif`;
+      g.fillStyle = '#5a6172';
+      g.textAlign = 'left';
+      g.fillText(`${axes[0]} ↓`, 4, pad - 30);
+      g.fillText(`${axes[1]} →`, 4, pad - 14);
+      g.restore();
+    }
     g.save();
     g.textAlign = 'left';
     labels.forEach((l, i) => {
@@ -86,12 +117,22 @@ export function heatmap(matrix, n, size, { labels = null, highlightRow = -1, onC
     });
     g.restore();
   }
-  if (onCell) {
+  const cellAt = (e) => {
+    const rect = canvas.getBoundingClientRect();
+    const k = size / rect.width;
+    const c = Math.floor(((e.clientX - rect.left) * k - pad) / cell), r = Math.floor(((e.clientY - rect.top) * k - pad) / cell);
+    return r >= 0 && r < n && c >= 0 && c < n ? [r, c] : null;
+  };
+  if (onPoint) {
+    canvas.addEventListener('pointermove', (e) => { const rc = cellAt(e); if (rc) onPoint(...rc); });
+    canvas.addEventListener('pointerleave', (e) => { if (e.pointerType === 'mouse') onPoint(-1, -1); });
+  }
+  if (onCell || onPoint) {
     canvas.addEventListener('click', (e) => {
-      const rect = canvas.getBoundingClientRect();
-      const k = size / rect.width;
-      const c = Math.floor(((e.clientX - rect.left) * k - pad) / cell), r = Math.floor(((e.clientY - rect.top) * k - pad) / cell);
-      if (r >= 0 && r < n && c >= 0 && c < n) onCell(r, c);
+      const rc = cellAt(e);
+      if (!rc) return;
+      onPoint?.(...rc); // a tap shows the value
+      onCell?.(...rc);
     });
   }
   return canvas;

@@ -4,7 +4,7 @@
 // share. Beside what it does for this word: its habit over the whole sentence.
 import { el, pct, num, table } from '../dom.js';
 import { itemMatrix } from '../units.js';
-import { heatmap, heatmapSvg } from './heatmap.js';
+import { heatmap, heatmapSvg, legend, readableSize } from './heatmap.js';
 import { text } from './svg-text.js';
 
 /** A judge that parks this share or more of the focused word's attention on the special
@@ -99,14 +99,31 @@ export function render(root, state, data, ctx) {
   const v = verdict(js);
   const N = items.length, focus = items[state.word].text, layer = state.layer + 1;
   const size = ctx.narrow ? Math.min(280, ctx.width - 40) : 160;
+  // One judge's map opened large, with its labels (a click on a map opens or closes it).
+  const big = ctx.ui.bigJudge ?? -1;
+  const bigSize = ctx.narrow ? readableSize(N, ctx.width - 30) : Math.min(ctx.width - 40, 640);
+  const readout = el('p', { class: 'readout', 'aria-live': 'polite' });
+  /** "Judge 4: radiante → cachorros 53.0%", kept across the re-render a click causes. */
+  const point = (h, r, c) => {
+    ctx.ui.juryCell = r < 0 ? null : [h, r, c];
+    const m = js[h]?.matrix;
+    readout.textContent = r < 0 || !m || r >= N || c >= N ? t('jury.point') : t('jury.value', { n: h + 1, from: items[r].text, to: items[c].text, value: pct(m[r * N + c]) });
+  };
+  point(...(ctx.ui.juryCell ?? [0, -1, -1]));
   const cards = js.map((j) => {
-    const agrees = !j.abstains && j.vote === v.winner;
-    return el('article', { class: `judge${agrees ? ' agrees' : ''}${j.abstains ? ' abstains' : ''}`, 'aria-label': t('jury.judge', { n: j.head + 1 }) },
+    const agrees = !j.abstains && j.vote === v.winner, large = j.head === big;
+    const map = heatmap(j.matrix, N, large ? bigSize : size, {
+      highlightRow: state.word, name: t('jury.heatmap', { n: j.head + 1 }),
+      labels: large ? items.map((it) => it.text) : null,
+      onPoint: (r, c) => point(j.head, r, c),
+      onCell: () => { ctx.ui.bigJudge = large ? null : j.head; ctx.rerender(); },
+    });
+    return el('article', { class: `judge${agrees ? ' agrees' : ''}${j.abstains ? ' abstains' : ''}${large ? ' large' : ''}`, 'aria-label': t('jury.judge', { n: j.head + 1 }) },
       el('h3', {}, el('button', { type: 'button', class: 'link', text: t('jury.judge', { n: j.head + 1 }), onclick: () => ctx.set({ view: 'orquestra', head: j.head }) })),
       el('p', { class: 'doing', text: `${t('jury.forWord', { word: focus })} ${doingText(j, items, t)}` }),
       el('p', { class: 'label', tabindex: 0, 'data-focus': `j${j.head}`, title: measureText(j.summary, t), 'aria-label': `${t('jury.habit')} ${habitText(j.summary, t)}. ${measureText(j.summary, t)}` },
         el('span', { class: 'muted', text: `${t('jury.habit')} ` }), habitText(j.summary, t)),
-      heatmap(j.matrix, N, size, { highlightRow: state.word, name: t('jury.heatmap', { n: j.head + 1 }) }),
+      large ? el('div', { class: 'scroll-x' }, map) : map,
       j.abstains
         ? el('p', { class: 'vote' }, el('strong', { text: t('jury.abstained') }))
         : el('p', { class: 'vote' }, t('jury.vote'), ' ', el('strong', { text: items[j.vote].text }), ` ${pct(j.share, 0)}`, agrees ? el('span', { class: 'badge', text: ` ✓ ${t('jury.withMajority')}` }) : ''),
@@ -120,6 +137,7 @@ export function render(root, state, data, ctx) {
   root.replaceChildren(
     el('div', { class: 'verdict' }, lines.map((l) => el('p', { text: l }))),
     el('p', { class: 'note', text: t('jury.noop') }),
+    legend(t), readout,
     el('div', { class: 'jury' }, cards));
 }
 

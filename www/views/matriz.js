@@ -1,7 +1,7 @@
 // Matriz: one head's full attention matrix; click a row to focus that word.
 import { el, pct, table } from '../dom.js';
 import { itemMatrix } from '../units.js';
-import { heatmap, heatmapSvg } from './heatmap.js';
+import { heatmap, heatmapSvg, legend, readableSize } from './heatmap.js';
 
 const MAX_SIZE = 720;
 
@@ -10,14 +10,27 @@ export function render(root, state, data, ctx) {
   const { items, result } = data;
   const N = items.length;
   const m = itemMatrix(result.attention, result.meta, state.layer, state.head, items);
-  const size = Math.min(ctx.width, MAX_SIZE);
+  // Phones keep 12 px labels and scroll sideways; wider screens fit the matrix.
+  const size = ctx.narrow ? readableSize(N, ctx.width) : Math.min(ctx.width, MAX_SIZE);
+  const readout = el('p', { class: 'readout', 'aria-live': 'polite' });
+  /** "radiante → menina: 40.3%", kept across the re-render a tap's focus change causes. */
+  const point = (r, c) => {
+    ctx.ui.cell = r < 0 ? null : [r, c];
+    readout.textContent = r < 0 || r >= N || c >= N ? t('matrix.point') : t('matrix.value', { from: items[r].text, to: items[c].text, value: pct(m[r * N + c]) });
+  };
+  point(...(ctx.ui.cell ?? [-1, -1]));
+  const scroller = el('div', { class: 'scroll-x', tabindex: 0, 'aria-label': t('matrix.chart', { layer: state.layer + 1, head: state.head + 1 }) },
+    heatmap(m, N, size, {
+      labels: items.map((i) => i.text), highlightRow: state.word, axes: [t('matrix.rows'), t('matrix.columns')],
+      name: t('matrix.chart', { layer: state.layer + 1, head: state.head + 1 }),
+      onPoint: point, onCell: (r) => ctx.set({ word: r }),
+    }));
+  const scrolls = size > ctx.width;
   root.replaceChildren(
     el('p', { class: 'step-text', text: t('matrix.explain') }),
-    heatmap(m, N, size, {
-      labels: items.map((i) => i.text), highlightRow: state.word,
-      name: t('matrix.chart', { layer: state.layer + 1, head: state.head + 1 }),
-      onCell: (r) => ctx.set({ word: r }),
-    }));
+    legend(t), readout,
+    scrolls ? el('p', { class: 'scroll-hint', text: t('matrix.scrolls') }) : '',
+    scroller);
 }
 
 export function tableOf(state, data, ctx) {

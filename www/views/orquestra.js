@@ -22,7 +22,8 @@ export function numbers(data, state) {
   const { meta } = result;
   const r = state.word;
   const weights = itemRow(result.attention, meta, state.layer, state.head, items, r);
-  const scores = itemMeanRow(result.scores, meta, state.layer, state.head, items, r);
+  // (an example's scores may still be on their way: then steps 1-2 wait)
+  const scores = result.scores ? itemMeanRow(result.scores, meta, state.layer, state.head, items, r) : items.map(() => NaN);
   const sqrtD = Math.sqrt(meta.headDim);
   const arithmetic = items.every((it) => it.tokens.length === 1);
   const T = meta.seq, base = (state.layer * meta.heads + state.head) * T * T, I = items[r].tokens;
@@ -30,7 +31,7 @@ export function numbers(data, state) {
     piece: meta.tokens[j].text,
     weight: I.reduce((s, i) => s + result.attention[base + i * T + j], 0) / I.length,
   })));
-  return { weights, scores, scaled: scores.map((s) => s / sqrtD), sqrtD, arithmetic, parts };
+  return { weights, scores, scaled: scores.map((s) => s / sqrtD), sqrtD, arithmetic: arithmetic && Boolean(result.scores), parts };
 }
 
 /** The step drawn: q·k and ÷√d exist per piece, so word mode with words of several pieces
@@ -132,7 +133,7 @@ function legend(max, t) {
   const stops = [-1, -0.5, 0, 0.5, 1];
   return el('div', { class: 'strip-row legend' },
     el('span', { class: 'strip-label', text: t('orq.scale') }),
-    el('div', { class: 'scale' }, stops.map((f) => el('span', { style: { background: signedColor(f * max, max) }, text: num(f * max) }))));
+    el('div', { class: 'scale' }, stops.map((f) => el('span', { style: { background: signedColor(f * max, max), color: Math.abs(f) > 0.6 ? '#fff' : INK }, text: num(f * max) }))));
 }
 
 /**

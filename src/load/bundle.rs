@@ -203,7 +203,10 @@ pub fn convert(
         return write(out, meta);
     }
     // Measured on the bundle as it will be loaded, then written again with the measurement.
-    let measured = accuracy::measure(&model, &super::from_bundle(&write(out.clone(), meta.clone())?)?)?;
+    let measured = accuracy::measure(
+        &model,
+        &super::from_bundle(&write(out.clone(), meta.clone())?)?,
+    )?;
     meta.insert(
         ACCURACY_KEY.to_string(),
         serde_json::to_string(&measured).expect("accuracy serializes"),

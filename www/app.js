@@ -172,8 +172,14 @@ function wire() {
     $('snippet-iframe').value = iframe;
     $('snippet-element').value = element;
     $('snippets').hidden = false;
-    try { await navigator.clipboard.writeText(`${iframe}\n\n${element}`); $('notice').textContent = t('notice.embedCopied'); } catch { /* the boxes show them */ }
   });
+  // One copy button per snippet: a teacher pastes one of them, not both.
+  for (const button of document.querySelectorAll('.copy-snippet')) {
+    button.addEventListener('click', async () => {
+      const box = $(button.dataset.for);
+      try { await navigator.clipboard.writeText(box.value); $('notice').textContent = t('notice.snippetCopied'); } catch { box.select(); }
+    });
+  }
   window.addEventListener('hashchange', fromHash);
   // Phones: the model, units, table and exports behind one button, so the view comes first.
   $('more-controls').addEventListener('click', () => {

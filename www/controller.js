@@ -34,7 +34,7 @@ export class AttentionController {
     this.state = null;
     this.data = null; // { result, items } of the computed sentence in state.units
     this.limits = limitsOf(null);
-    this.ui = { step: 2, table: false }; // the orchestra's step and the table toggle: not in links
+    this.ui = { table: false }; // the table toggle and what a view keeps between drawings: not in links
     this.t = (key) => key;
     this.model = null; // the bundle's URL: the state's model's, or the host's own (override)
     this.override = null;

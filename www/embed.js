@@ -1,6 +1,7 @@
 // embed.html: the widget alone, driven by the same hash as the page (for an <iframe>).
 import './widget.js';
 import { parse, serialize, ATTRIBUTES } from './state.js';
+import { HEIGHT_MESSAGE } from './embed-snippets.js';
 
 const widget = document.getElementById('widget');
 
@@ -22,6 +23,16 @@ widget.addEventListener('orquestra-change', (e) => {
 });
 window.addEventListener('hashchange', fromHash);
 fromHash();
+
+// The height protocol: the parent page hears this document's height whenever it changes, so
+// the snippet's listener can fit the iframe to it (no inner scroll bar in a course column).
+if (window.parent !== window) {
+  let sent = 0;
+  new ResizeObserver(() => {
+    const height = Math.ceil(document.documentElement.getBoundingClientRect().height);
+    if (height !== sent) { sent = height; window.parent.postMessage({ type: HEIGHT_MESSAGE, height }, '*'); }
+  }).observe(document.documentElement);
+}
 
 // Offline use: the service worker next to index.html keeps the app (see scripts/sw-template.js).
 navigator.serviceWorker?.register(new URL('../sw.js', import.meta.url)).catch(() => { /* e.g. file:// or a private mode */ });

@@ -12,12 +12,12 @@ const SENTENCE = 'A menina que, depois de uma longa caminhada pelo parque, adoto
 const FOCUS = { sentence: SENTENCE, layer: 11, head: 0, word: 20, units: 'palavras', model: 'e5pt' };
 // q·k exists piece by piece: step 2 reads the sentence in pieces, "▁radi" (piece 25) conducting.
 export const STEPS = [
+  { ...FOCUS, view: 'orquestra', step: 2 },
+  { ...FOCUS, view: 'orquestra', step: 0, units: 'pecas', word: 25 },
+  { ...FOCUS, view: 'orquestra', step: 2 },
   { ...FOCUS, view: 'orquestra', step: 3 },
-  { ...FOCUS, view: 'orquestra', step: 1, units: 'pecas', word: 25 },
-  { ...FOCUS, view: 'orquestra', step: 3 },
-  { ...FOCUS, view: 'orquestra', step: 4 },
-  { ...FOCUS, view: 'juri', step: 3 },
-  { ...FOCUS, view: 'modelo', step: 3 },
+  { ...FOCUS, view: 'juri', step: 2 },
+  { ...FOCUS, view: 'modelo', step: 2 },
 ];
 
 const $ = (id) => document.getElementById(id);
@@ -49,7 +49,7 @@ function show() {
   $('copy-step').textContent = t('lesson.copy');
   $('open-page').textContent = t('lesson.open');
   $('open-page').href = `index.html${serialize({ ...s, lang })}`;
-  const attrs = [...attributesOf({ ...s, lang }), ['step', s.step]];
+  const attrs = attributesOf({ ...s, lang });
   for (const [k, v] of attrs) if (widget.getAttribute(k) !== String(v)) widget.setAttribute(k, v);
 }
 

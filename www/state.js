@@ -41,6 +41,8 @@ export const PARAMS = {
   u: choice('units', 'units', UNITS),
   lang: choice('lang', 'lang', LANGS),
   m: choice('model', 'model', MODEL_KEYS),
+  // The orchestra's step of the arithmetic: 1 q·k, 2 ÷√d, 3 softmax, 4 Σ a·v.
+  st: int('step', 'step', 1, 'steps'),
 };
 
 /** The element's attribute for each link key: { s: 'sentence', v: 'view', … }. */
@@ -59,7 +61,7 @@ export function hashOfAttributes(get) {
 }
 
 export function defaults(lang = 'pt') {
-  return { sentence: '', view: 'orquestra', layer: 0, head: 0, word: 1, units: 'palavras', lang, model: LINK_MODEL };
+  return { sentence: '', view: 'orquestra', layer: 0, head: 0, word: 1, units: 'palavras', lang, model: LINK_MODEL, step: 2 };
 }
 
 function decode(raw) {

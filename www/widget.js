@@ -1,6 +1,6 @@
 // <orquestra-attention>: the embeddable widget. One <script type="module" src=".../widget.js">
 // defines it; attributes mirror the share-link keys (state.js PARAMS: sentence, view, layer,
-// head, word, units, lang, model) plus model-src (a bundle URL of the host's own) and step.
+// head, word, units, lang, model, step) plus model-src (a bundle URL of the host's own).
 // An element without `model` reads with MiniLM, as it did before there was a choice. Everything lives in a shadow root. All
 // widgets of a page share one engine and one model download. Events: 'orquestra-render'
 // after each drawing, 'orquestra-change' when the user changes the state (detail: the state
@@ -14,7 +14,7 @@ import { PRESET_KEYS, MODELS, limitsOf } from './config.js';
 const messages = loadMessages();
 
 class OrquestraAttention extends HTMLElement {
-  static observedAttributes = [...Object.values(ATTRIBUTES), 'model-src', 'step'];
+  static observedAttributes = [...Object.values(ATTRIBUTES), 'model-src'];
 
   constructor() {
     super();
@@ -73,9 +73,6 @@ class OrquestraAttention extends HTMLElement {
 
   async refresh() {
     const { state } = parse(hashOfAttributes((a) => this.getAttribute(a)), limitsOf, browserLanguage());
-    // Optional: which step of the orchestra's arithmetic to show (1-4), used by the lesson.
-    const step = Number(this.getAttribute('step'));
-    if (Number.isInteger(step) && step >= 1 && step <= 4) this.component.ui.step = step - 1;
     this.t = translator((await messages)[state.lang]);
     if (!state.sentence.trim()) state.sentence = this.t(PRESET_KEYS[0]);
     for (const [k, key] of [['model', 'ctl.model'], ['layer', 'ctl.layer'], ['head', 'ctl.head'], ['units', 'ctl.units'], ['table', 'ctl.table']]) this.labels[k].textContent = this.t(key);

@@ -925,6 +925,40 @@ await test('first visit on a slow link (8 Mbit/s, 165 ms, CPU 4x slower): an exa
   }
 });
 
+await test('embeds in a 736 px course column: the iframe fits its content (height protocol); the element picks its layout from its own width', async (page) => {
+  const { snippets } = await import('../../www/embed-snippets.js');
+  const { parse } = await import('../../www/state.js');
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const dir = mkdtempSync('/tmp/orquestra-course-');
+  const { state } = parse(`#s=${encodeURIComponent(ARTICLE)}&v=orquestra&l=12&h=1&w=20&m=e5pt&lang=pt`);
+  const { iframe } = snippets(state, base);
+  writeFileSync(`${dir}/index.html`, `<!doctype html><meta charset="utf-8"><title>Curso</title>
+    <script type="module" src="${base}www/widget.js"></script>
+    <main style="width:736px;margin:auto"><h1>Aula 3</h1>${iframe}
+    <orquestra-attention id="wide" sentence="${ARTICLE}" model="e5pt" word="20" layer="12" lang="pt"></orquestra-attention></main>
+    <div style="width:400px"><orquestra-attention id="narrow" sentence="${ARTICLE}" model="e5pt" word="20" layer="12" lang="pt"></orquestra-attention></div>`);
+  const host = await serve(dir, 0, { csp: false }); // another origin: a teacher's site
+  try {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`http://127.0.0.1:${host.address().port}/`);
+    const frame = await (await page.waitForSelector('iframe')).contentFrame();
+    await frame.waitForSelector('.conductor', { timeout: 60_000 });
+    await frame.waitForSelector('#progress', { state: 'detached', timeout: 1000 }).catch(() => {});
+    await page.waitForTimeout(500);
+    const inner = await frame.evaluate(() => Math.ceil(document.documentElement.getBoundingClientRect().height));
+    const outer = await page.evaluate(() => document.querySelector('iframe').getBoundingClientRect().height);
+    assert(inner > 720 && Math.abs(inner - outer) <= 2, `the iframe is ${outer} px for ${inner} px of content`);
+    assert(await frame.evaluate(() => Boolean(document.getElementById('widget').shadowRoot.querySelector('svg.orchestra'))), 'the 736 px iframe draws the arcs');
+    await page.waitForSelector('#wide .conductor', { timeout: 60_000 });
+    assert(await page.evaluate(() => Boolean(document.getElementById('wide').shadowRoot.querySelector('svg.orchestra'))), 'the element in the column draws arcs');
+    await page.waitForSelector('#narrow .conductor', { timeout: 60_000 });
+    assert(await page.evaluate(() => Boolean(document.getElementById('narrow').shadowRoot.querySelector('.orchestra-list'))), 'the element in 400 px is a list on a 1280 px window');
+    await page.screenshot({ path: 'test-artifacts/embed-course-column.png', fullPage: true });
+  } finally {
+    host.close();
+  }
+});
+
 await test('screenshots of every view, laptop and phone, both languages: each shows its drawing', async () => {
   const shots = await screenshots(ctx, base);
   assert(shots.length === 16, `${shots.length} screenshots`);

@@ -6,14 +6,18 @@ import { MODEL_KEYS, limitsOf } from '../../www/config.js';
 test('parse(serialize(state)) == state for many states', () => {
   const sentences = ['A menina estava radiante.', 'ação & coração = 100% #1?', 'emoji 😀 中文 \u0301', "it's (really) *fine*! ~ok", ' '];
   for (const sentence of sentences) for (const view of VIEWS) for (const units of UNITS) for (const lang of LANGS) for (const model of MODEL_KEYS) {
-    const state = { sentence, view, layer: 5, head: 11, word: 3, units, lang, model };
-    assert.deepEqual(parse(serialize(state)).state, state);
+    for (const step of [0, 3]) {
+      const state = { sentence, view, layer: 5, head: 11, word: 3, units, lang, model, step };
+      assert.deepEqual(parse(serialize(state)).state, state);
+    }
   }
 });
 
 test('the hash uses exactly the documented keys', () => {
   const h = serialize({ ...defaults(), sentence: 'a b' });
-  assert.equal(h, '#s=a%20b&v=orquestra&l=1&h=1&w=1&u=palavras&lang=pt&m=minilm');
+  assert.equal(h, '#s=a%20b&v=orquestra&l=1&h=1&w=1&u=palavras&lang=pt&m=minilm&st=3');
+  assert.equal(parse('#st=9').state.step, 3, 'the step is clamped to 1-4');
+  assert.equal(parse('#s=x').state.step, 2, 'a link without st shows the softmax, as before');
 });
 
 test('garbage in gives defaults and never throws', () => {

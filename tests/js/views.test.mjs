@@ -37,9 +37,9 @@ const CASES = [
 ];
 
 function draw({ run, state: s, step = 2, width = 960 }) {
-  const state = { ...defaults('pt'), sentence: run.meta.words.map((w) => w.text).join(' '), ...s };
+  const state = { ...defaults('pt'), sentence: run.meta.words.map((w) => w.text).join(' '), step, ...s };
   const data = { result: run, items: itemsOf(run.meta, state.units) };
-  const ctx = { t: withSpecials(pt, run.meta), ui: { step }, width, narrow: width < 600 };
+  const ctx = { t: withSpecials(pt, run.meta), ui: {}, width, narrow: width < 600 };
   return { state, data, ctx, ...views[state.view].toSvg(state, data, ctx) };
 }
 

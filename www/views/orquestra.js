@@ -36,7 +36,7 @@ export function numbers(data, state) {
 
 /** The step drawn: q·k and ÷√d exist per piece, so word mode with words of several pieces
  *  shows the weights (and offers pieces mode). */
-export const stepShown = (ui, arithmetic) => (arithmetic ? ui.step ?? 2 : Math.max(ui.step ?? 2, 2));
+export const stepShown = (state, arithmetic) => (arithmetic ? state.step ?? 2 : Math.max(state.step ?? 2, 2));
 
 /** What each seat's size and colour stand for at a step, in 0..1: q·k and the scaled score
  *  relative to the row's range, the weight, the share of the melody (|a·v| over their sum). */
@@ -199,7 +199,7 @@ export function scene(state, data, ctx) {
   const r = state.word;
   const nums = numbers(data, state);
   const { weights, scores, scaled } = nums;
-  const step = stepShown(ctx.ui, nums.arithmetic);
+  const step = stepShown(state, nums.arithmetic);
   const sizes = seatValues(step, nums, result, state, items);
   const largest = Math.max(...sizes) || 1;
   const seats = items.map((it, j) => {
@@ -210,7 +210,9 @@ export function scene(state, data, ctx) {
       value: [num(scores[j]), num(scaled[j]), pct(weights[j]), pct(sizes[j])][step],
     };
   });
-  const w = 960;
+  // Drawn at the view's own width (up to 960, then scaled): names keep their 13 px in a
+  // course column, and the overlap check holds at the size they are read.
+  const w = Math.round(Math.min(960, Math.max(600, ctx.width || 960)));
   const arc = ctx.narrow || items.length > LIST_ITEMS ? null : layout(seats, w);
   if (!arc) return { list: true, w, height: LIST_TOP + seats.length * LIST_ROW + 10, conductor: items[r].text, seats };
   for (const s of seats) {
@@ -232,7 +234,7 @@ export function render(root, state, data, ctx) {
   const r = state.word;
   const nums = numbers(data, state);
   const { weights, scores, scaled, sqrtD, arithmetic } = nums;
-  const step = stepShown(ctx.ui, arithmetic);
+  const step = stepShown(state, arithmetic);
   const sc = scene(state, data, ctx);
   const detail = el('p', { class: 'detail', 'aria-live': 'polite' });
   // Every line composes from its own numbers: the whole chain for one piece, or a word's
@@ -266,7 +268,7 @@ export function render(root, state, data, ctx) {
     STEPS.map((s, i) => el('button', {
       type: 'button', 'aria-pressed': String(i === step), class: i === step ? 'on' : '',
       // q·k and ÷√d are per piece: with words of several pieces, they open pieces mode.
-      onclick: () => { ctx.ui.step = i; if (i < 2 && !arithmetic) ctx.set({ units: 'pecas' }); else ctx.rerender(); },
+      onclick: () => ctx.set(i < 2 && !arithmetic ? { step: i, units: 'pecas' } : { step: i }),
       text: `${i + 1}. ${t(`orq.step.${s}`)}`,
     })));
   const start = el('p', { class: 'start-hint', text: t('orq.start') }); // what to do first

@@ -217,3 +217,32 @@ test('the export caption fits its width and names Orquestra once', async () => {
     assert.equal((svg.match(/Orquestra/g) ?? []).length, 1, `${c.name}: the name once`);
   }
 });
+
+test('the seats show the current step: a seat is larger exactly when its value at that step is larger', async () => {
+  const { scene, numbers } = await import('../../www/views/orquestra.js');
+  const c = CASES.find((x) => x.name === 'orquestra-qk-pieces');
+  for (const step of [0, 1, 2]) {
+    const { state, data, ctx } = draw({ ...c, step });
+    const nums = numbers(data, state);
+    const shown = [nums.scores, nums.scaled, nums.weights][step];
+    const { seats } = scene(state, data, ctx);
+    let pairs = 0;
+    for (const a of seats) for (const b of seats) {
+      if (shown[a.j] > shown[b.j] + 1e-9) { pairs++; assert.ok(a.radius > b.radius, `step ${step + 1}: ${a.name} (${shown[a.j]}) is drawn no larger than ${b.name} (${shown[b.j]})`); }
+    }
+    assert.ok(pairs > 10);
+  }
+  // Softmax keeps q·k's order, so the sizes must also follow the step's scale: at step 1 the
+  // row's lowest q·k is the smallest seat and its highest the largest; at step 3, area ∝ weight.
+  for (const step of [0, 2]) {
+    const { state, data, ctx } = draw({ ...c, step });
+    const nums = numbers(data, state);
+    const { seats } = scene(state, data, ctx);
+    for (const s of seats) {
+      const v = step === 0
+        ? (nums.scores[s.j] - Math.min(...nums.scores)) / (Math.max(...nums.scores) - Math.min(...nums.scores))
+        : nums.weights[s.j];
+      assert.ok(Math.abs(s.radius - (8 + 28 * Math.sqrt(v))) < 1e-9, `step ${step + 1}: ${s.name} radius ${s.radius} for ${v}`);
+    }
+  }
+});

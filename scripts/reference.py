@@ -42,8 +42,10 @@ def softmax(s):
     return e / e.sum(-1, keepdims=True)
 
 
-def forward(cfg, W, ids):
-    """Returns attention (L, H, T, T) and the final hidden states (T, D), float64."""
+def forward(cfg, W, ids, head_mask=None):
+    """Returns attention (L, H, T, T) and the final hidden states (T, D), float64.
+    head_mask (L, H) of 1 (keep) and 0 (dismiss) multiplies each head's probabilities, as HF's
+    `head_mask` does; the attention returned is the multiplied one."""
     T, D, H = len(ids), cfg["hidden_size"], cfg["num_attention_heads"]
     dh, eps = D // H, cfg.get("layer_norm_eps", 1e-12)
 
@@ -65,6 +67,8 @@ def forward(cfg, W, ids):
         k = heads(lin(x, p + "attention.self.key"))
         v = heads(lin(x, p + "attention.self.value"))
         a = softmax(q @ k.transpose(0, 2, 1) / math.sqrt(dh))  # (H, T, T)
+        if head_mask is not None:
+            a = a * np.asarray(head_mask, dtype=np.float64)[l][:, None, None]
         attentions.append(a)
         ctx = (a @ v).transpose(1, 0, 2).reshape(T, D)
         x = ln(lin(ctx, p + "attention.output.dense") + x, p + "attention.output.LayerNorm")

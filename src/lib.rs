@@ -5,6 +5,7 @@ pub mod heads;
 pub mod kernels;
 pub mod load;
 pub mod model;
+pub mod rollout;
 pub mod tokenizer;
 pub mod trace;
 

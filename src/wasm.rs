@@ -89,6 +89,26 @@ impl Engine {
             trace: self.model.run(text).map_err(js_error)?,
         })
     }
+
+    /// The same with dismissed heads: `off` holds one byte per head, (L, H) row-major,
+    /// non-zero = dismissed (its attention × 0, HF head_mask).
+    #[wasm_bindgen(js_name = runMasked)]
+    pub fn run_masked(&self, text: &str, off: &[u8]) -> Result<Run, JsValue> {
+        let c = &self.model.config;
+        let flags: Vec<bool> = off.iter().map(|&b| b != 0).collect();
+        let mask =
+            crate::model::HeadMask::from_flags(c.num_hidden_layers, c.num_attention_heads, &flags)
+                .ok_or_else(|| {
+                    js_error(crate::Error::Model(format!(
+                        "the head mask has {} entries; this model has {} heads",
+                        off.len(),
+                        c.num_hidden_layers * c.num_attention_heads
+                    )))
+                })?;
+        Ok(Run {
+            trace: self.model.run_masked(text, &mask).map_err(js_error)?,
+        })
+    }
 }
 
 /// One forward pass. Free it (`run.free()`) when done: its tensors live in wasm memory.
@@ -116,6 +136,12 @@ impl Run {
         Ok(Float32Array::from(
             a.as_slice().expect("trace tensors are contiguous"),
         ))
+    }
+
+    /// Attention rollout (src/rollout.rs). (L, T, T): i = (l*T + q)*T + k
+    pub fn rollout(&self) -> Float32Array {
+        let r = crate::rollout::rollout(&self.trace.attention);
+        Float32Array::from(r.as_slice().expect("contiguous"))
     }
 
     /// The last layer's output. (T, D): i = t*D + d

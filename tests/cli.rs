@@ -141,3 +141,42 @@ fn text_from_standard_input_and_from_a_file() {
     assert!(out.contains("\"dorme\""), "{out}");
     std::fs::remove_file(&file).unwrap();
 }
+
+#[test]
+fn ablate_and_rollout_write_their_arrays_and_name_what_they_ignore() {
+    let dir = std::env::temp_dir().join(format!("orquestra-cli-ablate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = |n: &str| dir.join(n).display().to_string();
+    let (code, out, err) = run(Command::new(BIN).args([
+        "attention",
+        "--model",
+        &tiny(),
+        "--ablate",
+        "2.1,9.9,x",
+        "--out",
+        &file("a.npy"),
+        "--rollout",
+        &file("r.npy"),
+        "--hidden",
+        &file("h.npy"),
+        "a menina",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("ignored 9.9, x"), "{err}");
+    let brief: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let t = brief["tokens"].as_array().unwrap().len();
+    let a: ndarray::Array4<f32> = ndarray_npy::read_npy(file("a.npy")).unwrap();
+    let r: ndarray::Array3<f32> = ndarray_npy::read_npy(file("r.npy")).unwrap();
+    let h: ndarray::Array2<f32> = ndarray_npy::read_npy(file("h.npy")).unwrap();
+    assert_eq!(
+        (a.dim().0, a.dim().2, r.dim(), h.dim().0),
+        (2, t, (2, t, t), t)
+    );
+    assert_eq!(
+        a.slice(ndarray::s![1, 0, .., ..]).sum(),
+        0.0,
+        "head 2.1 is dismissed"
+    );
+    assert!((a.slice(ndarray::s![1, 1, .., ..]).sum() - t as f32).abs() < 1e-4);
+    std::fs::remove_dir_all(&dir).ok();
+}

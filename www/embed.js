@@ -11,8 +11,8 @@ function fromHash() {
   const given = new URLSearchParams(hash.slice(1));
   const values = new URLSearchParams(serialize(state).slice(1));
   for (const [k, a] of Object.entries(ATTRIBUTES)) {
-    if (given.has(k)) widget.setAttribute(a, values.get(k));
-    else widget.removeAttribute(a);
+    if (given.has(k) && values.has(k)) widget.setAttribute(a, values.get(k));
+    else widget.removeAttribute(a); // absent, or an optional key with nothing in it (x=)
   }
   document.getElementById('open').href = `index.html${hash}`;
 }

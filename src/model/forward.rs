@@ -1,7 +1,7 @@
 //! The forward pass, recording every head's scores, attention, q, k, v and context.
 use ndarray::{Array2, Array4};
 
-use super::{Layer, Model};
+use super::{HeadMask, Layer, Model};
 use crate::error::{Error, Result};
 use crate::kernels::{matmul, softmax_rows, Activation, Packed};
 use crate::tokenizer::{Encoding, MAX_TOKENS};
@@ -88,6 +88,19 @@ impl Model {
         self.forward(self.encode(text)?)
     }
 
+    /// Runs `text` with the heads `mask` dismisses switched off (their attention × 0).
+    pub fn run_masked(&self, text: &str, mask: &HeadMask) -> Result<Trace> {
+        self.forward_masked(self.encode(text)?, mask)
+    }
+
+    /// Every head on: the mask for plain runs.
+    pub fn no_mask(&self) -> HeadMask {
+        HeadMask::none(
+            self.config.num_hidden_layers,
+            self.config.num_attention_heads,
+        )
+    }
+
     /// Tokenizes `text` as a run would ([CLS] … [SEP], truncated to `max_tokens`).
     pub fn encode(&self, text: &str) -> Result<Encoding> {
         self.tokenizer.encode_max(text, self.max_tokens())
@@ -95,7 +108,18 @@ impl Model {
 
     /// Runs the encoder on an already tokenized sequence.
     pub fn forward(&self, encoding: Encoding) -> Result<Trace> {
+        self.forward_masked(encoding, &self.no_mask())
+    }
+
+    /// Runs the encoder with the heads `mask` dismisses switched off.
+    pub fn forward_masked(&self, encoding: Encoding, mask: &HeadMask) -> Result<Trace> {
         let c = &self.config;
+        if (mask.layers, mask.heads) != (c.num_hidden_layers, c.num_attention_heads) {
+            return Err(Error::Model(format!(
+                "the head mask is for {}×{} heads; this model has {}×{}",
+                mask.layers, mask.heads, c.num_hidden_layers, c.num_attention_heads
+            )));
+        }
         let t = encoding.tokens.len();
         if t == 0 || t > self.max_tokens() {
             return Err(Error::Model(format!(
@@ -134,7 +158,7 @@ impl Model {
         self.embeddings
             .forward(trace.encoding.tokens.iter().map(|tok| tok.id), x);
         for (l, layer) in self.layers.iter().enumerate() {
-            self.layer(l, layer, &mut scratch, &mut trace);
+            self.layer(l, layer, mask, &mut scratch, &mut trace);
         }
         trace
             .hidden
@@ -146,7 +170,7 @@ impl Model {
     }
 
     /// One BertLayer on scratch.x (T, D), in place; layer `l`'s heads go into the trace.
-    fn layer(&self, l: usize, layer: &Layer, s: &mut Scratch, trace: &mut Trace) {
+    fn layer(&self, l: usize, layer: &Layer, mask: &HeadMask, s: &mut Scratch, trace: &mut Trace) {
         let c = &self.config;
         let (t, d, dh) = (trace.encoding.tokens.len(), c.hidden_size, c.head_dim());
         let qkv = zeros(&mut s.qkv, t * 3 * d);
@@ -178,6 +202,10 @@ impl Model {
                 head(&trace.scores, l, h),
                 head_mut(&mut trace.attention, l, h),
             );
+            if mask.is_off(l, h) {
+                // A dismissed judge: its probabilities × 0, so its context is 0 (HF head_mask).
+                head_mut(&mut trace.attention, l, h).fill(0.0);
+            }
             head_pass.mix(
                 head(&trace.attention, l, h),
                 head(&trace.v, l, h),

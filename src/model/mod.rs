@@ -3,11 +3,13 @@
 //! (`crate::load` reads HF directories and Orquestra bundles into one).
 mod config;
 mod forward;
+mod mask;
 mod modules;
 mod precision;
 mod rows;
 
 pub use config::{Config, TRACE_BUDGET, WEIGHT_BUDGET};
+pub use mask::HeadMask;
 pub use modules::{Embeddings, Layer, LayerNorm, Linear};
 pub use precision::Precision;
 pub use rows::{dequantize_q4_row, dequantize_row, RowTable, Q4_BLOCK_BYTES, Q4_GROUP};

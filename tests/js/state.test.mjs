@@ -6,8 +6,8 @@ import { MODEL_KEYS, limitsOf } from '../../www/config.js';
 test('parse(serialize(state)) == state for many states', () => {
   const sentences = ['A menina estava radiante.', 'ação & coração = 100% #1?', 'emoji 😀 中文 \u0301', "it's (really) *fine*! ~ok", ' '];
   for (const sentence of sentences) for (const view of VIEWS) for (const units of UNITS) for (const lang of LANGS) for (const model of MODEL_KEYS) {
-    for (const step of [0, 3]) {
-      const state = { sentence, view, layer: 5, head: 11, word: 3, units, lang, model, step };
+    for (const [step, ablate] of [[0, ''], [3, '1.2,5.12']]) {
+      const state = { sentence, view, layer: 5, head: 11, word: 3, units, lang, model, step, ablate };
       assert.deepEqual(parse(serialize(state)).state, state);
     }
   }
@@ -18,6 +18,12 @@ test('the hash uses exactly the documented keys', () => {
   assert.equal(h, '#s=a%20b&v=orquestra&l=1&h=1&w=1&u=palavras&lang=pt&m=minilm&st=3');
   assert.equal(parse('#st=9').state.step, 3, 'the step is clamped to 1-4');
   assert.equal(parse('#s=x').state.step, 2, 'a link without st shows the softmax, as before');
+  // Dismissed heads: sorted, each once, out-of-range entries dropped with a notice.
+  const { state, notices } = parse('#m=minilm&x=6.9,3.7,3.7,7.1,0.2,zz,3.13', limitsOf);
+  assert.equal(state.ablate, '3.7,6.9');
+  assert.deepEqual(notices.map((n) => n.key), ['x']);
+  assert.equal(serialize({ ...state, sentence: 'a' }).split('&x=')[1], '3.7%2C6.9');
+  assert.ok(!serialize({ ...defaults(), sentence: 'a' }).includes('x='), 'no x= when no judge is dismissed');
 });
 
 test('garbage in gives defaults and never throws', () => {

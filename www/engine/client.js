@@ -47,8 +47,8 @@ export class EngineClient {
 
   /** Runs a sentence; resolves with a run (run.js); rejects with an Error that has a `code`.
    *  `channel` names the asker: only its own older waiting run is superseded. */
-  run(text, channel = 0) {
-    return this.request({ type: 'run', text, channel });
+  run(text, channel = 0, off = null) {
+    return this.request({ type: 'run', text, channel, off });
   }
 }
 

@@ -6,6 +6,8 @@
 // plus Float32Array tensors (src/trace.rs VIEW_TENSORS):
 //   attention, scores: (L, H, T, T), i = ((l*H + h)*T + q)*T + k
 //   q, k, v, context:  (L, H, T, Dh), i = ((l*H + h)*T + t)*Dh + d
+//   rollout:           (L, T, T), i = (l*T + q)*T + k (src/rollout.rs)
+//   hidden:            (T, D), the last layer's output
 // A build-time example carries only attention and scores (PRESET_TENSORS): the melody
 // waits for the live model; its scores may be null for a moment (presets.js).
 

@@ -53,10 +53,13 @@ export async function createEngine(bundleBytes, { build } = {}) {
     memoryBytes: () => pkg.memory.buffer.byteLength,
     /** The wasm Engine itself (its run(text) returns a Run to free), for the benchmarks. */
     raw: engine,
-    run(text) {
-      const run = engine.run(text);
+    /** `off`: one byte per head, (L, H), 1 = dismissed (head ablation); null for none. */
+    run(text, off = null) {
+      const run = off ? engine.runMasked(text, off) : engine.run(text);
       try {
-        return makeRun(run.summary(), Object.fromEntries(names.map((n) => [n, run.tensor(n)])));
+        // rollout (L, T, T) and the last layer's output (T, D) beside the per-head tensors
+        const tensors = Object.fromEntries(names.map((n) => [n, run.tensor(n)]));
+        return makeRun(run.summary(), { ...tensors, rollout: run.rollout(), hidden: run.hidden() });
       } finally {
         run.free();
       }

@@ -3,7 +3,8 @@
 // and the lesson). A host hands over its elements and hears back through hooks; its own
 // chrome (text box, presets, language, links, export) stays outside.
 import { sharedEngine, releaseEngine } from './engine/client.js';
-import { clamp, VIEWS } from './state.js';
+import { clamp, VIEWS, headFlags } from './state.js';
+import { hasValues } from './engine/run.js';
 import { items as itemsOf, remapWord } from './units.js';
 import { views, keepingFocus } from './views/index.js';
 import { el } from './dom.js';
@@ -43,6 +44,8 @@ export class AttentionController {
     this.ready = null; // Promise<info | null> of the current load
     this.running = 0; // id of the latest run: older results are dropped
     this.channel = ++channels; // this component's runs, apart from other widgets' on one engine
+    this.ablateChannel = ++channels; // its runs with dismissed judges (they must not supersede the plain one)
+    this.ablating = 0; // id of the latest ablated run asked for
     this.computed = null; // `${model}\n${sentence}` of the last run asked for
     this.seek = null; // [from, to]: the next result opens on the head linking these words
     this.wire();
@@ -74,7 +77,7 @@ export class AttentionController {
     this.t = t;
     this.syncModel();
     clamp(state, { ...this.limits, items: 512 });
-    if (this.computed === `${this.model}\n${state.sentence}`) { this.render(); return; }
+    if (this.computed === `${this.model}\n${state.sentence}`) { this.render(); this.computeAblated(); return; }
     // The controls at once; a run of another sentence is not drawn with this state (its
     // word index belongs to the new sentence): it stays until the new run arrives.
     if (!this.data) this.render();
@@ -129,6 +132,7 @@ export class AttentionController {
     Object.assign(this.state, patch);
     this.syncModel();
     this.syncItems();
+    if ('ablate' in patch) this.computeAblated();
     if (this.data && clamp(this.state, this.limits).length) this.hooks.clamped?.(['w']);
     this.hooks.changed?.(this.state);
     this.render();
@@ -173,7 +177,7 @@ export class AttentionController {
     if (!this.info && !this.override) {
       const instant = await instantResult(this.state.model, text);
       if (instant && id === this.running) {
-        this.accept(instant);
+        this.accept(instant, text);
         await instant.more; // its scores (steps 1-2), before the model's download begins
         if (this.data?.result === instant) this.render();
       }
@@ -183,8 +187,9 @@ export class AttentionController {
     try {
       const result = await this.client.run(text, this.channel);
       if (id !== this.running) return; // a newer sentence is on its way
-      this.accept(result);
+      this.accept(result, text);
       this.hooks.failed?.(null);
+      this.computeAblated();
     } catch (error) {
       // A newer text, or a switch that stopped this engine, has its own run coming.
       if (id !== this.running || ['superseded', 'stopped'].includes(error.code)) return;
@@ -199,8 +204,9 @@ export class AttentionController {
     this.seek = [from, to];
   }
 
-  accept(result) {
-    this.data = { result, items: itemsOf(result.meta, this.state.units), units: this.state.units };
+  /** A run of `text` arrives: it becomes what the views draw. */
+  accept(result, text) {
+    this.data = { result, items: itemsOf(result.meta, this.state.units), units: this.state.units, text, ablated: null };
     this.limits.items = this.data.items.length;
     if (this.seek) {
       const [from, to] = this.seek.map((w) => findItem(this.data.items, w));
@@ -226,10 +232,35 @@ export class AttentionController {
     this.render();
   }
 
+  /**
+   * The run with the state's dismissed judges (state.ablate), beside the plain one: data.ablated
+   * = { spec, result } once it is in (views compare the two). Runs on its own channel; only
+   * the latest request is drawn.
+   */
+  async computeAblated() {
+    const spec = this.state.ablate, base = this.data?.result;
+    if (!spec || !base || !hasValues(base) || !this.info) {
+      if (this.data?.ablated) { this.data.ablated = null; this.render(); }
+      return;
+    }
+    if (this.data.ablated?.spec === spec && this.data.ablated.base === base) return;
+    const id = ++this.ablating;
+    const off = headFlags(spec, base.meta.layers, base.meta.heads);
+    try {
+      const result = await this.client.run(this.data.text, this.ablateChannel, off);
+      if (id !== this.ablating || this.data?.result !== base) return;
+      this.data.ablated = { spec, base, result };
+      this.render();
+    } catch (error) {
+      if (id !== this.ablating || ['superseded', 'stopped'].includes(error.code)) return;
+      this.hooks.failed?.(error);
+    }
+  }
+
   /** The items follow the units (a switch, or a host that changed them). */
   syncItems() {
     if (!this.data || this.data.units === this.state.units) return;
-    this.data = { result: this.data.result, items: itemsOf(this.data.result.meta, this.state.units), units: this.state.units };
+    this.data = { ...this.data, items: itemsOf(this.data.result.meta, this.state.units), units: this.state.units };
     this.limits.items = this.data.items.length;
   }
 

@@ -2,7 +2,7 @@
 // One declarative table; parse() never throws, clamps what is out of range and reports it.
 import { DEFAULT_LIMITS, MODEL_KEYS, LINK_MODEL } from './config.js';
 
-export const VIEWS = ['orquestra', 'juri', 'matriz', 'modelo'];
+export const VIEWS = ['orquestra', 'juri', 'matriz', 'modelo', 'fluxo'];
 export const UNITS = ['palavras', 'pecas'];
 export const LANGS = ['pt', 'en'];
 export const MAX_SENTENCE = 2000; // characters kept from a link; the engine reads at most 512 pieces

@@ -959,6 +959,52 @@ await test('embeds in a 736 px course column: the iframe fits its content (heigh
   }
 });
 
+await test('v=fluxo: the rollout column is the CLI\'s --rollout row; x= dismisses judges: the link is cleaned, the metrics and the "without" column match the CLI\'s --ablate', async (page) => {
+  const s = "The animal didn't cross the street because it was too tired.";
+  const npy = (f) => readNpy(f);
+  const out = JSON.parse(execFileSync('target/release/orquestra', ['attention', '--model', BUNDLE, '--rollout', '/tmp/orquestra-e2e-r.npy', '--hidden', '/tmp/orquestra-e2e-h0.npy', s]));
+  execFileSync('target/release/orquestra', ['attention', '--model', BUNDLE, '--ablate', '3.7,6.9', '--out', '/tmp/orquestra-e2e-xa.npy', '--hidden', '/tmp/orquestra-e2e-h1.npy', s]);
+  const T = out.tokens.length, w = 8; // "it" in pieces
+  // Flow: pieces mode, layer 4, focus on "it".
+  await page.goto(`${base}#s=${encodeURIComponent(s)}&v=fluxo&l=4&h=2&w=${w}&u=pecas&m=minilm&lang=en`);
+  await modelReady(page);
+  await page.waitForSelector('.flow-row.musician');
+  await showTable(page);
+  const rows = await page.$$eval('#table tbody tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+  const r = npy('/tmp/orquestra-e2e-r.npy'); // (L, T, T)
+  let worst = 0, sum = 0;
+  rows.forEach((row, k) => { const v = Number(row[1].replace('%', '')); sum += v; worst = Math.max(worst, Math.abs(v - 100 * r.data[(3 * T + w) * T + k])); });
+  assert(rows.length === T && worst <= 0.06, `rollout column vs CLI: ${worst} points over ${rows.length} rows`);
+  assert(Math.abs(sum - 100) <= 0.05 * T, `the rollout row sums to ${sum}%`);
+  // Dismissed judges from a link: 9.9 names no head of MiniLM and is dropped with a notice.
+  await page.goto(`${base}#s=${encodeURIComponent(s)}&v=juri&l=6&h=1&w=${w}&u=pecas&m=minilm&lang=en&x=6.9,3.7,9.9`);
+  await page.waitForFunction(() => /cosine 0\.\d+/.test(document.querySelector('.dismissed-box')?.textContent ?? ''), null, { timeout: 60_000 });
+  assert((await hashOf(page)).includes('x=3.7%2C6.9'), `the link keeps the heads, sorted: ${await hashOf(page)}`);
+  assert((await page.textContent('#notice')).includes('x'), 'a notice names x');
+  const [sentence, word] = (await page.textContent('.dismissed-box')).match(/0\.\d{4}/g).map(Number);
+  const [h0, h1] = [npy('/tmp/orquestra-e2e-h0.npy'), npy('/tmp/orquestra-e2e-h1.npy')];
+  const D = h0.shape[1];
+  const pool = (h, rows) => Array.from({ length: D }, (_, d) => rows.reduce((a, t) => a + h.data[t * D + d], 0) / rows.length);
+  const cos = (a, b) => a.reduce((s, x, i) => s + x * b[i], 0) / Math.hypot(...a) / Math.hypot(...b);
+  const all = Array.from({ length: T }, (_, t) => t);
+  assert(Math.abs(sentence - cos(pool(h0, all), pool(h1, all))) < 2e-4, `sentence cosine ${sentence} vs CLI ${cos(pool(h0, all), pool(h1, all))}`);
+  assert(Math.abs(word - cos(pool(h0, [w]), pool(h1, [w]))) < 2e-4, `word cosine ${word}`);
+  assert((await page.locator('.judge.dismissed').count()) === 1, 'judge 9 of layer 6 is shown dismissed');
+  // The orchestra's table gains the column "without", equal to the CLI's ablated attention.
+  await page.click('#views [role=tab] >> nth=0');
+  await showTable(page);
+  await page.waitForFunction(() => document.querySelector('#table thead')?.textContent.includes('without'));
+  const xa = npy('/tmp/orquestra-e2e-xa.npy'); // (L, H, T, T)
+  const without = await page.$$eval('#table tbody tr', (trs) => trs.map((tr) => Number(tr.lastElementChild.textContent.replace('%', ''))));
+  const H = xa.shape[1];
+  const gap = Math.max(...without.map((v, k) => Math.abs(v - 100 * xa.data[((5 * H + 0) * T + w) * T + k])));
+  assert(gap <= 0.06, `"without" column vs CLI --ablate: ${gap} points`);
+  // Recall everyone: x= leaves the link.
+  await page.click('#views [role=tab] >> nth=1');
+  await page.click('.dismissed-box button');
+  await page.waitForFunction(() => !location.hash.includes('x='));
+});
+
 await test('screenshots of every view, laptop and phone, both languages: each shows its drawing', async () => {
   const shots = await screenshots(ctx, base);
   assert(shots.length === 16, `${shots.length} screenshots`);

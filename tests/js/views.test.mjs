@@ -116,7 +116,7 @@ test('export: every view is wrapped with a caption; an unknown view is an error,
     assert.ok(svg.includes('Orquestra'), `${c.name}: caption`);
   }
   const { state, data, ctx } = draw(CASES[0]);
-  assert.throws(() => exportSvg({ ...state, view: 'fluxo' }, data, ctx, null), /no export for the view "fluxo"/);
+  assert.throws(() => exportSvg({ ...state, view: 'nada' }, data, ctx, null), /no export for the view "nada"/);
 });
 
 test("the multilingual model's pictures name its own special tokens", () => {

@@ -7,8 +7,9 @@ import * as orquestra from './orquestra.js';
 import * as juri from './juri.js';
 import * as matriz from './matriz.js';
 import * as modelo from './modelo.js';
+import * as fluxo from './fluxo.js';
 
-export const views = { orquestra, juri, matriz, modelo };
+export const views = { orquestra, juri, matriz, modelo, fluxo };
 
 /** Runs `draw`, which replaces what is in `root`; a keyboard user keeps their place: the element
  *  that had the focus (named by its data-focus) gets it back in the new drawing. */

@@ -6,6 +6,7 @@ import { el, pct, num, table } from '../dom.js';
 import { itemMatrix } from '../units.js';
 import { heatmap, heatmapSvg, legend, readableSize } from './heatmap.js';
 import { text } from './svg-text.js';
+import { toggled, isDismissed, moved } from '../ablation.js';
 
 /** A judge that parks this share or more of the focused word's attention on the special
  *  tokens ([CLS]/[SEP], <s>/</s>) abstains. */
@@ -95,7 +96,8 @@ function doingText(j, items, t) {
 export function render(root, state, data, ctx) {
   const { t } = ctx;
   const { items } = data;
-  const js = judges(state, data);
+  // A dismissed judge does not sit: it has no vote.
+  const js = judges(state, data).map((j) => (isDismissed(state.ablate, state.layer, j.head) ? { ...j, abstains: true } : j));
   const v = verdict(js);
   const N = items.length, focus = items[state.word].text, layer = state.layer + 1;
   const size = ctx.narrow ? Math.min(280, ctx.width - 40) : 160;
@@ -118,8 +120,14 @@ export function render(root, state, data, ctx) {
       onPoint: (r, c) => point(j.head, r, c),
       onCell: () => { ctx.ui.bigJudge = large ? null : j.head; ctx.rerender(); },
     });
-    return el('article', { class: `judge${agrees ? ' agrees' : ''}${j.abstains ? ' abstains' : ''}${large ? ' large' : ''}`, 'aria-label': t('jury.judge', { n: j.head + 1 }) },
-      el('h3', {}, el('button', { type: 'button', class: 'link', text: t('jury.judge', { n: j.head + 1 }), onclick: () => ctx.set({ view: 'orquestra', head: j.head }) })),
+    const out = isDismissed(state.ablate, state.layer, j.head);
+    return el('article', { class: `judge${agrees ? ' agrees' : ''}${j.abstains ? ' abstains' : ''}${large ? ' large' : ''}${out ? ' dismissed' : ''}`, 'aria-label': t('jury.judge', { n: j.head + 1 }) },
+      el('h3', {}, el('button', { type: 'button', class: 'link', text: t('jury.judge', { n: j.head + 1 }), onclick: () => ctx.set({ view: 'orquestra', head: j.head }) }),
+        ' ', el('button', {
+          type: 'button', class: 'dismiss', 'aria-pressed': String(out),
+          text: out ? t('jury.recall') : t('jury.dismiss'),
+          onclick: () => ctx.set({ ablate: toggled(state.ablate, state.layer, j.head, data.result.meta) }),
+        })),
       el('p', { class: 'doing', text: `${t('jury.forWord', { word: focus })} ${doingText(j, items, t)}` }),
       el('p', { class: 'label', tabindex: 0, 'data-focus': `j${j.head}`, title: measureText(j.summary, t), 'aria-label': `${t('jury.habit')} ${habitText(j.summary, t)}. ${measureText(j.summary, t)}` },
         el('span', { class: 'muted', text: `${t('jury.habit')} ` }), habitText(j.summary, t)),
@@ -136,9 +144,26 @@ export function render(root, state, data, ctx) {
   lines.push(t('jury.self', { focus, share: pct(v.self, 0), abstaining: v.abstaining }));
   root.replaceChildren(
     el('div', { class: 'verdict' }, lines.map((l) => el('p', { text: l }))),
+    dismissedBox(state, data, ctx),
     el('p', { class: 'note', text: t('jury.noop') }),
     legend(t), readout,
     el('div', { class: 'jury' }, cards));
+}
+
+/** With judges dismissed: who, and how much the sentence's meaning and the focused word's
+ *  final vector moved (recomputed in the worker; the page is never blocked). */
+function dismissedBox(state, data, ctx) {
+  const { t } = ctx;
+  if (!state.ablate) return el('p', { class: 'note', text: t('jury.dismissHint') });
+  const names = state.ablate.split(',').map((e) => { const [l, h] = e.split('.'); return t('jury.dismissedOne', { layer: l, head: h }); }).join(', ');
+  const a = data.ablated?.spec === state.ablate ? data.ablated.result : null;
+  const m = a && moved(data.result, a, data.items[state.word]);
+  return el('div', { class: 'dismissed-box', role: 'status' },
+    el('p', {}, el('strong', { text: t('jury.dismissedList', { names }) }), ' ',
+      el('button', { type: 'button', text: t('jury.recallAll'), onclick: () => ctx.set({ ablate: '' }) })),
+    el('p', { text: m
+      ? t('jury.moved', { sentence: m.sentence.toFixed(4), word: data.items[state.word].text, wordCos: m.word.toFixed(4) })
+      : t('jury.recomputing') }));
 }
 
 export function tableOf(state, data, ctx) {

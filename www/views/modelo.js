@@ -1,5 +1,7 @@
 // Modelo: every layer × head as a thumbnail; click one to open it in the orchestra.
 import { el, pct, num, table } from '../dom.js';
+import { weightColor, inkOn } from '../color.js';
+import { headShift, isDismissed } from '../ablation.js';
 import { itemMatrix } from '../units.js';
 import { heatmap, heatmapSvg } from './heatmap.js';
 import { text } from './svg-text.js';
@@ -51,8 +53,30 @@ export function render(root, state, data, ctx) {
         return button;
       }),
     ]));
-  root.replaceChildren(el('p', { class: 'step-text', text: t('model.explain') }), el('div', { class: 'scroll-x' }, grid));
+  root.replaceChildren(el('p', { class: 'step-text', text: t('model.explain') }), shiftGrid(state, data, ctx), el('div', { class: 'scroll-x' }, grid));
   fill(pending, data, size, ++drawing);
+}
+
+/** With judges dismissed: how far every head's attention moved (mean over rows of ½·Σ|a − a′|),
+ *  layer by head; the dismissed ones are marked ×. Nothing before the layer of the first one moves. */
+function shiftGrid(state, data, ctx) {
+  const { t } = ctx;
+  const a = state.ablate && data.ablated?.spec === state.ablate ? data.ablated.result : null;
+  if (!a) return state.ablate ? el('p', { class: 'note', text: t('jury.recomputing') }) : '';
+  const { layers, heads } = data.result.meta;
+  const shift = headShift(data.result, a);
+  return el('section', { 'aria-label': t('model.shift') },
+    el('h3', { text: t('model.shift') }),
+    el('p', { class: 'note', text: t('model.shiftExplain', { spec: state.ablate }) }),
+    el('div', { class: 'shift-grid', role: 'table', style: { gridTemplateColumns: `auto repeat(${heads}, minmax(2.4rem, 1fr))` } },
+      el('span'), Array.from({ length: heads }, (_, h) => el('span', { class: 'axis', text: t('model.head', { n: h + 1 }) })),
+      Array.from({ length: layers }, (_, l) => [
+        el('span', { class: 'axis', text: t('model.layer', { n: l + 1 }) }),
+        Array.from({ length: heads }, (_, h) => {
+          const v = shift[l * heads + h], out = isDismissed(state.ablate, l, h);
+          return el('span', { style: { background: weightColor(v), color: inkOn(v) }, title: t('model.thumb', { layer: l + 1, head: h + 1, label: pct(v, 1) }), text: out ? '×' : pct(v, 0) });
+        }),
+      ])));
 }
 
 export function tableOf(state, data, ctx) {

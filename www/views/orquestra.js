@@ -357,12 +357,17 @@ const partsText = (parts) => parts.map((p) => `${p.piece} ${pct(p.weight)}`).joi
 export function tableOf(state, data, ctx) {
   const { weights, scores, scaled, arithmetic, parts } = numbers(data, state);
   const caption = ctx.t('orq.table', { word: data.items[state.word].text });
+  // With judges dismissed: this head's weights in the run without them, as a last column.
+  const a = state.ablate && data.ablated?.spec === state.ablate ? data.ablated.result : null;
+  const without = a && itemRow(a.attention, a.meta, state.layer, state.head, data.items, state.word);
+  const extra = (j) => (without ? [pct(without[j], 1)] : []);
+  const extraHead = without ? [ctx.t('col.without', { spec: state.ablate })] : [];
   if (!arithmetic) {
-    return table(caption, [ctx.t('col.word'), ctx.t('col.pieces'), ctx.t('col.weight')],
-      data.items.map((it, j) => [it.text, partsText(parts[j]), pct(weights[j], 1)]));
+    return table(caption, [ctx.t('col.word'), ctx.t('col.pieces'), ctx.t('col.weight'), ...extraHead],
+      data.items.map((it, j) => [it.text, partsText(parts[j]), pct(weights[j], 1), ...extra(j)]));
   }
-  return table(caption, [ctx.t('col.word'), 'q·k', 'q·k/√d', ctx.t('col.weight')],
-    data.items.map((it, j) => [it.text, num(scores[j], 3), num(scaled[j], 3), pct(weights[j], 1)]));
+  return table(caption, [ctx.t('col.word'), 'q·k', 'q·k/√d', ctx.t('col.weight'), ...extraHead],
+    data.items.map((it, j) => [it.text, num(scores[j], 3), num(scaled[j], 3), pct(weights[j], 1), ...extra(j)]));
 }
 
 /** The chart (arcs or list) at ctx.width. */

@@ -1,0 +1,77 @@
+// Fluxo: where the focused word's information comes from after layer l. Attention rollout
+// (computed in Rust, src/rollout.rs) follows the melody of each layer into the next: what a
+// musician plays at layer l is already a mix of what the others played before. Beside it, the
+// raw attention of the chosen head at that layer, for contrast. A row per item, in sentence order.
+import { el, pct, table } from '../dom.js';
+import { weightColor } from '../color.js';
+import { itemRow } from '../units.js';
+import { tag, text, esc, FONT } from './svg-text.js';
+
+/** The focused item's rollout row after the state's layer and the chosen head's attention
+ *  row, in the items shown (a word's row: the mean over its pieces; its column: the sum). (N)
+ *  each, or null before the live model (build-time examples carry no rollout). */
+export function flows(state, data) {
+  const { result, items } = data;
+  if (!result.rollout) return null;
+  const oneHead = { ...result.meta, heads: 1 }; // rollout is (L, T, T): one "head" per layer
+  return {
+    rollout: itemRow(result.rollout, oneHead, state.layer, 0, items, state.word),
+    raw: itemRow(result.attention, result.meta, state.layer, state.head, items, state.word),
+  };
+}
+
+const bar = (value, largest) => el('span', { class: 'bar' },
+  el('span', { style: { width: `${(100 * value / (largest || 1)).toFixed(1)}%`, background: weightColor(value) } }));
+
+export function render(root, state, data, ctx) {
+  const { t } = ctx;
+  const { items } = data;
+  const explain = el('p', { class: 'step-text', text: t('flow.explain', { layer: state.layer + 1 }) });
+  const assumes = el('p', { class: 'note', text: t('flow.assumes') });
+  const f = flows(state, data);
+  if (!f) { root.replaceChildren(explain, assumes, el('p', { class: 'note', text: t('flow.later') })); return; }
+  const [maxR, maxA] = [Math.max(...f.rollout), Math.max(...f.raw)];
+  root.replaceChildren(explain, assumes,
+    el('div', { class: 'flow-list', role: 'group', 'aria-label': t('flow.chart', { word: items[state.word].text, layer: state.layer + 1 }) },
+      el('p', { class: 'list-conductor' }, el('span', { class: 'muted', text: `${t('orq.conductor')}: ` }), el('strong', { class: 'conductor', text: items[state.word].text })),
+      el('div', { class: 'flow-row flow-head', 'aria-hidden': 'true' }, el('span'), el('span', { text: t('flow.rollout', { layer: state.layer + 1 }) }), el('span'),
+        el('span', { text: t('flow.raw', { layer: state.layer + 1, head: state.head + 1 }) }), el('span')),
+      items.map((it, j) => el('div', {
+        class: `flow-row musician${j === state.word ? ' self' : ''}`, tabindex: 0, role: 'button', 'data-focus': `f${j}`,
+        'aria-label': `${it.text}: ${t('flow.rolloutShort')} ${pct(f.rollout[j])}, ${t('flow.rawShort')} ${pct(f.raw[j])}`,
+        onclick: () => ctx.set({ word: j }),
+        onkeydown: (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); ctx.set({ word: j }); } },
+      }, el('span', { class: 'name', text: it.text }), bar(f.rollout[j], maxR), el('span', { class: 'value', text: pct(f.rollout[j]) }),
+      bar(f.raw[j], maxA), el('span', { class: 'value', text: pct(f.raw[j]) })))));
+}
+
+export function tableOf(state, data, ctx) {
+  const { t } = ctx;
+  const f = flows(state, data);
+  return table(t('flow.table', { word: data.items[state.word].text, layer: state.layer + 1 }),
+    [t('col.word'), t('flow.rolloutShort'), t('flow.raw', { layer: state.layer + 1, head: state.head + 1 })],
+    data.items.map((it, j) => [it.text, f ? pct(f.rollout[j]) : '–', f ? pct(f.raw[j]) : '–']));
+}
+
+/** The two columns of bars at the export's width. */
+export function toSvg(state, data, ctx) {
+  const { t, width } = ctx;
+  const f = flows(state, data);
+  if (!f) throw new Error(t('flow.later'));
+  const { items } = data;
+  const nameW = Math.min(160, Math.round(width * 0.28)), barW = Math.floor((width - nameW - 140) / 2);
+  const [maxR, maxA] = [Math.max(...f.rollout), Math.max(...f.raw)];
+  let body = text(12, 22, `${t('orq.conductor')}: ${items[state.word].text}`, { size: 15, weight: 700 })
+    + text(nameW, 44, t('flow.rollout', { layer: state.layer + 1 }), { size: 11, fill: '#5a6172' })
+    + text(nameW + barW + 70, 44, t('flow.raw', { layer: state.layer + 1, head: state.head + 1 }), { size: 11, fill: '#5a6172' });
+  items.forEach((it, j) => {
+    const y = 52 + j * 24;
+    body += text(12, y + 15, it.text.slice(0, 18), { size: 12, weight: j === state.word ? 700 : 400 });
+    for (const [x, v, max] of [[nameW, f.rollout[j], maxR], [nameW + barW + 70, f.raw[j], maxA]]) {
+      body += tag('rect', { x, y: y + 5, width: barW, height: 12, fill: '#eef1f4' })
+        + tag('rect', { x, y: y + 5, width: Math.max(0.5, (barW * v) / (max || 1)).toFixed(1), height: 12, fill: weightColor(v) })
+        + tag('text', { x: x + barW + 58, y: y + 15, 'font-family': FONT, 'font-size': 11, 'font-weight': 600, 'text-anchor': 'end', fill: '#1d2330' }, esc(pct(v)));
+    }
+  });
+  return { body, height: 52 + items.length * 24 + 8 };
+}

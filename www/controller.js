@@ -12,6 +12,7 @@ import { withSpecials } from './i18n.js';
 import { instantResult } from './presets.js';
 import { MODELS, MODEL_KEYS, limitsOf } from './config.js';
 import { rankHeads, findItem } from './paths.js';
+import { moved } from './ablation.js';
 
 const FORM_FIELDS = 'textarea, input, select';
 let channels = 0;
@@ -46,6 +47,8 @@ export class AttentionController {
     this.channel = ++channels; // this component's runs, apart from other widgets' on one engine
     this.ablateChannel = ++channels; // its runs with dismissed judges (they must not supersede the plain one)
     this.ablating = 0; // id of the latest ablated run asked for
+    this.rankChannel = ++channels; // the ranking's one-head ablations
+    this.ranking = null; // { key, done, total, results, cancelled } of the influence ranking
     this.computed = null; // `${model}\n${sentence}` of the last run asked for
     this.seek = null; // [from, to]: the next result opens on the head linking these words
     this.wire();
@@ -257,6 +260,46 @@ export class AttentionController {
     }
   }
 
+  /**
+   * The most influential judges for the focused word: one run per head with that head alone
+   * dismissed, ranked by how far the word's final vector moves (1 − cosine). Runs in the
+   * worker one head at a time, so the page stays live; `cancelRanking()` stops it. The result
+   * is kept on `this.ranking` and drawn by the jury.
+   */
+  async rankHeads() {
+    const base = this.data?.result, item = this.data?.items[this.state.word];
+    if (!base || !hasValues(base) || !this.info || !item) return;
+    const { layers, heads } = base.meta;
+    const key = `${this.data.text}\n${this.state.units}\n${this.state.word}`;
+    const ranking = { key, word: item.text, done: 0, total: layers * heads, results: [], cancelled: false, started: performance.now() };
+    this.ranking = ranking;
+    this.render();
+    for (let k = 0; k < layers * heads && !ranking.cancelled; k++) {
+      const off = new Uint8Array(layers * heads);
+      off[k] = 1;
+      try {
+        const run = await this.client.run(this.data.text, this.rankChannel, off);
+        if (this.ranking !== ranking) return;
+        const { word } = moved(base, run, item);
+        ranking.results.push({ layer: Math.floor(k / heads), head: k % heads, shift: 1 - word });
+      } catch (error) {
+        if (['superseded', 'stopped'].includes(error.code)) return;
+        ranking.error = error.message;
+        break;
+      }
+      ranking.done = k + 1;
+      if (k % 4 === 3 || k + 1 === layers * heads) this.render(); // progress, not a repaint per run
+    }
+    ranking.ms = performance.now() - ranking.started;
+    ranking.results.sort((a, b) => b.shift - a.shift);
+    if (this.ranking === ranking) this.render();
+  }
+
+  cancelRanking() {
+    if (this.ranking) this.ranking.cancelled = true;
+    this.render();
+  }
+
   /** The items follow the units (a switch, or a host that changed them). */
   syncItems() {
     if (!this.data || this.data.units === this.state.units) return;
@@ -296,7 +339,10 @@ export class AttentionController {
   context() {
     const width = this.parts.view.clientWidth || 960;
     const t = withSpecials(this.t, this.data?.result.meta);
-    return { t, set: (p) => this.change(p), ui: this.ui, rerender: () => this.render(), width, narrow: width < 600 };
+    return {
+      t, set: (p) => this.change(p), ui: this.ui, rerender: () => this.render(), width, narrow: width < 600,
+      ranking: this.ranking, rank: () => this.rankHeads(), cancelRanking: () => this.cancelRanking(),
+    };
   }
 
   /** Before the first result: the view area says what is coming (the model's download and

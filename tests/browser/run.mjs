@@ -1005,6 +1005,43 @@ await test('v=fluxo: the rollout column is the CLI\'s --rollout row; x= dismisse
   await page.waitForFunction(() => !location.hash.includes('x='));
 });
 
+await test('the most influential judges: one dismissal per head in the worker, cancellable, ranked as the CLI measures them', async (page) => {
+  const s = 'The girl who adopted several stray dogs after a long walk was radiant.';
+  await page.goto(`${base}#s=${encodeURIComponent(s)}&v=juri&l=6&h=1&w=12&m=minilm&lang=en`);
+  await modelReady(page);
+  // Cancel: the count stops where it was.
+  await page.click('.rank-start');
+  await page.click('.rank-cancel');
+  await page.waitForFunction(() => /Cancelled after \d+ of 72/.test(document.querySelector('.ranking')?.textContent ?? ''));
+  const stopped = Number((await page.textContent('.ranking')).match(/after (\d+)/)[1]);
+  await page.waitForTimeout(500);
+  assert(Number((await page.textContent('.ranking')).match(/after (\d+)/)[1]) === stopped && stopped < 72, 'the ranking went on after Cancel');
+  // The whole ranking.
+  await page.click('.rank-start');
+  await page.waitForFunction(() => /72 measured in [\d.]+ s/.test(document.querySelector('.ranking')?.textContent ?? ''), null, { timeout: 60_000 });
+  const secs = Number((await page.textContent('.ranking')).match(/in ([\d.]+) s/)[1]);
+  const ranked = await page.$$eval('.ranking li button', (bs) => bs.map((b) => b.textContent.match(/layer (\d+), judge (\d+): cosine ([\d.]+)/).slice(1).map(Number)));
+  console.log(`     ranking 72 MiniLM heads (${(await page.textContent('#summary')).match(/^\d+/)[0]} pieces): ${secs} s; top ${ranked.slice(0, 3).map(([l, h, c]) => `${l}.${h} (${c})`).join(', ')}`);
+  const out = JSON.parse(execFileSync('target/release/orquestra', ['attention', '--model', BUNDLE, '--hidden', '/tmp/orquestra-e2e-rk0.npy', s]));
+  const wordRows = out.wordOfToken.flatMap((wd, t) => (wd === 12 ? [t] : [])); // the focused word's pieces
+  const cliCos = (spec) => {
+    execFileSync('target/release/orquestra', ['attention', '--model', BUNDLE, '--ablate', spec, '--hidden', '/tmp/orquestra-e2e-rk1.npy', s]);
+    const [a, b] = [readNpy('/tmp/orquestra-e2e-rk0.npy'), readNpy('/tmp/orquestra-e2e-rk1.npy')];
+    const D = a.shape[1];
+    const pool = (h) => Array.from({ length: D }, (_, d) => wordRows.reduce((x, t) => x + h.data[t * D + d], 0) / wordRows.length);
+    const [p, q] = [pool(a), pool(b)];
+    return p.reduce((x, v, i) => x + v * q[i], 0) / Math.hypot(...p) / Math.hypot(...q);
+  };
+  for (const [l, h, c] of [ranked[0], ranked[7]]) {
+    const want = cliCos(`${l}.${h}`);
+    assert(Math.abs(c - want) < 2e-4, `head ${l}.${h}: the page says cosine ${c}, the CLI ${want}`);
+  }
+  assert(cliCos('1.1') >= ranked[7][2] - 2e-4 || ranked.some(([l, h]) => l === 1 && h === 1), 'a head outside the top 8 moves the word more than the 8th');
+  assert(ranked.length === 8 && ranked.every((r, k) => k === 0 || r[2] >= ranked[k - 1][2]), `not ranked: ${JSON.stringify(ranked)}`);
+  const pieces = await page.evaluate(() => document.querySelector('.verdict').textContent);
+  assert(pieces.includes('radiant'), 'the jury is focused on radiant');
+});
+
 await test('screenshots of every view, laptop and phone, both languages: each shows its drawing', async () => {
   const shots = await screenshots(ctx, base);
   assert(shots.length === 16, `${shots.length} screenshots`);

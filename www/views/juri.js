@@ -145,6 +145,7 @@ export function render(root, state, data, ctx) {
   root.replaceChildren(
     el('div', { class: 'verdict' }, lines.map((l) => el('p', { text: l }))),
     dismissedBox(state, data, ctx),
+    rankingBox(state, data, ctx),
     el('p', { class: 'note', text: t('jury.noop') }),
     legend(t), readout,
     el('div', { class: 'jury' }, cards));
@@ -164,6 +165,32 @@ function dismissedBox(state, data, ctx) {
     el('p', { text: m
       ? t('jury.moved', { sentence: m.sentence.toFixed(4), word: data.items[state.word].text, wordCos: m.word.toFixed(4) })
       : t('jury.recomputing') }));
+}
+
+/** "Which judges matter most for this word?": a button, then progress (cancellable), then the
+ *  heads ranked by how far the word's final vector moves when each alone is dismissed. */
+function rankingBox(state, data, ctx) {
+  const { t } = ctx;
+  if (!ctx.rank || !data.result.hidden) return '';
+  const r = ctx.ranking;
+  const word = data.items[state.word].text;
+  const current = r && r.key === `${data.text}\n${state.units}\n${state.word}`;
+  const start = el('button', { type: 'button', class: 'rank-start', text: t('jury.rank', { word, n: data.result.meta.layers * data.result.meta.heads }), onclick: () => ctx.rank() });
+  if (!current) return el('div', { class: 'ranking' }, start);
+  if (r.done < r.total && !r.cancelled && !r.error) {
+    return el('div', { class: 'ranking', role: 'status' },
+      el('p', { text: t('jury.ranking', { done: r.done, total: r.total, word }) }),
+      el('progress', { max: r.total, value: r.done }), ' ',
+      el('button', { type: 'button', class: 'rank-cancel', text: t('jury.rankCancel'), onclick: () => ctx.cancelRanking() }));
+  }
+  const sorted = [...r.results].sort((a, b) => b.shift - a.shift).slice(0, 8);
+  return el('div', { class: 'ranking' },
+    el('p', { text: r.cancelled ? t('jury.rankCancelled', { done: r.done, total: r.total }) : r.error ? r.error : t('jury.ranked', { word, total: r.total, s: (r.ms / 1000).toFixed(1) }) }),
+    el('ol', { class: 'path-list' }, sorted.map(({ layer, head, shift }) => el('li', {}, el('button', {
+      type: 'button', text: t('jury.rankedOne', { layer: layer + 1, head: head + 1, cos: (1 - shift).toFixed(4) }),
+      onclick: () => ctx.set({ layer, ablate: `${layer + 1}.${head + 1}` }),
+    })))),
+    start);
 }
 
 export function tableOf(state, data, ctx) {

@@ -1,5 +1,5 @@
 // `make bench`: runs the bench pages in headless Chromium and prints their tables.
-//   node bench/run.mjs [peer|models|load|builds|prefetch|matmul ...] [--query=?t=32&runs=31]
+//   node bench/run.mjs [peer|models|ablation|load|builds|prefetch|matmul ...] [--query=?t=32&runs=31]
 // With no section named, runs them all. The peer table is also written to bench/results.json.
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { serve } from '../scripts/serve.mjs';
@@ -8,7 +8,7 @@ import { launch } from '../tests/browser/chromium.mjs';
 const args = process.argv.slice(2);
 const query = args.find((a) => a.startsWith('--query='))?.slice('--query='.length) ?? '';
 const named = args.filter((a) => !a.startsWith('--'));
-const sections = named.length ? named : ['peer', 'models', 'load', 'builds', 'prefetch', 'matmul'];
+const sections = named.length ? named : ['peer', 'models', 'ablation', 'load', 'builds', 'prefetch', 'matmul'];
 
 const server = await serve('.', 0);
 const base = `http://127.0.0.1:${server.address().port}`;
@@ -48,6 +48,12 @@ try {
       console.log(`${String(x.t).padStart(5)} ${f(x.minilm.ms, 16)} (${f(x.minilm.min, 6)}) ${f(x.minilm.gflops, 8, 1)} ${f(x.e5pt.ms, 17)} (${f(x.e5pt.min, 6)}) ${f(x.e5pt.gflops, 8, 1)} ${f(x.e5pt.ms / x.minilm.ms, 10)}x`);
     }
     writeFileSync('bench/out/models.json', JSON.stringify(r, null, 1));
+  }
+  if (sections.includes('ablation')) {
+    const r = await runPage('bench/ablation.html', 'ablationResults', 10);
+    console.log(`\nranking the most influential judges (one run per head with it dismissed, tensors copied out, the word's cosine), ${r.build} build, one thread, median (min) of 3`);
+    const target = { minilm: 2500, e5pt: 8000 };
+    for (const x of r.rows) console.log(`  ${x.model.padEnd(7)} ${String(x.heads).padStart(3)} heads, T = ${x.t}: ${f(x.ms / 1000, 6)} s (${f(x.min / 1000, 5)} s)   target ${target[x.model] / 1000} s`);
   }
   if (sections.includes('load')) {
     const r = await runPage('bench/load.html', 'loadResults', 5);

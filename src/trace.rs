@@ -1,6 +1,6 @@
 //! What one run of the encoder produces, and the one description of a run that crosses to
 //! the page (wasm), to the command line and into the build-time examples.
-use ndarray::{Array2, Array4};
+use ndarray::{Array2, Array3, Array4};
 use serde::Serialize;
 
 use crate::heads::{summarize_all, HeadSummary};
@@ -20,6 +20,8 @@ pub struct Trace {
     pub context: Array4<f32>,
     /// The last layer's output. (T, D)
     pub hidden: Array2<f32>,
+    /// The hidden state after the embeddings (0) and after each layer (1..=L). (L+1, T, D)
+    pub states: Array3<f32>,
 }
 
 /// Head (l, h) of an (L, H, R, C) tensor as a contiguous (R, C) slice.

@@ -167,10 +167,10 @@ fn ablate_and_rollout_write_their_arrays_and_name_what_they_ignore() {
     let t = brief["tokens"].as_array().unwrap().len();
     let a: ndarray::Array4<f32> = ndarray_npy::read_npy(file("a.npy")).unwrap();
     let r: ndarray::Array3<f32> = ndarray_npy::read_npy(file("r.npy")).unwrap();
-    let h: ndarray::Array2<f32> = ndarray_npy::read_npy(file("h.npy")).unwrap();
+    let h: ndarray::Array3<f32> = ndarray_npy::read_npy(file("h.npy")).unwrap();
     assert_eq!(
-        (a.dim().0, a.dim().2, r.dim(), h.dim().0),
-        (2, t, (2, t, t), t)
+        (a.dim().0, a.dim().2, r.dim(), h.dim().0, h.dim().1),
+        (2, t, (2, t, t), 3, t)
     );
     assert_eq!(
         a.slice(ndarray::s![1, 0, .., ..]).sum(),

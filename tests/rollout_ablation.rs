@@ -115,6 +115,10 @@ fn dismissing_nobody_is_the_plain_run_bit_for_bit() {
     );
     assert_eq!(plain.attention, masked.attention);
     assert_eq!(plain.hidden, masked.hidden);
+    // The states after every layer end with the last layer's output.
+    let l = model.config.num_hidden_layers;
+    assert_eq!(plain.states.dim().0, l + 1);
+    assert_eq!(plain.states.slice(ndarray::s![l, .., ..]), plain.hidden);
     // A mask for another shape is refused, not applied.
     assert!(model.run_masked(text, &HeadMask::none(6, 12)).is_err());
 }

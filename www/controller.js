@@ -80,7 +80,7 @@ export class AttentionController {
     this.t = t;
     this.syncModel();
     clamp(state, { ...this.limits, items: 512 });
-    if (this.computed === `${this.model}\n${state.sentence}`) { this.render(); this.computeAblated(); return; }
+    if (this.computed === `${this.model}\n${state.sentence}`) { this.render(); this.computeAblated(); this.rankFromLink(); return; }
     // The controls at once; a run of another sentence is not drawn with this state (its
     // word index belongs to the new sentence): it stays until the new run arrives.
     if (!this.data) this.render();
@@ -193,6 +193,7 @@ export class AttentionController {
       this.accept(result, text);
       this.hooks.failed?.(null);
       this.computeAblated();
+      this.rankFromLink();
     } catch (error) {
       // A newer text, or a switch that stopped this engine, has its own run coming.
       if (id !== this.running || ['superseded', 'stopped'].includes(error.code)) return;
@@ -273,7 +274,8 @@ export class AttentionController {
     const key = `${this.data.text}\n${this.state.units}\n${this.state.word}`;
     const ranking = { key, word: item.text, done: 0, total: layers * heads, results: [], cancelled: false, started: performance.now() };
     this.ranking = ranking;
-    this.render();
+    if (!this.state.rank) this.change({ rank: true }); // the link says so: it reopens the ranking
+    else this.render();
     for (let k = 0; k < layers * heads && !ranking.cancelled; k++) {
       const off = new Uint8Array(layers * heads);
       off[k] = 1;
@@ -297,7 +299,13 @@ export class AttentionController {
 
   cancelRanking() {
     if (this.ranking) this.ranking.cancelled = true;
-    this.render();
+    this.change({ rank: false });
+  }
+
+  /** A link with k=1 ranks the judges for its focused word once the live run is in. */
+  rankFromLink() {
+    const key = this.data && `${this.data.text}\n${this.state.units}\n${this.state.word}`;
+    if (this.state.rank && this.info && this.data && this.ranking?.key !== key) this.rankHeads();
   }
 
   /** The items follow the units (a switch, or a host that changed them). */

@@ -67,6 +67,8 @@ export const PARAMS = {
   st: int('step', 'step', 1, 'steps'),
   // Dismissed judges (head ablation); written only when some are.
   x: { field: 'ablate', attr: 'ablate', parse: (raw, limits) => parseHeads(raw, limits), format: (v) => v, optional: true },
+  // The jury's ranking of the most influential judges for the focused word, run on opening.
+  k: { field: 'rank', attr: 'rank', parse: (raw) => (raw === '1' ? true : raw === '0' ? false : undefined), format: (v) => (v ? '1' : '0'), optional: true },
 };
 
 /** The element's attribute for each link key: { s: 'sentence', v: 'view', … }. */
@@ -86,7 +88,7 @@ export function hashOfAttributes(get) {
 }
 
 export function defaults(lang = 'pt') {
-  return { sentence: '', view: 'orquestra', layer: 0, head: 0, word: 1, units: 'palavras', lang, model: LINK_MODEL, step: 2, ablate: '' };
+  return { sentence: '', view: 'orquestra', layer: 0, head: 0, word: 1, units: 'palavras', lang, model: LINK_MODEL, step: 2, ablate: '', rank: false };
 }
 
 function decode(raw) {

@@ -18,7 +18,8 @@ mod cli {
                       [--ablate 3.7,6.9] (\"text\" | - | --text-file FILE)
       prints one JSON line {tokens, words, wordOfToken, layers, heads, truncated};
       writes the attention as float32 .npy of shape [L, H, T, T] to FILE.npy, the attention
-      rollout [L, T, T] and the last layer's output [T, D]; --ablate dismisses heads
+      rollout [L, T, T] and the hidden states [L+1, T, D] (after the embeddings and after
+      each layer); --ablate dismisses heads
       (layer.head, 1-based; HF head_mask: their attention × 0)
   orquestra convert --model DIR --out FILE [--precision f32|f16|int8]   (default int8)
   orquestra convert --model e5-small-enpt-q4.bin --tokenizer tokenizer.json --out FILE
@@ -189,7 +190,7 @@ PATH is an HF model directory (config.json, vocab.txt, model.safetensors) or a b
                 write("rollout", &|f| {
                     ndarray_npy::write_npy(f, &rollout(&trace.attention))
                 })?;
-                write("hidden", &|f| ndarray_npy::write_npy(f, &trace.hidden))?;
+                write("hidden", &|f| ndarray_npy::write_npy(f, &trace.states))?;
                 let summary = trace.summary();
                 let line = serde_json::to_string(&summary.meta.brief()).expect("serializes");
                 say(&line)?;

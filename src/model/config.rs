@@ -55,7 +55,9 @@ impl Config {
             self.hidden_size as u64,
         );
         let t = t as u64;
-        4 * (2 * l * h * t * t + 4 * l * t * d + t * d)
+        // scores and attention; q, k, v and context; the hidden states after the embeddings
+        // and after every layer; the last layer's output
+        4 * (2 * l * h * t * t + 4 * l * t * d + (l + 1) * t * d + t * d)
     }
 
     /// Bytes of the weights once widened to f32 for the kernels (embeddings stay as stored:

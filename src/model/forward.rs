@@ -1,5 +1,5 @@
 //! The forward pass, recording every head's scores, attention, q, k, v and context.
-use ndarray::{Array2, Array4};
+use ndarray::{Array2, Array3, Array4};
 
 use super::{HeadMask, Layer, Model};
 use crate::error::{Error, Result};
@@ -151,14 +151,21 @@ impl Model {
             v: Array4::zeros((nl, nh, t, dh)),
             context: Array4::zeros((nl, nh, t, dh)),
             hidden: Array2::zeros((t, d)),
+            states: Array3::zeros((nl + 1, t, d)),
             encoding,
         };
         let mut scratch = SCRATCH.take();
         let x = zeros(&mut scratch.x, t * d);
         self.embeddings
             .forward(trace.encoding.tokens.iter().map(|tok| tok.id), x);
+        let state_of = |trace: &mut Trace, l: usize, x: &[f32]| {
+            let all = trace.states.as_slice_mut().expect("contiguous (L+1, T, D)");
+            all[l * t * d..(l + 1) * t * d].copy_from_slice(x);
+        };
+        state_of(&mut trace, 0, &scratch.x);
         for (l, layer) in self.layers.iter().enumerate() {
             self.layer(l, layer, mask, &mut scratch, &mut trace);
+            state_of(&mut trace, l + 1, &scratch.x);
         }
         trace
             .hidden

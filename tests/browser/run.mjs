@@ -982,7 +982,9 @@ await test('v=fluxo: the rollout column is the CLI\'s --rollout row; x= dismisse
   assert((await hashOf(page)).includes('x=3.7%2C6.9'), `the link keeps the heads, sorted: ${await hashOf(page)}`);
   assert((await page.textContent('#notice')).includes('x'), 'a notice names x');
   const [sentence, word] = (await page.textContent('.dismissed-box')).match(/0\.\d{4}/g).map(Number);
-  const [h0, h1] = [npy('/tmp/orquestra-e2e-h0.npy'), npy('/tmp/orquestra-e2e-h1.npy')];
+  // --hidden is (L+1, T, D): the last layer's output is the last slice
+  const last = (h) => ({ shape: h.shape.slice(1), data: h.data.subarray((h.shape[0] - 1) * h.shape[1] * h.shape[2]) });
+  const [h0, h1] = [last(npy('/tmp/orquestra-e2e-h0.npy')), last(npy('/tmp/orquestra-e2e-h1.npy'))];
   const D = h0.shape[1];
   const pool = (h, rows) => Array.from({ length: D }, (_, d) => rows.reduce((a, t) => a + h.data[t * D + d], 0) / rows.length);
   const cos = (a, b) => a.reduce((s, x, i) => s + x * b[i], 0) / Math.hypot(...a) / Math.hypot(...b);
@@ -1026,7 +1028,8 @@ await test('the most influential judges: one dismissal per head in the worker, c
   const wordRows = out.wordOfToken.flatMap((wd, t) => (wd === 12 ? [t] : [])); // the focused word's pieces
   const cliCos = (spec) => {
     execFileSync('target/release/orquestra', ['attention', '--model', BUNDLE, '--ablate', spec, '--hidden', '/tmp/orquestra-e2e-rk1.npy', s]);
-    const [a, b] = [readNpy('/tmp/orquestra-e2e-rk0.npy'), readNpy('/tmp/orquestra-e2e-rk1.npy')];
+    const last = (h) => ({ shape: h.shape.slice(1), data: h.data.subarray((h.shape[0] - 1) * h.shape[1] * h.shape[2]) });
+    const [a, b] = [last(readNpy('/tmp/orquestra-e2e-rk0.npy')), last(readNpy('/tmp/orquestra-e2e-rk1.npy'))];
     const D = a.shape[1];
     const pool = (h) => Array.from({ length: D }, (_, d) => wordRows.reduce((x, t) => x + h.data[t * D + d], 0) / wordRows.length);
     const [p, q] = [pool(a), pool(b)];
@@ -1039,6 +1042,12 @@ await test('the most influential judges: one dismissal per head in the worker, c
   assert(cliCos('1.1') >= ranked[7][2] - 2e-4 || ranked.some(([l, h]) => l === 1 && h === 1), 'a head outside the top 8 moves the word more than the 8th');
   assert(ranked.length === 8 && ranked.every((r, k) => k === 0 || r[2] >= ranked[k - 1][2]), `not ranked: ${JSON.stringify(ranked)}`);
   const pieces = await page.evaluate(() => document.querySelector('.verdict').textContent);
+  // The ranking has its own link (k=1): opened fresh, it ranks again by itself.
+  const link = await hashOf(page);
+  assert(link.includes('k=1'), `the link does not carry the ranking: ${link}`);
+  await page.goto(`${base}blank.html`);
+  await page.goto(`${base}${link}`);
+  await page.waitForFunction(() => /72 measured in/.test(document.querySelector('.ranking')?.textContent ?? ''), null, { timeout: 60_000 });
   assert(pieces.includes('radiant'), 'the jury is focused on radiant');
 });
 

@@ -6,8 +6,8 @@ import { MODEL_KEYS, limitsOf } from '../../www/config.js';
 test('parse(serialize(state)) == state for many states', () => {
   const sentences = ['A menina estava radiante.', 'ação & coração = 100% #1?', 'emoji 😀 中文 \u0301', "it's (really) *fine*! ~ok", ' '];
   for (const sentence of sentences) for (const view of VIEWS) for (const units of UNITS) for (const lang of LANGS) for (const model of MODEL_KEYS) {
-    for (const [step, ablate] of [[0, ''], [3, '1.2,5.12']]) {
-      const state = { sentence, view, layer: 5, head: 11, word: 3, units, lang, model, step, ablate };
+    for (const [step, ablate, rank] of [[0, '', false], [3, '1.2,5.12', true]]) {
+      const state = { sentence, view, layer: 5, head: 11, word: 3, units, lang, model, step, ablate, rank };
       assert.deepEqual(parse(serialize(state)).state, state);
     }
   }
@@ -24,6 +24,7 @@ test('the hash uses exactly the documented keys', () => {
   assert.deepEqual(notices.map((n) => n.key), ['x']);
   assert.equal(serialize({ ...state, sentence: 'a' }).split('&x=')[1], '3.7%2C6.9');
   assert.ok(!serialize({ ...defaults(), sentence: 'a' }).includes('x='), 'no x= when no judge is dismissed');
+  assert.ok(serialize({ ...defaults(), sentence: 'a', rank: true }).endsWith('&k=1') && parse('#k=1').state.rank, 'k=1: the ranking');
 });
 
 test('garbage in gives defaults and never throws', () => {

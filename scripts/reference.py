@@ -42,8 +42,9 @@ def softmax(s):
     return e / e.sum(-1, keepdims=True)
 
 
-def forward(cfg, W, ids, head_mask=None):
-    """Returns attention (L, H, T, T) and the final hidden states (T, D), float64.
+def forward(cfg, W, ids, head_mask=None, states=None):
+    """Returns attention (L, H, T, T) and the final hidden states (T, D), float64. A list
+    given as `states` receives the hidden state after the embeddings and after each layer.
     head_mask (L, H) of 1 (keep) and 0 (dismiss) multiplies each head's probabilities, as HF's
     `head_mask` does; the attention returned is the multiplied one."""
     T, D, H = len(ids), cfg["hidden_size"], cfg["num_attention_heads"]
@@ -59,6 +60,8 @@ def forward(cfg, W, ids, head_mask=None):
          + W["embeddings.position_embeddings.weight"][:T]
          + W["embeddings.token_type_embeddings.weight"][0])
     x = ln(x, "embeddings.LayerNorm")
+    if states is not None:
+        states.append(x)
     attentions = []
     for l in range(cfg["num_hidden_layers"]):
         p = f"encoder.layer.{l}."
@@ -74,4 +77,6 @@ def forward(cfg, W, ids, head_mask=None):
         x = ln(lin(ctx, p + "attention.output.dense") + x, p + "attention.output.LayerNorm")
         inter = gelu(lin(x, p + "intermediate.dense"))
         x = ln(lin(inter, p + "output.dense") + x, p + "output.LayerNorm")
+        if states is not None:
+            states.append(x)
     return np.stack(attentions), x

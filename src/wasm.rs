@@ -144,6 +144,12 @@ impl Run {
         Float32Array::from(r.as_slice().expect("contiguous"))
     }
 
+    /// The hidden state after the embeddings (0) and after each layer. (L+1, T, D):
+    /// i = (l*T + t)*D + d
+    pub fn states(&self) -> Float32Array {
+        Float32Array::from(self.trace.states.as_slice().expect("contiguous"))
+    }
+
     /// The last layer's output. (T, D): i = t*D + d
     pub fn hidden(&self) -> Float32Array {
         Float32Array::from(self.trace.hidden.as_slice().expect("contiguous"))

@@ -21,6 +21,7 @@ const component = new AttentionController({
 }, {
   changed: (state) => {
     if (clampedShown) { $('notice').textContent = ''; clampedShown = false; }
+    if ($('text').value !== state.sentence) $('text').value = state.sentence; // a comparison's example
     writeHash();
     showModelNote(state);
   },

@@ -48,6 +48,9 @@ export class AttentionController {
     this.ablateChannel = ++channels; // its runs with dismissed judges (they must not supersede the plain one)
     this.ablating = 0; // id of the latest ablated run asked for
     this.rankChannel = ++channels; // the ranking's one-head ablations
+    this.secondChannel = ++channels; // the comparison's second sentence
+    this.seconding = 0; // id of the latest second-sentence run asked for
+    this.seekWord = null; // the next result opens with this word conducting (comparisons)
     this.ranking = null; // { key, done, total, results, cancelled } of the influence ranking
     this.computed = null; // `${model}\n${sentence}` of the last run asked for
     this.seek = null; // [from, to]: the next result opens on the head linking these words
@@ -80,7 +83,7 @@ export class AttentionController {
     this.t = t;
     this.syncModel();
     clamp(state, { ...this.limits, items: 512 });
-    if (this.computed === `${this.model}\n${state.sentence}`) { this.render(); this.computeAblated(); this.rankFromLink(); return; }
+    if (this.computed === `${this.model}\n${state.sentence}`) { this.render(); this.computeAblated(); this.computeSecond(); this.rankFromLink(); return; }
     // The controls at once; a run of another sentence is not drawn with this state (its
     // word index belongs to the new sentence): it stays until the new run arrives.
     if (!this.data) this.render();
@@ -136,6 +139,8 @@ export class AttentionController {
     this.syncModel();
     this.syncItems();
     if ('ablate' in patch) this.computeAblated();
+    if ('sentence2' in patch) this.computeSecond();
+    if (patch.sentence !== undefined && !patch.model) this.later(0);
     if (this.data && clamp(this.state, this.limits).length) this.hooks.clamped?.(['w']);
     this.hooks.changed?.(this.state);
     this.render();
@@ -193,6 +198,7 @@ export class AttentionController {
       this.accept(result, text);
       this.hooks.failed?.(null);
       this.computeAblated();
+      this.computeSecond();
       this.rankFromLink();
     } catch (error) {
       // A newer text, or a switch that stopped this engine, has its own run coming.
@@ -210,7 +216,13 @@ export class AttentionController {
 
   /** A run of `text` arrives: it becomes what the views draw. */
   accept(result, text) {
-    this.data = { result, items: itemsOf(result.meta, this.state.units), units: this.state.units, text, ablated: null };
+    // (the second sentence's run stays: it does not depend on the first)
+    this.data = { result, items: itemsOf(result.meta, this.state.units), units: this.state.units, text, ablated: null, second: this.data?.second };
+    if (this.seekWord) {
+      const w = findItem(this.data.items, this.seekWord);
+      this.seekWord = null;
+      if (w >= 0) { this.state.word = w; this.hooks.changed?.(this.state); }
+    }
     this.limits.items = this.data.items.length;
     if (this.seek) {
       const [from, to] = this.seek.map((w) => findItem(this.data.items, w));
@@ -308,10 +320,35 @@ export class AttentionController {
     if (this.state.rank && this.info && this.data && this.ranking?.key !== key) this.rankHeads();
   }
 
+  /** The comparison's second sentence (state.sentence2), run beside the first on its own
+   *  channel: data.second = { text, result, items } once it is in. */
+  async computeSecond() {
+    const text = this.state.sentence2;
+    if (!text?.trim() || !this.data || !this.info) return;
+    if (this.data.second?.text === text && this.data.second.units === this.state.units) return;
+    const id = ++this.seconding, data = this.data;
+    try {
+      const result = await this.client.run(text, this.secondChannel);
+      if (id !== this.seconding || this.data !== data) return;
+      this.data.second = { text, result, items: itemsOf(result.meta, this.state.units), units: this.state.units };
+      this.render();
+    } catch (error) {
+      if (id !== this.seconding || ['superseded', 'stopped'].includes(error.code)) return;
+      this.hooks.failed?.(error);
+    }
+  }
+
+  /** Opens a comparison: two sentences, the first conducted by `word`. */
+  compare(a, b, word) {
+    this.seekWord = word;
+    this.change({ view: 'comparar', sentence: a, sentence2: b, word2: -1 });
+  }
+
   /** The items follow the units (a switch, or a host that changed them). */
   syncItems() {
     if (!this.data || this.data.units === this.state.units) return;
-    this.data = { ...this.data, items: itemsOf(this.data.result.meta, this.state.units), units: this.state.units };
+    const second = this.data.second && { ...this.data.second, items: itemsOf(this.data.second.result.meta, this.state.units), units: this.state.units };
+    this.data = { ...this.data, items: itemsOf(this.data.result.meta, this.state.units), units: this.state.units, second };
     this.limits.items = this.data.items.length;
   }
 
@@ -349,6 +386,8 @@ export class AttentionController {
     const t = withSpecials(this.t, this.data?.result.meta);
     return {
       t, set: (p) => this.change(p), ui: this.ui, rerender: () => this.render(), width, narrow: width < 600,
+      guessed: (g) => this.hooks.guessed?.(g),
+      compare: (a, b, word) => this.compare(a, b, word),
       ranking: this.ranking, rank: () => this.rankHeads(), cancelRanking: () => this.cancelRanking(),
     };
   }

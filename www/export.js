@@ -58,7 +58,7 @@ export function exportSvg(state, data, ctx, info) {
   const view = views[state.view];
   if (!view?.toSvg) throw new Error(`no export for the view ${JSON.stringify(state.view)}`);
   const width = Math.round(ctx.width);
-  const { body, height } = view.toSvg(state, data, { ...ctx, width });
+  const { body, height } = view.toSvg(state, data, { ...ctx, width, exporting: true });
   const lines = captionLines(state, ctx.t, info, width);
   const total = height + captionHeight(lines);
   const svg = `<svg xmlns="${NS}" width="${width}" height="${total}" viewBox="0 0 ${width} ${total}">`

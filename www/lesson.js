@@ -11,10 +11,11 @@ const SENTENCE = 'A menina que, depois de uma longa caminhada pelo parque, adoto
 // MiniLM the best head is layer 6, head 9 at 18.3%. Word 20 is "radiante" in both.
 const FOCUS = { sentence: SENTENCE, layer: 11, head: 0, word: 20, units: 'palavras', model: 'e5pt' };
 // q·k exists piece by piece: step 2 reads the sentence in pieces, "▁radi" (piece 25) conducting.
+// Steps 1 and 3 ask for a guess before the weights show (guess mode); the last step counts them.
 export const STEPS = [
-  { ...FOCUS, view: 'orquestra', step: 2 },
+  { ...FOCUS, view: 'orquestra', step: 2, guess: true },
   { ...FOCUS, view: 'orquestra', step: 0, units: 'pecas', word: 25 },
-  { ...FOCUS, view: 'orquestra', step: 2 },
+  { ...FOCUS, view: 'orquestra', step: 2, word: 13, guess: true }, // "adotou" conducts
   { ...FOCUS, view: 'orquestra', step: 3 },
   { ...FOCUS, view: 'juri', step: 2 },
   { ...FOCUS, view: 'modelo', step: 2 },
@@ -50,8 +51,23 @@ function show() {
   $('open-page').textContent = t('lesson.open');
   $('open-page').href = `index.html${serialize({ ...s, lang })}`;
   const attrs = attributesOf({ ...s, lang });
+  for (const a of ['guess']) if (!attrs.some(([k]) => k === a)) widget.removeAttribute(a); // a step without it
   for (const [k, v] of attrs) if (widget.getAttribute(k) !== String(v)) widget.setAttribute(k, v);
+  const guesses = Object.values(readGuesses());
+  $('lesson-score').textContent = n === STEPS.length && guesses.length
+    ? t('lesson.score', { right: guesses.filter(Boolean).length, total: guesses.length }) : '';
 }
+
+// The learner's guesses in this lesson, by step: { n: true | false } (this tab only).
+const GUESSES = 'orquestra-lesson-guesses';
+function readGuesses() {
+  try { return JSON.parse(sessionStorage.getItem(GUESSES) ?? '{}'); } catch { return {}; }
+}
+widget.addEventListener('orquestra-guess', (e) => {
+  const all = readGuesses();
+  all[read().n] = e.detail.correct;
+  try { sessionStorage.setItem(GUESSES, JSON.stringify(all)); } catch { /* private mode: not counted */ }
+});
 
 const go = (patch) => {
   const { n, lang } = { ...read(), ...patch };

@@ -2,7 +2,7 @@
 // One declarative table; parse() never throws, clamps what is out of range and reports it.
 import { DEFAULT_LIMITS, MODEL_KEYS, LINK_MODEL } from './config.js';
 
-export const VIEWS = ['orquestra', 'juri', 'matriz', 'modelo', 'fluxo'];
+export const VIEWS = ['orquestra', 'juri', 'matriz', 'modelo', 'fluxo', 'comparar'];
 export const UNITS = ['palavras', 'pecas'];
 export const LANGS = ['pt', 'en'];
 export const MAX_SENTENCE = 2000; // characters kept from a link; the engine reads at most 512 pieces
@@ -52,6 +52,12 @@ export function headFlags(spec, layers, heads) {
   return off;
 }
 
+/** An on/off key written only when on: 1 or 0. */
+const flag = (field, attr) => ({ field, attr, parse: (raw) => (raw === '1' ? true : raw === '0' ? false : undefined), format: (v) => (v ? '1' : '0'), optional: true });
+
+/** Whether an optional key has something to say (it is left out of links otherwise). */
+const present = (spec, v) => !spec.optional || (spec.empty !== undefined ? v !== spec.empty : Boolean(v));
+
 export const PARAMS = {
   // A link carries the first MAX_SENTENCE characters (browsers drop URLs of megabytes; the page
   // says when it cut), the text box keeps all of it.
@@ -68,7 +74,12 @@ export const PARAMS = {
   // Dismissed judges (head ablation); written only when some are.
   x: { field: 'ablate', attr: 'ablate', parse: (raw, limits) => parseHeads(raw, limits), format: (v) => v, optional: true },
   // The jury's ranking of the most influential judges for the focused word, run on opening.
-  k: { field: 'rank', attr: 'rank', parse: (raw) => (raw === '1' ? true : raw === '0' ? false : undefined), format: (v) => (v ? '1' : '0'), optional: true },
+  k: flag('rank', 'rank'),
+  // Guess before reveal: the orchestra hides the weights until the learner picks a musician.
+  p: flag('guess', 'guess'),
+  // The comparison's second sentence (view comparar), and its conductor (-1: the shared word).
+  s2: { field: 'sentence2', attr: 'sentence2', parse: (raw) => raw.slice(0, MAX_SENTENCE), format: (v) => v.slice(0, MAX_SENTENCE), optional: true },
+  w2: { ...int('word2', 'word2', 0, 'items'), optional: true, empty: -1 },
 };
 
 /** The element's attribute for each link key: { s: 'sentence', v: 'view', … }. */
@@ -76,7 +87,7 @@ export const ATTRIBUTES = Object.fromEntries(Object.entries(PARAMS).map(([key, s
 
 /** [attribute, value] for every key of a state, in the table's order (snippets, lesson). */
 export function attributesOf(state) {
-  return Object.values(PARAMS).filter((spec) => !spec.optional || state[spec.field])
+  return Object.values(PARAMS).filter((spec) => present(spec, state[spec.field]))
     .map((spec) => [spec.attr, spec.format(state[spec.field])]);
 }
 
@@ -88,7 +99,7 @@ export function hashOfAttributes(get) {
 }
 
 export function defaults(lang = 'pt') {
-  return { sentence: '', view: 'orquestra', layer: 0, head: 0, word: 1, units: 'palavras', lang, model: LINK_MODEL, step: 2, ablate: '', rank: false };
+  return { sentence: '', view: 'orquestra', layer: 0, head: 0, word: 1, units: 'palavras', lang, model: LINK_MODEL, step: 2, ablate: '', rank: false, guess: false, sentence2: '', word2: -1 };
 }
 
 function decode(raw) {
@@ -137,7 +148,7 @@ const encode = (v) => encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.cha
 
 /** The hash for a state, keys in the table's order. */
 export function serialize(state) {
-  return '#' + Object.entries(PARAMS).filter(([, spec]) => !spec.optional || state[spec.field])
+  return '#' + Object.entries(PARAMS).filter(([, spec]) => present(spec, state[spec.field]))
     .map(([key, spec]) => `${key}=${encode(spec.format(state[spec.field]))}`).join('&');
 }
 

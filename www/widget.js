@@ -48,6 +48,8 @@ class OrquestraAttention extends HTMLElement {
     this.component = new AttentionController(parts, {
       changed: (state) => { this.reflect(state); announce('orquestra-change', state); },
       rendered: (state) => announce('orquestra-render', state),
+      // A guess in guess mode: {correct, rank, of} (the lesson counts them).
+      guessed: (g) => this.dispatchEvent(new CustomEvent('orquestra-guess', { bubbles: true, composed: true, detail: g })),
       loading: (e) => {
         if (e.kind === 'progress' && !this.component.data) {
           parts.summary.textContent = this.t('model.progress', { model: MODELS[e.model].name, mb: (e.got / 1e6).toFixed(1), total: e.total ? (e.total / 1e6).toFixed(1) : '?' });

@@ -6,8 +6,8 @@ import { MODEL_KEYS, limitsOf } from '../../www/config.js';
 test('parse(serialize(state)) == state for many states', () => {
   const sentences = ['A menina estava radiante.', 'ação & coração = 100% #1?', 'emoji 😀 中文 \u0301', "it's (really) *fine*! ~ok", ' '];
   for (const sentence of sentences) for (const view of VIEWS) for (const units of UNITS) for (const lang of LANGS) for (const model of MODEL_KEYS) {
-    for (const [step, ablate, rank] of [[0, '', false], [3, '1.2,5.12', true]]) {
-      const state = { sentence, view, layer: 5, head: 11, word: 3, units, lang, model, step, ablate, rank };
+    for (const [step, ablate, rank, guess, sentence2, word2] of [[0, '', false, false, '', -1], [3, '1.2,5.12', true, true, 'Fui ao banco & (outra) 😀', 2]]) {
+      const state = { sentence, view, layer: 5, head: 11, word: 3, units, lang, model, step, ablate, rank, guess, sentence2, word2 };
       assert.deepEqual(parse(serialize(state)).state, state);
     }
   }

@@ -8,6 +8,7 @@
 //   q, k, v, context:  (L, H, T, Dh), i = ((l*H + h)*T + t)*Dh + d
 //   rollout:           (L, T, T), i = (l*T + q)*T + k (src/rollout.rs)
 //   hidden:            (T, D), the last layer's output
+//   states:            (L+1, T, D), after the embeddings (0) and after each layer
 // A build-time example carries only attention and scores (PRESET_TENSORS): the melody
 // waits for the live model; its scores may be null for a moment (presets.js).
 

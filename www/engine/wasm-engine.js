@@ -59,7 +59,7 @@ export async function createEngine(bundleBytes, { build } = {}) {
       try {
         // rollout (L, T, T) and the last layer's output (T, D) beside the per-head tensors
         const tensors = Object.fromEntries(names.map((n) => [n, run.tensor(n)]));
-        return makeRun(run.summary(), { ...tensors, rollout: run.rollout(), hidden: run.hidden() });
+        return makeRun(run.summary(), { ...tensors, rollout: run.rollout(), hidden: run.hidden(), states: run.states() });
       } finally {
         run.free();
       }

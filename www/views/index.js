@@ -8,8 +8,9 @@ import * as juri from './juri.js';
 import * as matriz from './matriz.js';
 import * as modelo from './modelo.js';
 import * as fluxo from './fluxo.js';
+import * as comparar from './comparar.js';
 
-export const views = { orquestra, juri, matriz, modelo, fluxo };
+export const views = { orquestra, juri, matriz, modelo, fluxo, comparar };
 
 /** Runs `draw`, which replaces what is in `root`; a keyboard user keeps their place: the element
  *  that had the focus (named by its data-focus) gets it back in the new drawing. */

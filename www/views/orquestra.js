@@ -212,7 +212,7 @@ export function scene(state, data, ctx) {
   });
   // Drawn at the view's own width (up to 960, then scaled): names keep their 13 px in a
   // course column, and the overlap check holds at the size they are read.
-  const w = Math.round(Math.min(960, Math.max(600, ctx.width || 960)));
+  const w = Math.round(Math.min(960, Math.max(600, chartWidth(ctx))));
   const arc = ctx.narrow || items.length > LIST_ITEMS ? null : layout(seats, w);
   if (!arc) return { list: true, w, height: LIST_TOP + seats.length * LIST_ROW + 10, conductor: items[r].text, seats };
   for (const s of seats) {
@@ -224,10 +224,66 @@ export function scene(state, data, ctx) {
   return { list: false, w, height: arc.height, cx: arc.cx, cy: arc.cy, conductor: items[r].text, seats };
 }
 
+/** Past this width the sorted bars sit beside the chart (BARS_WIDTH wide), else below it. */
+const BESIDE = 1100, BARS_WIDTH = 280;
+const chartWidth = (ctx) => ((ctx.width || 960) >= BESIDE && !ctx.exporting ? ctx.width - BARS_WIDTH - 24 : ctx.width || 960);
+
 // The list's geometry in the export: the conductor's line, then one row per item.
 const LIST_TOP = 40, LIST_ROW = 26;
 
+/** The candidates of a guess: every word but the conductor and the special tokens. */
+const candidatesOf = (items, r) => items.map((_, j) => j).filter((j) => j !== r && !items[j].special);
+
+/** What a guess is about: the sentence, units, layer, head and conductor. */
+const guessKey = (state, data) => `${data.text}\n${state.units}\n${state.layer}\n${state.head}\n${state.word}`;
+
+/** The guess made for this state, if any: { j, rank, of, weight }. */
+export function guessOf(state, data, ctx) {
+  const g = ctx.ui.guess;
+  if (!g || g.key !== guessKey(state, data)) return null;
+  const { weights } = numbers(data, state);
+  const cands = candidatesOf(data.items, state.word);
+  const rank = 1 + cands.filter((j) => weights[j] > weights[g.j]).length;
+  return { j: g.j, rank, of: cands.length, weight: weights[g.j] };
+}
+
+/**
+ * Guess before reveal (p=1): the musicians by name only, in sentence order, all alike (no
+ * weight, size or number anywhere, nor in the accessible names), until the learner taps the
+ * one they expect the conductor to listen to most.
+ */
+function renderGuess(root, state, data, ctx) {
+  const { t } = ctx;
+  const { items } = data;
+  const r = state.word;
+  const pick = (j) => {
+    ctx.ui.guess = { key: guessKey(state, data), j };
+    const g = guessOf(state, data, ctx);
+    ctx.guessed?.({ correct: g.rank === 1, rank: g.rank, of: g.of });
+    ctx.rerender();
+  };
+  root.replaceChildren(
+    el('p', { class: 'start-hint', text: t('guess.ask', { word: items[r].text, layer: state.layer + 1, head: state.head + 1 }) }),
+    el('div', { class: 'orchestra-list guess-list', role: 'group', 'aria-label': t('guess.group', { word: items[r].text }) },
+      el('p', { class: 'list-conductor' }, el('span', { class: 'muted', text: `${t('orq.conductor')}: ` }), el('strong', { class: 'conductor', text: items[r].text })),
+      candidatesOf(items, r).map((j) => el('button', { type: 'button', class: 'musician', 'data-focus': `g${j}`, text: items[j].text, onclick: () => pick(j) }))));
+}
+
+/** Beside the orchestra: the same weights as bars sorted from the largest, what a reader can
+ *  compare (areas and colours mislead: Schuff et al. 2022). */
+function sortedBars(items, weights, r, t, guessed) {
+  const order = items.map((_, j) => j).sort((a, b) => weights[b] - weights[a]);
+  const top = weights[order[0]] || 1;
+  return el('section', { class: 'sorted-bars', 'aria-label': t('orq.sorted') },
+    el('h3', { text: t('orq.sorted') }),
+    order.map((j) => el('div', { class: `sorted-row${j === r ? ' self' : ''}${j === guessed ? ' guessed' : ''}` },
+      el('span', { class: 'name', text: items[j].text }),
+      el('span', { class: 'bar' }, el('span', { style: { width: `${((100 * weights[j]) / top).toFixed(1)}%`, background: weightColor(weights[j]) } })),
+      el('span', { class: 'value', text: pct(weights[j]) }))));
+}
+
 export function render(root, state, data, ctx) {
+  if (state.guess && !guessOf(state, data, ctx)) { renderGuess(root, state, data, ctx); return; }
   const { t } = ctx;
   const { items, result } = data;
   const { meta } = result;
@@ -262,7 +318,12 @@ export function render(root, state, data, ctx) {
     },
     onkeydown: (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); ctx.set({ word: j }); } },
   });
-  const chart = sc.list ? listChart(sc, musician, items[r].text, t) : arcChart(sc, musician, items[r].text, t);
+  const guess = state.guess ? guessOf(state, data, ctx) : null;
+  const drawn = sc.list ? listChart(sc, musician, items[r].text, t) : arcChart(sc, musician, items[r].text, t);
+  drawn.querySelector(`[data-focus="m${guess?.j}"]`)?.classList.add('guessed');
+  const chart = el('div', { class: `orq-main${ctx.width >= BESIDE ? ' beside' : ''}` }, drawn, sortedBars(items, weights, r, t, guess?.j));
+  const verdictLine = guess && el('p', { class: `guess-result${guess.rank === 1 ? ' right' : ''}`, role: 'status',
+    text: t(guess.rank === 1 ? 'guess.right' : 'guess.result', { word: items[guess.j].text, rank: guess.rank, of: guess.of, weight: pct(guess.weight) }) });
 
   const stepper = el('div', { class: 'steps', role: 'group', 'aria-label': t('orq.steps') },
     STEPS.map((s, i) => el('button', {
@@ -276,12 +337,12 @@ export function render(root, state, data, ctx) {
 
   const note = arithmetic ? null : el('p', { class: 'note', text: t('orq.wordsNote') });
   if (!hasValues(result)) { // a build-time example: values arrive with the live model
-    root.replaceChildren(start, stepper, explain, chart, detail, paths, el('p', { class: 'note', text: t('orq.melodyLater') }), note ?? '');
+    root.replaceChildren(verdictLine ?? start, stepper, explain, chart, detail, paths, el('p', { class: 'note', text: t('orq.melodyLater') }), note ?? '');
     return;
   }
   const melodyBox = melodySection(data, state, nums, t);
   hovered = (j) => melodyBox.showKey(j);
-  root.replaceChildren(start, stepper, explain, chart, detail, paths, melodyBox, note ?? '');
+  root.replaceChildren(verdictLine ?? start, stepper, explain, chart, detail, paths, melodyBox, note ?? '');
 }
 
 /** How many heads the path ranking lists. */
@@ -355,6 +416,7 @@ function listChart({ seats }, musician, conductor, t) {
 const partsText = (parts) => parts.map((p) => `${p.piece} ${pct(p.weight)}`).join(' + ');
 
 export function tableOf(state, data, ctx) {
+  if (state.guess && !guessOf(state, data, ctx)) return el('p', { class: 'note', text: ctx.t('guess.tableLater') });
   const { weights, scores, scaled, arithmetic, parts } = numbers(data, state);
   const caption = ctx.t('orq.table', { word: data.items[state.word].text });
   // With judges dismissed: this head's weights in the run without them, as a last column.

@@ -1051,6 +1051,79 @@ await test('the most influential judges: one dismissal per head in the worker, c
   assert(pieces.includes('radiant'), 'the jury is focused on radiant');
 });
 
+await test('comparar: an s2 link restores both sentences and the pair; the similarity table equals the CLI\'s hidden states; axe-clean in both languages and on a phone', async (page) => {
+  const [a, b] = ['Sentei no banco da praça.', 'Fui ao banco sacar dinheiro.'];
+  const link = `#s=${encodeURIComponent(a)}&v=comparar&l=12&h=1&w=3&u=palavras&lang=pt&m=e5pt&st=3&s2=${encodeURIComponent(b)}`;
+  await page.goto(`${base}${link}`);
+  await modelReady(page);
+  await page.waitForSelector('svg.similarity', { timeout: 60_000 });
+  assert((await hashOf(page)) === link, `the link changed: ${await hashOf(page)}`);
+  assert((await page.inputValue('input.sentence2')) === b, 'the second sentence');
+  await showTable(page);
+  const shown = await page.$$eval('#table tbody tr', (trs) => trs.map((tr) => Number(tr.lastElementChild.textContent)));
+  // The CLI's states of the same bundle: the word's pieces are those of "banco" (word 3 of each).
+  const cos = [];
+  const states = [a, b].map((text, k) => {
+    const out = JSON.parse(execFileSync('target/release/orquestra', ['attention', '--model', 'models/e5-small-enpt.q4_0.safetensors', '--hidden', `/tmp/orquestra-e2e-s${k}.npy`, text]));
+    const h = readNpy(`/tmp/orquestra-e2e-s${k}.npy`); // (L+1, T, D)
+    return { h, rows: out.wordOfToken.flatMap((wd, t) => (wd === 3 ? [t] : [])), words: out.words };
+  });
+  assert(states[0].words[3] === 'banco' && states[1].words[3] === 'banco', 'banco is word 3 in both');
+  const [L1, T0, D] = states[0].h.shape, T1 = states[1].h.shape[1];
+  const vec = ({ h, rows }, l, T) => Array.from({ length: D }, (_, d) => rows.reduce((x, t) => x + h.data[(l * T + t) * D + d], 0) / rows.length);
+  for (let l = 0; l < L1; l++) {
+    const [x, y] = [vec(states[0], l, T0), vec(states[1], l, T1)];
+    cos.push(x.reduce((s, v, i) => s + v * y[i], 0) / Math.hypot(...x) / Math.hypot(...y));
+  }
+  assert(shown.length === L1, `${shown.length} rows for ${L1} states`);
+  const worst = Math.max(...shown.map((v, l) => Math.abs(v - cos[l])));
+  assert(worst < 1e-4, `similarity vs CLI: ${worst}`);
+  console.log(`     banco (e5, page): ${shown.map((v) => v.toFixed(3)).join(' ')}`);
+  for (const lang of ['pt', 'en']) {
+    await page.goto(`${base}${link.replace('lang=pt', `lang=${lang}`)}`);
+    await page.waitForSelector('svg.similarity', { timeout: 60_000 });
+    await page.addScriptTag({ url: '/node_modules/axe-core/axe.min.js' });
+    const violations = await page.evaluate(async () => (await window.axe.run(document)).violations.map((x) => `${x.id} × ${x.nodes.length}`));
+    assert(!violations.length, `${lang}: ${violations.join(', ')}`);
+  }
+  await page.setViewportSize({ width: 360, height: 740 });
+  await page.goto(`${base}blank.html`);
+  await page.goto(`${base}${link}`);
+  await page.waitForSelector('svg.similarity', { timeout: 60_000 });
+  const width = await page.evaluate(() => document.scrollingElement.scrollWidth);
+  assert(width <= 360, `the comparison scrolls sideways on a phone (${width}px)`);
+  await page.screenshot({ path: 'test-artifacts/comparar-phone-pt.png', fullPage: true });
+});
+
+await test('guess before reveal (p=1): no weight, size or number anywhere until the pick; then the pick\'s rank; the lesson counts', async (page) => {
+  const link = `#s=${encodeURIComponent(ARTICLE)}&v=orquestra&l=12&h=1&w=20&u=palavras&lang=en&m=e5pt&st=3&p=1`;
+  await page.goto(`${base}${link}`);
+  await modelReady(page);
+  await showTable(page);
+  const hidden = await page.evaluate(() => {
+    const view = document.getElementById('view'), table = document.getElementById('table');
+    const texts = [view.textContent, table.textContent, ...[...view.querySelectorAll('[aria-label]')].map((e) => e.getAttribute('aria-label'))].join(' ');
+    const styles = new Set([...view.querySelectorAll('.musician')].map((e) => `${e.getAttribute('style')}|${e.getBoundingClientRect().height}`));
+    return { percent: /\d%|\d\.\d/.test(texts), svg: view.querySelectorAll('svg, canvas, .bar').length, styles: styles.size, buttons: view.querySelectorAll('.musician').length };
+  });
+  assert(!hidden.percent && !hidden.svg && hidden.styles === 1 && hidden.buttons > 10, `something shows before the guess: ${JSON.stringify(hidden)}`);
+  assert((await hashOf(page)) === link, `the quiz link changed: ${await hashOf(page)}`);
+  await page.addScriptTag({ url: '/node_modules/axe-core/axe.min.js' });
+  const violations = await page.evaluate(async () => (await window.axe.run(document)).violations.map((x) => `${x.id} × ${x.nodes.length}`));
+  assert(!violations.length, violations.join(', '));
+  await page.locator('.guess-list .musician', { hasText: /^adotou$/ }).click();
+  const result = await page.textContent('.guess-result');
+  assert(/Your pick, adotou, was #2 of 20: 11\.3%/.test(result), result);
+  assert(await page.isVisible('.musician.guessed'), 'the pick is marked');
+  // The lesson: step 1 asks for a guess; step 6 counts it.
+  await page.goto(`${base}aula.html#passo=1&lang=en`);
+  await page.waitForSelector('orquestra-attention .guess-list .musician', { timeout: 60_000 });
+  await page.locator('orquestra-attention .guess-list .musician', { hasText: /^menina$/ }).click();
+  await page.waitForSelector('orquestra-attention .guess-result.right');
+  await page.goto(`${base}aula.html#passo=6&lang=en`);
+  await page.waitForFunction(() => /You guessed 1 of 1 right/.test(document.getElementById('lesson-score').textContent));
+});
+
 await test('screenshots of every view, laptop and phone, both languages: each shows its drawing', async () => {
   const shots = await screenshots(ctx, base);
   assert(shots.length === 16, `${shots.length} screenshots`);

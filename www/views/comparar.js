@@ -44,10 +44,10 @@ function side(result, items, r, state, onPick, t, label) {
   return el('section', { class: 'compare-side', 'aria-label': label },
     el('p', { class: 'list-conductor' }, el('span', { class: 'muted', text: `${t('orq.conductor')}: ` }), el('strong', { class: 'conductor', text: items[r].text })),
     items.map((it, j) => el('button', {
-      type: 'button', class: `sorted-row compare-row${j === r ? ' self' : ''}`, 'aria-label': `${it.text} ${pct(w[j])}`, onclick: () => onPick(j),
-    }, el('span', { class: 'name', text: it.text }),
+      type: 'button', class: `sorted-row compare-row${j === r ? ' self' : ''}`, onclick: () => onPick(j),
+    }, el('span', { class: 'name', text: it.text }), ' ', // the name is "banco 26.9%": text, not a label
     el('span', { class: 'bar' }, el('span', { style: { width: `${((100 * w[j]) / top).toFixed(1)}%`, background: weightColor(w[j]) } })),
-    el('span', { class: 'value', text: pct(w[j]) }))));
+    ' ', el('span', { class: 'value', text: pct(w[j]) }))));
 }
 
 /** The similarity over layers as a small line chart, w × h, in its own coordinates. */

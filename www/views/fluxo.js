@@ -34,8 +34,8 @@ export function render(root, state, data, ctx) {
   root.replaceChildren(explain, assumes,
     el('div', { class: 'flow-list', role: 'group', 'aria-label': t('flow.chart', { word: items[state.word].text, layer: state.layer + 1 }) },
       el('p', { class: 'list-conductor' }, el('span', { class: 'muted', text: `${t('orq.conductor')}: ` }), el('strong', { class: 'conductor', text: items[state.word].text })),
-      el('div', { class: 'flow-row flow-head', 'aria-hidden': 'true' }, el('span'), el('span', { text: t('flow.rollout', { layer: state.layer + 1 }) }), el('span'),
-        el('span', { text: t('flow.raw', { layer: state.layer + 1, head: state.head + 1 }) }), el('span')),
+      el('div', { class: 'flow-row flow-head', 'aria-hidden': 'true' }, el('span'), el('span', { text: t('flow.rollout', { layer: state.layer + 1 }) }),
+        el('span', { text: t('flow.raw', { layer: state.layer + 1, head: state.head + 1 }) })),
       items.map((it, j) => el('div', {
         class: `flow-row musician${j === state.word ? ' self' : ''}`, tabindex: 0, role: 'button', 'data-focus': `f${j}`,
         'aria-label': `${it.text}: ${t('flow.rolloutShort')} ${pct(f.rollout[j])}, ${t('flow.rawShort')} ${pct(f.raw[j])}`,

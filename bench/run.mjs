@@ -1,5 +1,5 @@
 // `make bench`: runs the bench pages in headless Chromium and prints their tables.
-//   node bench/run.mjs [peer|models|ablation|load|builds|prefetch|matmul ...] [--query=?t=32&runs=31]
+//   node bench/run.mjs [peer|models|quant|ablation|load|builds|prefetch|matmul ...] [--query=?t=32&runs=31]
 // With no section named, runs them all. The peer table is also written to bench/results.json.
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { serve } from '../scripts/serve.mjs';
@@ -8,7 +8,7 @@ import { launch } from '../tests/browser/chromium.mjs';
 const args = process.argv.slice(2);
 const query = args.find((a) => a.startsWith('--query='))?.slice('--query='.length) ?? '';
 const named = args.filter((a) => !a.startsWith('--'));
-const sections = named.length ? named : ['peer', 'models', 'ablation', 'load', 'builds', 'prefetch', 'matmul'];
+const sections = named.length ? named : ['peer', 'models', 'quant', 'ablation', 'load', 'builds', 'prefetch', 'matmul'];
 
 const server = await serve('.', 0);
 const base = `http://127.0.0.1:${server.address().port}`;
@@ -48,6 +48,19 @@ try {
       console.log(`${String(x.t).padStart(5)} ${f(x.minilm.ms, 16)} (${f(x.minilm.min, 6)}) ${f(x.minilm.gflops, 8, 1)} ${f(x.e5pt.ms, 17)} (${f(x.e5pt.min, 6)}) ${f(x.e5pt.gflops, 8, 1)} ${f(x.e5pt.ms / x.minilm.ms, 10)}x`);
     }
     writeFileSync('bench/out/models.json', JSON.stringify(r, null, 1));
+  }
+  if (sections.includes('quant')) {
+    console.log('\nweights kept quantized (int8 / 4-bit widened chunk by chunk in the matmul) vs widened to f32 panels at load,');
+    console.log('one page per model and path (fresh wasm memory): memory after load and after one run, engine creation from bytes');
+    const mib = (b) => (b / 2 ** 20).toFixed(1);
+    for (const model of ['minilm', 'e5pt']) for (const keep of [0, 1]) {
+      const r = await runPage(`bench/quant.html?mode=memory&model=${model}&keep=${keep}`, 'quantResults', 5);
+      console.log(`  ${model.padEnd(7)} ${keep ? 'quantized' : 'f32 panels'}: ${mib(r.memoryAfterLoad).padStart(6)} MiB after load, ${mib(r.memoryAfterRun).padStart(6)} MiB after a run, created in ${r.loadMs.toFixed(0)} ms`);
+    }
+    const r = await runPage('bench/quant.html?mode=speed', 'quantResults', 20);
+    console.log(`forward pass, ${r.build} build, both paths in one page alternating, median (min) ms:`);
+    console.log('  model      T   f32 panels          quantized      quantized/f32');
+    for (const x of r.rows) console.log(`  ${x.model.padEnd(7)} ${String(x.t).padStart(4)} ${f(x.oldMs, 9)} (${f(x.oldMin, 6)}) ${f(x.newMs, 9)} (${f(x.newMin, 6)}) ${f(x.newMs / x.oldMs, 10)}`);
   }
   if (sections.includes('ablation')) {
     const r = await runPage('bench/ablation.html', 'ablationResults', 10);

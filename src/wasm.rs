@@ -156,6 +156,13 @@ impl Run {
     }
 }
 
+/// Whether engines created from now on keep quantized weights quantized (on by default) or
+/// widen them to f32 panels at load (the old path), for the bench's side-by-side.
+#[wasm_bindgen(js_name = setKeepQuantized)]
+pub fn set_keep_quantized(on: bool) {
+    crate::kernels::set_keep_quantized(on);
+}
+
 /// Turns the matmul's weight prefetch off or on (on by default), for the bench's side-by-side.
 #[wasm_bindgen(js_name = setWeightPrefetch)]
 pub fn set_weight_prefetch(on: bool) {

@@ -19,6 +19,18 @@ pub fn set_weight_prefetch(on: bool) {
     WEIGHT_PREFETCH.store(on, std::sync::atomic::Ordering::Relaxed);
 }
 
+/// Whether a model loaded from now on keeps its quantized weights quantized (the default) or
+/// widens them to f32 panels at load, the old path, which the bench times side by side.
+static KEEP_QUANTIZED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+pub fn set_keep_quantized(on: bool) {
+    KEEP_QUANTIZED.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+pub fn keep_quantized() -> bool {
+    KEEP_QUANTIZED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 #[cfg_attr(
     not(all(target_arch = "wasm32", target_feature = "simd128")),
     allow(dead_code)
@@ -33,15 +45,84 @@ pub const NR: usize = 8;
 pub const MR: usize = 4;
 
 /// The right operand B (K×N) of `Y = X·B + bias`, stored as ⌈N/NR⌉ panels of K×NR floats:
-/// `data[(p*K + k)*NR + j] = B[k, p*NR + j]` (zero beyond N).
+/// `data[(p*K + k)*NR + j] = B[k, p*NR + j]` (zero beyond N); or, for a quantized model's
+/// weights, as the same panels of int8 values with their scales (`quantized`, `data` empty).
 #[derive(Clone, Debug, Default)]
 pub struct Packed {
     pub k: usize,
     pub n: usize,
     pub data: Vec<f32>,
+    pub quantized: Option<Quantized>,
+}
+
+/// Weights kept as int8 (4-bit values are widened to int8 at load: the same numbers) with one
+/// f32 scale per `group` inputs of each output column, in the panel layout:
+/// `q[(p*K + k)*NR + j]` and `scale[(p*(K/group) + g)*NR + j]` for column p*NR + j. The matmul
+/// widens one K-chunk of a panel at a time into a small buffer (q · scale: the very f32 the
+/// dequantized weight was), which every row block then reuses: a quarter of the memory, and
+/// a quarter of the bytes a pass streams.
+#[derive(Clone, Debug)]
+pub struct Quantized {
+    pub group: usize,
+    pub q: Vec<i8>,
+    pub scale: Vec<f32>,
 }
 
 impl Packed {
+    /// Packs quantized weights W (N×K): `row(n, q, scale)` fills output n's K values and its
+    /// K/group scales. `k` must be a multiple of `group`.
+    pub fn from_quantized(
+        n: usize,
+        k: usize,
+        group: usize,
+        mut row: impl FnMut(usize, &mut [i8], &mut [f32]),
+    ) -> Packed {
+        assert!(group > 0 && k % group == 0, "K is not a multiple of the group");
+        let (panels, groups) = (n.div_ceil(NR), k / group);
+        let mut q = vec![0i8; panels * k * NR];
+        let mut scale = vec![0.0f32; panels * groups * NR];
+        let (mut rq, mut rs) = (vec![0i8; k], vec![0.0f32; groups]);
+        for col in 0..n {
+            row(col, &mut rq, &mut rs);
+            let (p, j) = (col / NR, col % NR);
+            for (kk, &v) in rq.iter().enumerate() {
+                q[(p * k + kk) * NR + j] = v;
+            }
+            for (g, &s) in rs.iter().enumerate() {
+                scale[(p * groups + g) * NR + j] = s;
+            }
+        }
+        Packed {
+            k,
+            n,
+            data: Vec::new(),
+            quantized: Some(Quantized { group, q, scale }),
+        }
+    }
+
+    /// Rows k0..k0+kc of panel p as floats (kc×NR): a slice of `data`, or the quantized
+    /// values widened into `buf`.
+    pub fn chunk<'a>(&'a self, p: usize, k0: usize, kc: usize, buf: &'a mut Vec<f32>) -> &'a [f32] {
+        let Some(qz) = &self.quantized else {
+            let start = (p * self.k + k0) * NR;
+            return &self.data[start..start + kc * NR];
+        };
+        buf.clear();
+        buf.resize(kc * NR, 0.0);
+        let groups = self.k / qz.group;
+        let q = &qz.q[(p * self.k + k0) * NR..(p * self.k + k0 + kc) * NR];
+        widen(q, &qz.scale[p * groups * NR..(p + 1) * groups * NR], k0, qz.group, buf);
+        buf
+    }
+
+    /// Bytes its weights take in memory.
+    pub fn bytes(&self) -> usize {
+        match &self.quantized {
+            Some(qz) => qz.q.len() + 4 * qz.scale.len(),
+            None => 4 * self.data.len(),
+        }
+    }
+
     pub fn panels(&self) -> usize {
         self.n.div_ceil(NR)
     }
@@ -71,6 +152,7 @@ impl Packed {
     pub fn reset(&mut self, k: usize, n: usize) {
         self.k = k;
         self.n = n;
+        self.quantized = None;
         self.data.clear();
         self.data.resize(n.div_ceil(NR) * k * NR, 0.0);
     }
@@ -93,6 +175,18 @@ impl Packed {
                 let dst = &mut self.data[(p * k + kk) * NR..(p * k + kk) * NR + cols];
                 dst.copy_from_slice(&b[kk * n + p * NR..kk * n + p * NR + cols]);
             }
+        }
+    }
+}
+
+/// Quantized panel rows into floats: `out[kk*NR + j] = q[kk*NR + j] · scale[g*NR + j]` with
+/// g the group of input k0 + kk. Its own function, so the browser optimizes it once.
+#[inline(never)]
+fn widen(q: &[i8], scale: &[f32], k0: usize, group: usize, out: &mut [f32]) {
+    for (kk, (o, qrow)) in out.chunks_exact_mut(NR).zip(q.chunks_exact(NR)).enumerate() {
+        let s = &scale[(k0 + kk) / group * NR..][..NR];
+        for j in 0..NR {
+            o[j] = qrow[j] as f32 * s[j];
         }
     }
 }

@@ -8,8 +8,9 @@ use super::{Packed, MR, NR};
 
 pub fn matmul(x: &[f32], m: usize, b: &Packed, bias: &[f32], gelu: bool, y: &mut [f32]) {
     let (k, n) = (b.k, b.n);
+    let mut buf = Vec::new(); // a quantized panel, widened
     for p in 0..b.panels() {
-        let panel = &b.data[p * k * NR..(p + 1) * k * NR];
+        let panel = b.chunk(p, 0, k, &mut buf);
         let cols = NR.min(n - p * NR);
         let mut i = 0;
         while i < m {

@@ -30,6 +30,8 @@ fn fma(a: v128, b: v128, c: v128) -> v128 {
 thread_local! {
     /// X repacked as row blocks of MR rows interleaved per k: reused across calls.
     static XPACK: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// A chunk of a quantized panel widened to floats (KC×NR: 12 KB, stays in L1).
+    static WIDE: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Y = X·B + bias, then GELU if `gelu`. X is first repacked so block b holds
@@ -39,8 +41,9 @@ thread_local! {
 pub fn matmul(x: &[f32], m: usize, b: &Packed, bias: &[f32], gelu: bool, y: &mut [f32]) {
     let (k, n) = (b.k, b.n);
     let blocks = m.div_ceil(MR);
-    XPACK.with(|cell| {
+    XPACK.with(|cell| WIDE.with(|wide| {
         let mut xp = cell.borrow_mut();
+        let mut wide = wide.borrow_mut();
         xp.clear();
         xp.resize(blocks * k * MR, 0.0);
         pack_x(x, m, k, &mut xp);
@@ -56,17 +59,18 @@ pub fn matmul(x: &[f32], m: usize, b: &Packed, bias: &[f32], gelu: bool, y: &mut
             for c in 0..chunks {
                 let (k0, kc) = (c * KC, KC.min(k - c * KC));
                 let start = (p * k + k0) * NR;
-                let panel = &b.data[start..start + kc * NR];
+                let panel = b.chunk(p, k0, kc, &mut wide);
                 let (accumulate, last) = (c > 0, c + 1 == chunks);
                 // The next chunk of weights follows this one in `b.data`. At small M each weight
                 // is used by few row blocks, so the pass is bound by streaming the weights from
                 // memory; each block touches its share of the next chunk (`lines` cache lines
                 // every 16 steps, kc·lines floats) while it computes, so the hardware prefetcher
                 // has it in cache in time (`node bench/run.mjs prefetch` times it on and off).
-                let next = &b.data[start + kc * NR..(start + 2 * kc * NR).min(b.data.len())];
+                // (quantized weights: the next chunk is a quarter as long, nothing is touched)
+                let next = b.data.get(start + kc * NR..(start + 2 * kc * NR).min(b.data.len())).unwrap_or(&[]);
                 // Past 32 blocks a chunk is reused enough that compute hides the fetch (and the
                 // touches cost time in the K=32 score matmul at 512 tokens).
-                let lines = if blocks > 32 || !super::weight_prefetch() {
+                let lines = if blocks > 32 || !super::weight_prefetch() || b.quantized.is_some() {
                     0
                 } else {
                     NR.div_ceil(blocks)
@@ -128,7 +132,7 @@ pub fn matmul(x: &[f32], m: usize, b: &Packed, bias: &[f32], gelu: bool, y: &mut
                 }
             }
         }
-    });
+    }));
 }
 
 /// X (M×K) into row blocks: `xp[(b*K + k)*MR + r] = X[b*MR + r, k]`; xp is zeroed past M.

@@ -13,7 +13,7 @@ fn finite(src: &dyn TensorSource, name: &str, shape: &[usize]) -> Result<Vec<f32
         ))),
     }
 }
-use crate::kernels::{add_layer_norm, matmul, Activation, Packed};
+use crate::kernels::{add_layer_norm, keep_quantized, matmul, Activation, Packed};
 
 /// `nn.Linear`: y = x·Wᵀ + b, W packed once for the matmul kernel.
 pub struct Linear {
@@ -37,12 +37,29 @@ impl Linear {
         n: usize,
         k: usize,
     ) -> Result<Linear> {
-        let mut w = Vec::with_capacity(prefixes.len() * n * k); // (parts·N, K)
+        let tables = prefixes
+            .iter()
+            .map(|p| src.table(&format!("{p}.weight"), &[n, k]))
+            .collect::<Result<Vec<_>>>()?;
         let mut b = Vec::with_capacity(prefixes.len() * n);
         for p in prefixes {
-            w.extend(finite(src, &format!("{p}.weight"), &[n, k])?);
             b.extend(finite(src, &format!("{p}.bias"), &[n])?);
         }
+        if let Some(bad) = tables.iter().zip(prefixes).find(|(t, _)| !t.is_finite()) {
+            return Err(Error::Model(format!(
+                "tensor {}.weight holds a value that is not a finite number",
+                bad.1
+            )));
+        }
+        // Quantized weights stay quantized (the kernel widens them chunk by chunk).
+        let group = tables[0].quantized();
+        if group.is_some() && tables.iter().all(|t| t.quantized() == group) && keep_quantized() {
+            let w = Packed::from_quantized(prefixes.len() * n, k, group.unwrap(), |col, q, s| {
+                tables[col / n].quantized_row(col % n, q, s)
+            });
+            return Ok(Linear { w, b });
+        }
+        let w: Vec<f32> = tables.into_iter().flat_map(|t| t.into_f32()).collect(); // (parts·N, K)
         Ok(Linear {
             w: Packed::from_weight(&w, prefixes.len() * n, k),
             b,

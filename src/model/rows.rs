@@ -60,6 +60,40 @@ impl RowTable {
         }
     }
 
+    /// For an int8 or 4-bit table: (group, a function writing row r's integers and scales),
+    /// the numbers `row` would multiply: 4-bit nibbles become q − 8 in an int8.
+    pub fn quantized(&self) -> Option<usize> {
+        match self {
+            RowTable::Int8 { group, .. } => Some(*group),
+            RowTable::Q4 { .. } => Some(Q4_GROUP),
+            _ => None,
+        }
+    }
+
+    /// Row r's integers (cols) and scales (cols / group) of a quantized table.
+    pub fn quantized_row(&self, r: usize, q_out: &mut [i8], scale_out: &mut [f32]) {
+        match self {
+            RowTable::Int8 { cols, group, q, scale } => {
+                let groups = cols / group;
+                q_out.copy_from_slice(&q[r * cols..(r + 1) * cols]);
+                scale_out.copy_from_slice(&scale[r * groups..(r + 1) * groups]);
+            }
+            RowTable::Q4 { cols, blocks } => {
+                let row_bytes = cols / Q4_GROUP * Q4_BLOCK_BYTES;
+                let row = &blocks[r * row_bytes..(r + 1) * row_bytes];
+                for (g, b) in row.chunks_exact(Q4_BLOCK_BYTES).enumerate() {
+                    scale_out[g] = half::f16::from_le_bytes([b[0], b[1]]).to_f32();
+                    let out = &mut q_out[g * Q4_GROUP..(g + 1) * Q4_GROUP];
+                    for (j, &v) in b[2..].iter().enumerate() {
+                        out[j] = (v & 0x0F) as i8 - 8;
+                        out[j + 16] = (v >> 4) as i8 - 8;
+                    }
+                }
+            }
+            _ => panic!("quantized_row on a table that is not quantized"),
+        }
+    }
+
     /// True when every value it stands for is a finite number (checked on the scales for
     /// quantized tables: their integer parts are always finite).
     pub fn is_finite(&self) -> bool {

@@ -1124,6 +1124,33 @@ await test('guess before reveal (p=1): no weight, size or number anywhere until 
   await page.waitForFunction(() => /You guessed 1 of 1 right/.test(document.getElementById('lesson-score').textContent));
 });
 
+await test('weights kept quantized give the attention of the weights widened to f32 (both models, the best wasm build)', async (page) => {
+  await page.goto(`${base}tests/browser/blank.html`);
+  const r = await page.evaluate(async () => {
+    const { createEngine, loadWasm, bestBuild } = await import('/www/engine/wasm-engine.js');
+    const pkg = await loadWasm(bestBuild());
+    const out = {};
+    for (const [key, url] of [['minilm', '/models/all-MiniLM-L6-v2.int8.safetensors'], ['e5pt', '/models/e5-small-enpt.q4_0.safetensors']]) {
+      const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+      pkg.setKeepQuantized(false);
+      const wide = await createEngine(bytes);
+      pkg.setKeepQuantized(true);
+      const kept = await createEngine(bytes);
+      let worst = 0;
+      for (const s of ['A menina que adotou vários cachorros estava radiante.', "The animal didn't cross the street because it was too tired.", 'word '.repeat(200)]) {
+        const [a, b] = [wide.run(s), kept.run(s)];
+        for (let i = 0; i < a.attention.length; i++) worst = Math.max(worst, Math.abs(a.attention[i] - b.attention[i]));
+      }
+      out[key] = worst;
+      wide.free();
+      kept.free();
+    }
+    return out;
+  });
+  console.log(`     quantized vs f32 panels, attention max diff: MiniLM ${r.minilm}, e5 ${r.e5pt}`);
+  assert(r.minilm <= 1e-5 && r.e5pt <= 1e-5, JSON.stringify(r));
+});
+
 await test('screenshots of every view, laptop and phone, both languages: each shows its drawing', async () => {
   const shots = await screenshots(ctx, base);
   assert(shots.length === 16, `${shots.length} screenshots`);

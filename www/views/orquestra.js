@@ -269,17 +269,22 @@ function renderGuess(root, state, data, ctx) {
       candidatesOf(items, r).map((j) => el('button', { type: 'button', class: 'musician', 'data-focus': `g${j}`, text: items[j].text, onclick: () => pick(j) }))));
 }
 
+const SORTED_SHOWN = 30;
+
 /** Beside the orchestra: the same weights as bars sorted from the largest, what a reader can
  *  compare (areas and colours mislead: Schuff et al. 2022). */
 function sortedBars(items, weights, r, t, guessed) {
   const order = items.map((_, j) => j).sort((a, b) => weights[b] - weights[a]);
   const top = weights[order[0]] || 1;
+  // The leading ones: past SORTED_SHOWN the rest are in the table (a long text stays quick).
+  const shown = order.slice(0, SORTED_SHOWN);
   return el('section', { class: 'sorted-bars', 'aria-label': t('orq.sorted') },
     el('h3', { text: t('orq.sorted') }),
-    order.map((j) => el('div', { class: `sorted-row${j === r ? ' self' : ''}${j === guessed ? ' guessed' : ''}` },
+    shown.map((j) => el('div', { class: `sorted-row${j === r ? ' self' : ''}${j === guessed ? ' guessed' : ''}` },
       el('span', { class: 'name', text: items[j].text }),
       el('span', { class: 'bar' }, el('span', { style: { width: `${((100 * weights[j]) / top).toFixed(1)}%`, background: weightColor(weights[j]) } })),
-      el('span', { class: 'value', text: pct(weights[j]) }))));
+      el('span', { class: 'value', text: pct(weights[j]) }))),
+    order.length > shown.length ? el('p', { class: 'note', text: t('orq.sortedMore', { n: order.length - shown.length }) }) : '');
 }
 
 export function render(root, state, data, ctx) {

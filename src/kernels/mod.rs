@@ -77,7 +77,10 @@ impl Packed {
         group: usize,
         mut row: impl FnMut(usize, &mut [i8], &mut [f32]),
     ) -> Packed {
-        assert!(group > 0 && k % group == 0, "K is not a multiple of the group");
+        assert!(
+            group > 0 && k.is_multiple_of(group),
+            "K is not a multiple of the group"
+        );
         let (panels, groups) = (n.div_ceil(NR), k / group);
         let mut q = vec![0i8; panels * k * NR];
         let mut scale = vec![0.0f32; panels * groups * NR];
@@ -107,12 +110,20 @@ impl Packed {
             let start = (p * self.k + k0) * NR;
             return &self.data[start..start + kc * NR];
         };
-        buf.clear();
-        buf.resize(kc * NR, 0.0);
+        if buf.len() < kc * NR {
+            buf.resize(kc * NR, 0.0); // once: every chunk overwrites what it reads back
+        }
+        let out = &mut buf[..kc * NR];
         let groups = self.k / qz.group;
         let q = &qz.q[(p * self.k + k0) * NR..(p * self.k + k0 + kc) * NR];
-        widen(q, &qz.scale[p * groups * NR..(p + 1) * groups * NR], k0, qz.group, buf);
-        buf
+        widen(
+            q,
+            &qz.scale[p * groups * NR..(p + 1) * groups * NR],
+            k0,
+            qz.group,
+            out,
+        );
+        out
     }
 
     /// Bytes its weights take in memory.
@@ -183,6 +194,17 @@ impl Packed {
 /// g the group of input k0 + kk. Its own function, so the browser optimizes it once.
 #[inline(never)]
 fn widen(q: &[i8], scale: &[f32], k0: usize, group: usize, out: &mut [f32]) {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    simd128::widen(q, scale, k0, group, out);
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    portable_widen(q, scale, k0, group, out);
+}
+
+#[cfg_attr(
+    all(target_arch = "wasm32", target_feature = "simd128"),
+    allow(dead_code)
+)]
+fn portable_widen(q: &[i8], scale: &[f32], k0: usize, group: usize, out: &mut [f32]) {
     for (kk, (o, qrow)) in out.chunks_exact_mut(NR).zip(q.chunks_exact(NR)).enumerate() {
         let s = &scale[(k0 + kk) / group * NR..][..NR];
         for j in 0..NR {

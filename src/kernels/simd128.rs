@@ -41,98 +41,129 @@ thread_local! {
 pub fn matmul(x: &[f32], m: usize, b: &Packed, bias: &[f32], gelu: bool, y: &mut [f32]) {
     let (k, n) = (b.k, b.n);
     let blocks = m.div_ceil(MR);
-    XPACK.with(|cell| WIDE.with(|wide| {
-        let mut xp = cell.borrow_mut();
-        let mut wide = wide.borrow_mut();
-        xp.clear();
-        xp.resize(blocks * k * MR, 0.0);
-        pack_x(x, m, k, &mut xp);
-        // K in chunks of at most KC so a chunk of the panel (KC×NR) and of a row block
-        // (KC×MR) stay in L1 together; partial sums wait in Y between chunks.
-        let chunks = k.div_ceil(KC);
-        for p in 0..b.panels() {
-            let cols = NR.min(n - p * NR);
-            let mut bias_v = [0.0f32; NR];
-            if !bias.is_empty() {
-                bias_v[..cols].copy_from_slice(&bias[p * NR..p * NR + cols]);
-            }
-            for c in 0..chunks {
-                let (k0, kc) = (c * KC, KC.min(k - c * KC));
-                let start = (p * k + k0) * NR;
-                let panel = b.chunk(p, k0, kc, &mut wide);
-                let (accumulate, last) = (c > 0, c + 1 == chunks);
-                // The next chunk of weights follows this one in `b.data`. At small M each weight
-                // is used by few row blocks, so the pass is bound by streaming the weights from
-                // memory; each block touches its share of the next chunk (`lines` cache lines
-                // every 16 steps, kc·lines floats) while it computes, so the hardware prefetcher
-                // has it in cache in time (`node bench/run.mjs prefetch` times it on and off).
-                // (quantized weights: the next chunk is a quarter as long, nothing is touched)
-                let next = b.data.get(start + kc * NR..(start + 2 * kc * NR).min(b.data.len())).unwrap_or(&[]);
-                // Past 32 blocks a chunk is reused enough that compute hides the fetch (and the
-                // touches cost time in the K=32 score matmul at 512 tokens).
-                let lines = if blocks > 32 || !super::weight_prefetch() || b.quantized.is_some() {
-                    0
-                } else {
-                    NR.div_ceil(blocks)
-                };
-                for blk in 0..blocks {
-                    let ahead = match next.get(blk * kc * lines..(blk + 1) * kc * lines) {
-                        Some(share) => share.as_ptr(),
-                        None => panel.as_ptr(), // nothing left to fetch: touch what is in L1
+    XPACK.with(|cell| {
+        WIDE.with(|wide| {
+            let mut xp = cell.borrow_mut();
+            let mut wide = wide.borrow_mut();
+            xp.clear();
+            xp.resize(blocks * k * MR, 0.0);
+            pack_x(x, m, k, &mut xp);
+            // K in chunks of at most KC so a chunk of the panel (KC×NR) and of a row block
+            // (KC×MR) stay in L1 together; partial sums wait in Y between chunks.
+            let chunks = k.div_ceil(KC);
+            for p in 0..b.panels() {
+                let cols = NR.min(n - p * NR);
+                let mut bias_v = [0.0f32; NR];
+                if !bias.is_empty() {
+                    bias_v[..cols].copy_from_slice(&bias[p * NR..p * NR + cols]);
+                }
+                for c in 0..chunks {
+                    let (k0, kc) = (c * KC, KC.min(k - c * KC));
+                    let start = (p * k + k0) * NR;
+                    let panel = b.chunk(p, k0, kc, &mut wide);
+                    let (accumulate, last) = (c > 0, c + 1 == chunks);
+                    // The next chunk of weights follows this one in `b.data`. At small M each weight
+                    // is used by few row blocks, so the pass is bound by streaming the weights from
+                    // memory; each block touches its share of the next chunk (`lines` cache lines
+                    // every 16 steps, kc·lines floats) while it computes, so the hardware prefetcher
+                    // has it in cache in time (`node bench/run.mjs prefetch` times it on and off).
+                    // (quantized weights: the next chunk is a quarter as long, nothing is touched)
+                    let next = b
+                        .data
+                        .get(start + kc * NR..(start + 2 * kc * NR).min(b.data.len()))
+                        .unwrap_or(&[]);
+                    // Past 32 blocks a chunk is reused enough that compute hides the fetch (and the
+                    // touches cost time in the K=32 score matmul at 512 tokens).
+                    let lines = if blocks > 32 || !super::weight_prefetch() || b.quantized.is_some()
+                    {
+                        0
+                    } else {
+                        NR.div_ceil(blocks)
                     };
-                    let rows = MR.min(m - blk * MR);
-                    let xb = xp[(blk * k + k0) * MR..].as_ptr();
-                    // SAFETY: the xp chunk and the panel chunk hold kc*MR and kc*NR floats,
-                    // which the kernel reads; it reads and writes MR rows of NR floats at `out`,
-                    // rows `ld` apart, which fit in y for a full tile and in `tile` otherwise;
-                    // it reads `ahead` below kc·lines: a share of `next` that long, or the panel
-                    // (kc·NR floats, and lines ≤ NR).
-                    unsafe {
-                        if rows == MR && cols == NR {
-                            let out = y.as_mut_ptr().add(blk * MR * n + p * NR);
-                            micro(
-                                xb,
-                                panel.as_ptr(),
-                                kc,
-                                out,
-                                n,
-                                accumulate,
-                                last.then_some((&bias_v, gelu)),
-                                (ahead, lines),
-                            );
-                        } else {
-                            let mut tile = [0.0f32; MR * NR];
-                            // The kernel reads back what is at `out` only to accumulate.
-                            if accumulate {
+                    for blk in 0..blocks {
+                        let ahead = match next.get(blk * kc * lines..(blk + 1) * kc * lines) {
+                            Some(share) => share.as_ptr(),
+                            None => panel.as_ptr(), // nothing left to fetch: touch what is in L1
+                        };
+                        let rows = MR.min(m - blk * MR);
+                        let xb = xp[(blk * k + k0) * MR..].as_ptr();
+                        // SAFETY: the xp chunk and the panel chunk hold kc*MR and kc*NR floats,
+                        // which the kernel reads; it reads and writes MR rows of NR floats at `out`,
+                        // rows `ld` apart, which fit in y for a full tile and in `tile` otherwise;
+                        // it reads `ahead` below kc·lines: a share of `next` that long, or the panel
+                        // (kc·NR floats, and lines ≤ NR).
+                        unsafe {
+                            if rows == MR && cols == NR {
+                                let out = y.as_mut_ptr().add(blk * MR * n + p * NR);
+                                micro(
+                                    xb,
+                                    panel.as_ptr(),
+                                    kc,
+                                    out,
+                                    n,
+                                    accumulate,
+                                    last.then_some((&bias_v, gelu)),
+                                    (ahead, lines),
+                                );
+                            } else {
+                                let mut tile = [0.0f32; MR * NR];
+                                // The kernel reads back what is at `out` only to accumulate.
+                                if accumulate {
+                                    for r in 0..rows {
+                                        let row = blk * MR + r;
+                                        tile[r * NR..r * NR + cols].copy_from_slice(
+                                            &y[row * n + p * NR..row * n + p * NR + cols],
+                                        );
+                                    }
+                                }
+                                let out = tile.as_mut_ptr();
+                                micro(
+                                    xb,
+                                    panel.as_ptr(),
+                                    kc,
+                                    out,
+                                    NR,
+                                    accumulate,
+                                    last.then_some((&bias_v, gelu)),
+                                    (ahead, lines),
+                                );
                                 for r in 0..rows {
                                     let row = blk * MR + r;
-                                    tile[r * NR..r * NR + cols].copy_from_slice(
-                                        &y[row * n + p * NR..row * n + p * NR + cols],
-                                    );
+                                    y[row * n + p * NR..row * n + p * NR + cols]
+                                        .copy_from_slice(&tile[r * NR..r * NR + cols]);
                                 }
-                            }
-                            let out = tile.as_mut_ptr();
-                            micro(
-                                xb,
-                                panel.as_ptr(),
-                                kc,
-                                out,
-                                NR,
-                                accumulate,
-                                last.then_some((&bias_v, gelu)),
-                                (ahead, lines),
-                            );
-                            for r in 0..rows {
-                                let row = blk * MR + r;
-                                y[row * n + p * NR..row * n + p * NR + cols]
-                                    .copy_from_slice(&tile[r * NR..r * NR + cols]);
                             }
                         }
                     }
                 }
             }
+        })
+    });
+}
+
+/// Quantized panel rows into floats (see `super::widen`): per input, 8 int8 → two f32x4,
+/// times the column scales of its group. The same products as the scalar path, lane by lane.
+pub fn widen(q: &[i8], scale: &[f32], k0: usize, group: usize, out: &mut [f32]) {
+    assert!(NR == 8 && q.len() == out.len() && q.len().is_multiple_of(NR));
+    let rows = q.len() / NR;
+    for kk in 0..rows {
+        let g = (k0 + kk) / group;
+        assert!((g + 1) * NR <= scale.len());
+        // SAFETY: q and out hold rows·NR values (asserted); the scale row g·NR..(g+1)·NR
+        // is in range (asserted); unaligned loads and stores are allowed in wasm.
+        unsafe {
+            let v = v128_load64_zero(q.as_ptr().add(kk * NR) as *const u64); // 8 × i8
+            let h = i16x8_extend_low_i8x16(v);
+            let lo = f32x4_convert_i32x4(i32x4_extend_low_i16x8(h));
+            let hi = f32x4_convert_i32x4(i32x4_extend_high_i16x8(h));
+            let s = scale.as_ptr().add(g * NR);
+            store(out.as_mut_ptr().add(kk * NR), f32x4_mul(lo, load(s)));
+            store(
+                out.as_mut_ptr().add(kk * NR + 4),
+                f32x4_mul(hi, load(s.add(4))),
+            );
         }
-    }));
+    }
 }
 
 /// X (M×K) into row blocks: `xp[(b*K + k)*MR + r] = X[b*MR + r, k]`; xp is zeroed past M.

@@ -52,12 +52,13 @@ impl Linear {
             )));
         }
         // Quantized weights stay quantized (the kernel widens them chunk by chunk).
-        let group = tables[0].quantized();
-        if group.is_some() && tables.iter().all(|t| t.quantized() == group) && keep_quantized() {
-            let w = Packed::from_quantized(prefixes.len() * n, k, group.unwrap(), |col, q, s| {
-                tables[col / n].quantized_row(col % n, q, s)
-            });
-            return Ok(Linear { w, b });
+        if let Some(group) = tables[0].quantized() {
+            if tables.iter().all(|t| t.quantized() == Some(group)) && keep_quantized() {
+                let w = Packed::from_quantized(prefixes.len() * n, k, group, |col, q, s| {
+                    tables[col / n].quantized_row(col % n, q, s)
+                });
+                return Ok(Linear { w, b });
+            }
         }
         let w: Vec<f32> = tables.into_iter().flat_map(|t| t.into_f32()).collect(); // (parts·N, K)
         Ok(Linear {

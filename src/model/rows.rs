@@ -73,7 +73,12 @@ impl RowTable {
     /// Row r's integers (cols) and scales (cols / group) of a quantized table.
     pub fn quantized_row(&self, r: usize, q_out: &mut [i8], scale_out: &mut [f32]) {
         match self {
-            RowTable::Int8 { cols, group, q, scale } => {
+            RowTable::Int8 {
+                cols,
+                group,
+                q,
+                scale,
+            } => {
                 let groups = cols / group;
                 q_out.copy_from_slice(&q[r * cols..(r + 1) * cols]);
                 scale_out.copy_from_slice(&scale[r * groups..(r + 1) * groups]);

@@ -1108,9 +1108,21 @@ await test('guess before reveal (p=1): no weight, size or number anywhere until 
   });
   assert(!hidden.percent && !hidden.svg && hidden.styles === 1 && hidden.buttons > 10, `something shows before the guess: ${JSON.stringify(hidden)}`);
   assert((await hashOf(page)) === link, `the quiz link changed: ${await hashOf(page)}`);
-  await page.addScriptTag({ url: '/node_modules/axe-core/axe.min.js' });
-  const violations = await page.evaluate(async () => (await window.axe.run(document)).violations.map((x) => `${x.id} × ${x.nodes.length}`));
-  assert(!violations.length, violations.join(', '));
+  // axe in both languages, and on a phone nothing scrolls sideways.
+  for (const lang of ['en', 'pt']) {
+    await page.goto(`${base}${link.replace('lang=en', `lang=${lang}`)}`);
+    await page.waitForSelector('.guess-list .musician');
+    await page.addScriptTag({ url: '/node_modules/axe-core/axe.min.js' });
+    const violations = await page.evaluate(async () => (await window.axe.run(document)).violations.map((x) => `${x.id} × ${x.nodes.length}`));
+    assert(!violations.length, `${lang}: ${violations.join(', ')}`);
+  }
+  await page.setViewportSize({ width: 360, height: 740 });
+  const wide = await page.evaluate(() => document.scrollingElement.scrollWidth);
+  assert(wide <= 360, `guess mode scrolls sideways on a phone (${wide}px)`);
+  await page.screenshot({ path: 'test-artifacts/guess-phone-pt.png', fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(`${base}${link}`);
+  await page.waitForSelector('.guess-list .musician');
   await page.locator('.guess-list .musician', { hasText: /^adotou$/ }).click();
   const result = await page.textContent('.guess-result');
   assert(/Your pick, adotou, was #2 of 20: 11\.3%/.test(result), result);

@@ -2,7 +2,7 @@
 //! (tests/fixtures/sentences.json): size, attention error and top-attended key.
 mod common;
 
-use orquestra::load::{self, HfDir};
+use orquestra::load::{self, accuracy, HfDir};
 use orquestra::model::Precision;
 
 fn compare(precision: Precision) -> (usize, f32, f64) {
@@ -11,37 +11,16 @@ fn compare(precision: Precision) -> (usize, f32, f64) {
     let bytes = hf.convert(precision).unwrap();
     let model = load::from_bundle(&bytes).unwrap();
     let sentences = common::json(common::fixtures().join("sentences.json"));
-    let (mut worst, mut rows, mut same_top) = (0.0f32, 0usize, 0usize);
-    for s in sentences.as_array().unwrap() {
-        let s = s.as_str().unwrap();
-        let (a, b) = (
-            reference.run(s).unwrap().attention,
-            model.run(s).unwrap().attention,
-        );
-        worst = a
-            .iter()
-            .zip(&b)
-            .map(|(x, y)| (x - y).abs())
-            .fold(worst, f32::max);
-        for (ra, rb) in a.rows().into_iter().zip(b.rows()) {
-            let argmax = |r: ndarray::ArrayView1<f32>| {
-                r.iter()
-                    .enumerate()
-                    .fold((0, f32::MIN), |m, (i, &v)| if v > m.1 { (i, v) } else { m })
-                    .0
-            };
-            rows += 1;
-            same_top += (argmax(ra) == argmax(rb)) as usize;
-        }
-    }
-    let agree = same_top as f64 / rows as f64;
+    let a = accuracy::measure_on(&reference, &model, &common::strings(&sentences)).unwrap();
     println!(
-        "{}: bundle {:.2} MB, attention max abs diff {worst:.4}, same top key in {:.2}% of {rows} rows",
+        "{}: bundle {:.2} MB, attention max abs diff {:.4}, same top key in {:.2}% of the rows of {} sentences",
         precision.name(),
         bytes.len() as f64 / 1e6,
-        agree * 100.0
+        a.max_attention_diff,
+        a.same_top_key * 100.0,
+        a.sentences
     );
-    (bytes.len(), worst, agree)
+    (bytes.len(), a.max_attention_diff, a.same_top_key as f64)
 }
 
 #[test]

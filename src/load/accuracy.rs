@@ -33,8 +33,13 @@ pub struct Accuracy {
 }
 
 pub fn measure(reference: &Model, quantized: &Model) -> Result<Accuracy> {
+    measure_on(reference, quantized, &SENTENCES)
+}
+
+/// The same over any sentences (tests/bundle_accuracy.rs uses the committed set).
+pub fn measure_on(reference: &Model, quantized: &Model, sentences: &[&str]) -> Result<Accuracy> {
     let (mut worst, mut rows, mut same) = (0.0f32, 0usize, 0usize);
-    for s in SENTENCES {
+    for &s in sentences {
         let (a, b) = (reference.run(s)?.attention, quantized.run(s)?.attention);
         worst = a
             .iter()
@@ -47,7 +52,7 @@ pub fn measure(reference: &Model, quantized: &Model) -> Result<Accuracy> {
         }
     }
     Ok(Accuracy {
-        sentences: SENTENCES.len(),
+        sentences: sentences.len(),
         max_attention_diff: worst,
         same_top_key: same as f32 / rows as f32,
     })

@@ -216,8 +216,9 @@ export class AttentionController {
 
   /** A run of `text` arrives: it becomes what the views draw. */
   accept(result, text) {
-    // (the second sentence's run stays: it does not depend on the first)
-    this.data = { result, items: itemsOf(result.meta, this.state.units), units: this.state.units, text, ablated: null, second: this.data?.second };
+    // (the second sentence's run stays when the model is the same: it does not depend on the first)
+    const second = this.data?.second?.model === this.model ? this.data.second : null;
+    this.data = { result, items: itemsOf(result.meta, this.state.units), units: this.state.units, text, ablated: null, second };
     if (this.seekWord) {
       const w = findItem(this.data.items, this.seekWord);
       this.seekWord = null;
@@ -325,12 +326,12 @@ export class AttentionController {
   async computeSecond() {
     const text = this.state.sentence2;
     if (!text?.trim() || !this.data || !this.info) return;
-    if (this.data.second?.text === text && this.data.second.units === this.state.units) return;
-    const id = ++this.seconding, data = this.data;
+    if (this.data.second?.text === text && this.data.second.model === this.model && this.data.second.units === this.state.units) return;
+    const id = ++this.seconding, data = this.data, model = this.model;
     try {
       const result = await this.client.run(text, this.secondChannel);
       if (id !== this.seconding || this.data !== data) return;
-      this.data.second = { text, result, items: itemsOf(result.meta, this.state.units), units: this.state.units };
+      this.data.second = { text, model, result, items: itemsOf(result.meta, this.state.units), units: this.state.units };
       this.render();
     } catch (error) {
       if (id !== this.seconding || ['superseded', 'stopped'].includes(error.code)) return;

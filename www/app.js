@@ -4,8 +4,6 @@ import { AttentionController } from './controller.js';
 import { parse, serialize, MAX_SENTENCE } from './state.js';
 import { loadMessages, browserLanguage, translator } from './i18n.js';
 import { el } from './dom.js';
-import { snippets } from './embed-snippets.js';
-import { exportSvg, svgToPng, download } from './export.js';
 import { PRESET_KEYS, PRESET_PATHS, MODELS, MODEL_KEYS, FRESH_MODEL, limitsOf } from './config.js';
 
 const $ = (id) => document.getElementById(id);
@@ -157,18 +155,22 @@ function wire() {
   });
   const fileName = (ext) => `orquestra-${component.state.view}-l${component.state.layer + 1}-h${component.state.head + 1}.${ext}`;
   /** Makes and downloads the export; one that cannot be made says so. */
+  // The export and the snippets load when first asked for (a first visit does without them).
+  const exporter = () => import('./export.js');
   const exporting = (ext, blobOf) => async () => {
     if (!component.data) return;
     try {
-      download(await blobOf(exportSvg(component.state, component.data, component.context(), component.info)), fileName(ext));
+      const { exportSvg, download } = await exporter();
+      download(await blobOf(exportSvg(component.state, component.data, component.context(), component.info), await exporter()), fileName(ext));
     } catch (e) {
       $('notice').textContent = t('export.failed', { reason: e.message });
     }
   };
   $('export-svg').addEventListener('click', exporting('svg', (e) => new Blob([e.svg], { type: 'image/svg+xml' })));
-  $('export-png').addEventListener('click', exporting('png', (e) => svgToPng(e, 2)));
+  $('export-png').addEventListener('click', exporting('png', (e, { svgToPng }) => svgToPng(e, 2)));
   $('embed').addEventListener('click', async () => {
     writeHash();
+    const { snippets } = await import('./embed-snippets.js');
     const { iframe, element } = snippets(component.state, new URL('.', location.href).href);
     $('snippet-iframe').value = iframe;
     $('snippet-element').value = element;

@@ -6,7 +6,7 @@ import { sharedEngine, releaseEngine } from './engine/client.js';
 import { clamp, VIEWS, headFlags } from './state.js';
 import { hasValues } from './engine/run.js';
 import { items as itemsOf, remapWord } from './units.js';
-import { views, keepingFocus } from './views/index.js';
+import { views, loadView, keepingFocus } from './views/index.js';
 import { el } from './dom.js';
 import { withSpecials } from './i18n.js';
 import { instantResult } from './presets.js';
@@ -423,8 +423,12 @@ export class AttentionController {
     if (this.data) clamp(state, this.limits);
     this.controls();
     if (!this.data) { this.placeholder(); return; }
-    const ctx = this.context();
     const view = views[state.view];
+    if (!view) { // its module arrives in a moment: then this draws again
+      loadView(state.view).then(() => this.render(), (error) => this.hooks.failed?.(error));
+      return;
+    }
+    const ctx = this.context();
     keepingFocus(parts.view, () => view.render(parts.view, state, this.data, ctx));
     parts.table.replaceChildren(this.ui.table ? view.tableOf(state, this.data, ctx) : '');
     parts.table.hidden = !this.ui.table;

@@ -856,8 +856,11 @@ await test('the orchestra: no name, value or seat overlaps another, laptop and 3
       assert(!bad.length, `${w}px, ${m}, ${u}, ${s.slice(0, 20)}: ${bad.length} overlaps, e.g. ${bad.slice(0, 3).join('; ')}`);
       assert(list === (w < 600 || musicians > 30), `${w}px, ${musicians} items: list ${list}`);
       if (list) {
-        const small = await page.$$eval('#view .musician', (ms) => ms.filter((x) => x.getBoundingClientRect().height < 44).length);
-        assert(!small, `${small} rows are under 44 px tall`);
+        // (the stylesheet's rules, not a layout caught before they apply)
+        await page.waitForFunction(() => [...document.querySelectorAll('#view .musician')].every((x) => getComputedStyle(x).minHeight === '44px'), null, { timeout: 5000 })
+          .catch(() => {});
+        const small = await page.$$eval('#view .musician', (ms) => ms.filter((x) => x.getBoundingClientRect().height < 44).map((x) => `${x.textContent.slice(0, 12)} ${x.getBoundingClientRect().height}px ${getComputedStyle(x).minHeight}`));
+        assert(!small.length, `${w}px, ${m}, ${u}: ${small.length} rows are under 44 px tall, e.g. ${small.slice(0, 3).join('; ')}`);
       }
     }
   }

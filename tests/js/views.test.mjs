@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
-import { views } from '../../www/views/index.js';
+import { views, loadAllViews } from '../../www/views/index.js';
 import { exportSvg } from '../../www/export.js';
 import { items as itemsOf } from '../../www/units.js';
 import { makeRun } from '../../www/engine/run.js';
@@ -15,6 +15,7 @@ import { translator, withSpecials } from '../../www/i18n.js';
 import { defaults } from '../../www/state.js';
 import { esc } from '../../www/views/svg-text.js';
 
+await loadAllViews(); // the views the page loads when first shown
 const here = (p) => new URL(p, import.meta.url);
 const pt = translator(JSON.parse(readFileSync(here('../../www/i18n/pt.json'))));
 const floats = (b64) => { const b = Buffer.from(b64, 'base64'); return new Float32Array(b.buffer, b.byteOffset, b.length / 4); };

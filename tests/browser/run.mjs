@@ -714,6 +714,7 @@ await test('a link without m keeps MiniLM; the snippets the page makes carry the
   assert((await page.inputValue('#model')) === 'minilm', 'a link without m');
   await page.selectOption('#model', 'e5pt');
   await page.click('#embed');
+  await page.waitForFunction(() => document.getElementById('snippet-element').value, null, { timeout: 5000 }); // its module loads on the first click
   assert((await page.inputValue('#snippet-element')).includes('model="e5pt"'), 'the element snippet names the model');
   assert((await page.inputValue('#snippet-iframe')).includes('m=e5pt'), 'the iframe snippet names the model');
 });
@@ -859,7 +860,16 @@ await test('the orchestra: no name, value or seat overlaps another, laptop and 3
         // (the stylesheet's rules, not a layout caught before they apply)
         await page.waitForFunction(() => [...document.querySelectorAll('#view .musician')].every((x) => getComputedStyle(x).minHeight === '44px'), null, { timeout: 5000 })
           .catch(() => {});
-        const small = await page.$$eval('#view .musician', (ms) => ms.filter((x) => x.getBoundingClientRect().height < 44).map((x) => `${x.textContent.slice(0, 12)} ${x.getBoundingClientRect().height}px ${getComputedStyle(x).minHeight}`));
+        const measure = () => page.$$eval('#view .musician', (ms) => ms.filter((x) => x.getBoundingClientRect().height < 44).map((x) => `${x.textContent.slice(0, 12)} ${x.getBoundingClientRect().height}px ${getComputedStyle(x).minHeight}`));
+        let small = await measure();
+        if (small.length) {
+          // Seen once in a full run: every row 0 px with no computed style, a page not laid out
+          // at that moment. Measured again after a reload; a real shortfall stays.
+          console.log(`     (${w}px, ${m}, ${u}: ${small.length} rows measured under 44 px, e.g. ${small[0]}; measuring again after a reload)`);
+          await page.reload();
+          await modelReady(page);
+          small = await measure();
+        }
         assert(!small.length, `${w}px, ${m}, ${u}: ${small.length} rows are under 44 px tall, e.g. ${small.slice(0, 3).join('; ')}`);
       }
     }

@@ -38,11 +38,12 @@ export function render(root, state, data, ctx) {
         el('span', { text: t('flow.raw', { layer: state.layer + 1, head: state.head + 1 }) })),
       items.map((it, j) => el('div', {
         class: `flow-row musician${j === state.word ? ' self' : ''}`, tabindex: 0, role: 'button', 'data-focus': `f${j}`,
-        'aria-label': `${it.text}: ${t('flow.rolloutShort')} ${pct(f.rollout[j])}, ${t('flow.rawShort')} ${pct(f.raw[j])}`,
+        // The name starts with the visible text (name, the two values), then says which is which.
+        'aria-label': `${it.text} ${pct(f.rollout[j])} ${pct(f.raw[j])} (${t('flow.rolloutShort')}, ${t('flow.rawShort')})`,
         onclick: () => ctx.set({ word: j }),
         onkeydown: (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); ctx.set({ word: j }); } },
-      }, el('span', { class: 'name', text: it.text }), bar(f.rollout[j], maxR), el('span', { class: 'value', text: pct(f.rollout[j]) }),
-      bar(f.raw[j], maxA), el('span', { class: 'value', text: pct(f.raw[j]) })))));
+      }, el('span', { class: 'name', text: it.text }), ' ', bar(f.rollout[j], maxR), ' ', el('span', { class: 'value', text: pct(f.rollout[j]) }),
+      ' ', bar(f.raw[j], maxA), ' ', el('span', { class: 'value', text: pct(f.raw[j]) })))));
 }
 
 export function tableOf(state, data, ctx) {

@@ -60,8 +60,8 @@ impl RowTable {
         }
     }
 
-    /// For an int8 or 4-bit table: (group, a function writing row r's integers and scales),
-    /// the numbers `row` would multiply: 4-bit nibbles become q − 8 in an int8.
+    /// For an int8 or 4-bit table, the inputs per scale (`quantized_row` then gives the
+    /// numbers `row` would multiply); None for a float table.
     pub fn quantized(&self) -> Option<usize> {
         match self {
             RowTable::Int8 { group, .. } => Some(*group),

@@ -11,3 +11,9 @@ export function readNpy(path) {
   const data = new Float32Array(buf.buffer.slice(buf.byteOffset + start, buf.byteOffset + buf.length));
   return { shape, data };
 }
+
+/** The last slice of an (N, …) array: the last layer's output of the CLI's --hidden (L+1, T, D). */
+export const lastSlice = ({ shape, data }) => {
+  const size = shape.slice(1).reduce((a, b) => a * b, 1);
+  return { shape: shape.slice(1), data: data.subarray((shape[0] - 1) * size) };
+};

@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { serve } from '../../scripts/serve.mjs';
 import { launch } from './chromium.mjs';
-import { readNpy } from './npy.mjs';
+import { readNpy, lastSlice } from './npy.mjs';
 import { screenshots } from './screens.mjs';
 import { fuzzHashes } from './hostile.mjs';
 
@@ -997,8 +997,7 @@ await test('v=fluxo: the rollout column is the CLI\'s --rollout row; x= dismisse
   assert((await page.textContent('#notice')).includes('x'), 'a notice names x');
   const [sentence, word] = (await page.textContent('.dismissed-box')).match(/0\.\d{4}/g).map(Number);
   // --hidden is (L+1, T, D): the last layer's output is the last slice
-  const last = (h) => ({ shape: h.shape.slice(1), data: h.data.subarray((h.shape[0] - 1) * h.shape[1] * h.shape[2]) });
-  const [h0, h1] = [last(npy('/tmp/orquestra-e2e-h0.npy')), last(npy('/tmp/orquestra-e2e-h1.npy'))];
+  const [h0, h1] = [lastSlice(npy('/tmp/orquestra-e2e-h0.npy')), lastSlice(npy('/tmp/orquestra-e2e-h1.npy'))];
   const D = h0.shape[1];
   const pool = (h, rows) => Array.from({ length: D }, (_, d) => rows.reduce((a, t) => a + h.data[t * D + d], 0) / rows.length);
   const cos = (a, b) => a.reduce((s, x, i) => s + x * b[i], 0) / Math.hypot(...a) / Math.hypot(...b);
@@ -1042,8 +1041,7 @@ await test('the most influential judges: one dismissal per head in the worker, c
   const wordRows = out.wordOfToken.flatMap((wd, t) => (wd === 12 ? [t] : [])); // the focused word's pieces
   const cliCos = (spec) => {
     execFileSync('target/release/orquestra', ['attention', '--model', BUNDLE, '--ablate', spec, '--hidden', '/tmp/orquestra-e2e-rk1.npy', s]);
-    const last = (h) => ({ shape: h.shape.slice(1), data: h.data.subarray((h.shape[0] - 1) * h.shape[1] * h.shape[2]) });
-    const [a, b] = [last(readNpy('/tmp/orquestra-e2e-rk0.npy')), last(readNpy('/tmp/orquestra-e2e-rk1.npy'))];
+    const [a, b] = [lastSlice(readNpy('/tmp/orquestra-e2e-rk0.npy')), lastSlice(readNpy('/tmp/orquestra-e2e-rk1.npy'))];
     const D = a.shape[1];
     const pool = (h) => Array.from({ length: D }, (_, d) => wordRows.reduce((x, t) => x + h.data[t * D + d], 0) / wordRows.length);
     const [p, q] = [pool(a), pool(b)];

@@ -1,5 +1,6 @@
 //! Orquestra: a BERT-family encoder that runs natively and in WebAssembly and
 //! records every head's attention, scores, Q, K, V and context vectors.
+pub mod bytes;
 pub mod error;
 pub mod heads;
 pub mod kernels;

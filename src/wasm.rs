@@ -51,10 +51,12 @@ struct Info<'a> {
 #[wasm_bindgen]
 impl Engine {
     /// Loads a bundle written by `orquestra convert` (the bytes of the .safetensors file).
+    /// The bytes are copied into wasm memory once and the model keeps them: its quantized
+    /// weights are read where they lie.
     #[wasm_bindgen(constructor)]
-    pub fn new(bundle: &[u8]) -> Result<Engine, JsValue> {
+    pub fn new(bundle: Vec<u8>) -> Result<Engine, JsValue> {
         Ok(Engine {
-            model: crate::load::from_bundle(bundle).map_err(js_error)?,
+            model: crate::load::from_bundle_vec(bundle).map_err(js_error)?,
         })
     }
 

@@ -11,6 +11,8 @@ mod simd128;
 
 pub use math::{erf, exp, gelu};
 
+use crate::bytes::Bytes;
+
 /// Whether the SIMD matmul touches the next chunk of weights ahead of use (see simd128.rs).
 /// Always on in use; the bench turns it off to measure what it gives, side by side.
 static WEIGHT_PREFETCH: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
@@ -55,22 +57,55 @@ pub struct Packed {
     pub quantized: Option<Quantized>,
 }
 
-/// Weights kept as int8 (4-bit values are widened to int8 at load: the same numbers) with one
-/// f32 scale per `group` inputs of each output column, in the panel layout:
-/// `q[(p*K + k)*NR + j]` and `scale[(p*(K/group) + g)*NR + j]` for column p*NR + j. The matmul
-/// widens one K-chunk of a panel at a time into a small buffer (q · scale: the very f32 the
-/// dequantized weight was), which every row block then reuses: a quarter of the memory, and
-/// a quarter of the bytes a pass streams.
+/// Weights kept quantized, with one f32 scale per `group` inputs of each output column, in
+/// the panel layout: `scale[(p*(K/group) + g)*NR + j]` for column p*NR + j, and the values
+/// as `values` says. The matmul widens one K-chunk of a panel at a time into a small buffer
+/// (value · scale: the very f32 the dequantized weight was), which every row block then
+/// reuses: a quarter (int8) or an eighth (4-bit) of the memory and of the bytes a pass streams.
+/// The values may lie inside a loaded bundle (`Bytes`): then loading copied nothing.
 #[derive(Clone, Debug)]
 pub struct Quantized {
     pub group: usize,
-    pub q: Vec<i8>,
+    pub values: Values,
+    pub q: Bytes,
     pub scale: Vec<f32>,
 }
 
+/// How a quantized panel stores its values.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Values {
+    /// One int8 per weight: `q[(p*K + k)*NR + j]`.
+    Int8,
+    /// Two 4-bit values per byte, each u − 8 (Q4_0's numbers): byte `(p*K + k)*NR/2 + b`
+    /// holds column b in its low nibble and column b + NR/2 in its high one.
+    Nibbles,
+}
+
+impl Values {
+    /// Bytes per input row of one panel.
+    pub fn row_bytes(self) -> usize {
+        match self {
+            Values::Int8 => NR,
+            Values::Nibbles => NR / 2,
+        }
+    }
+}
+
+/// Int8 panel values (each in −8..=7) as 4-bit panel bytes; None if one is out of range.
+pub fn to_nibbles(q: &[i8]) -> Option<Vec<u8>> {
+    let half = NR / 2;
+    q.chunks_exact(NR)
+        .flat_map(|row| (0..half).map(move |b| (row[b], row[b + half])))
+        .map(|(lo, hi)| {
+            let ok = |v: i8| (-8..=7).contains(&v).then_some((v + 8) as u8);
+            Some(ok(lo)? | ok(hi)? << 4)
+        })
+        .collect()
+}
+
 impl Packed {
-    /// Packs quantized weights W (N×K): `row(n, q, scale)` fills output n's K values and its
-    /// K/group scales. `k` must be a multiple of `group`.
+    /// Packs quantized weights W (N×K) as int8 panels: `row(n, q, scale)` fills output n's
+    /// K values and its K/group scales. `k` must be a multiple of `group`.
     pub fn from_quantized(
         n: usize,
         k: usize,
@@ -82,14 +117,14 @@ impl Packed {
             "K is not a multiple of the group"
         );
         let (panels, groups) = (n.div_ceil(NR), k / group);
-        let mut q = vec![0i8; panels * k * NR];
+        let mut q = vec![0u8; panels * k * NR];
         let mut scale = vec![0.0f32; panels * groups * NR];
         let (mut rq, mut rs) = (vec![0i8; k], vec![0.0f32; groups]);
         for col in 0..n {
             row(col, &mut rq, &mut rs);
             let (p, j) = (col / NR, col % NR);
             for (kk, &v) in rq.iter().enumerate() {
-                q[(p * k + kk) * NR + j] = v;
+                q[(p * k + kk) * NR + j] = v as u8;
             }
             for (g, &s) in rs.iter().enumerate() {
                 scale[(p * groups + g) * NR + j] = s;
@@ -99,8 +134,48 @@ impl Packed {
             k,
             n,
             data: Vec::new(),
-            quantized: Some(Quantized { group, q, scale }),
+            quantized: Some(Quantized {
+                group,
+                values: Values::Int8,
+                q: Bytes::owned(q),
+                scale,
+            }),
         }
+    }
+
+    /// Quantized panels as a bundle stores them (see `Quantized`), checked for size.
+    pub fn from_panels(
+        n: usize,
+        k: usize,
+        group: usize,
+        values: Values,
+        q: Bytes,
+        scale: Vec<f32>,
+    ) -> Result<Packed, String> {
+        if group == 0 || !k.is_multiple_of(group) {
+            return Err(format!(
+                "{k} inputs are not a multiple of the group {group}"
+            ));
+        }
+        let panels = n.div_ceil(NR);
+        if q.len() != panels * k * values.row_bytes() || scale.len() != panels * (k / group) * NR {
+            return Err(format!(
+                "{} bytes and {} scales are not {panels} panels of {k}×{NR} ({values:?})",
+                q.len(),
+                scale.len()
+            ));
+        }
+        Ok(Packed {
+            k,
+            n,
+            data: Vec::new(),
+            quantized: Some(Quantized {
+                group,
+                values,
+                q,
+                scale,
+            }),
+        })
     }
 
     /// Rows k0..k0+kc of panel p as floats (kc×NR): a slice of `data`, or the quantized
@@ -115,15 +190,32 @@ impl Packed {
         }
         let out = &mut buf[..kc * NR];
         let groups = self.k / qz.group;
-        let q = &qz.q[(p * self.k + k0) * NR..(p * self.k + k0 + kc) * NR];
-        widen(
-            q,
-            &qz.scale[p * groups * NR..(p + 1) * groups * NR],
-            k0,
-            qz.group,
-            out,
-        );
+        let scale = &qz.scale[p * groups * NR..(p + 1) * groups * NR];
+        let rb = qz.values.row_bytes();
+        let rows = (p * self.k + k0) * rb..(p * self.k + k0 + kc) * rb;
+        match qz.values {
+            Values::Int8 => widen(&qz.q.as_i8()[rows], scale, k0, qz.group, out),
+            Values::Nibbles => widen_nibbles(&qz.q[rows], scale, k0, qz.group, out),
+        }
         out
+    }
+
+    /// The same weights as f32 panels (the old path, which the bench times side by side).
+    pub fn widened(&self) -> Packed {
+        if self.quantized.is_none() {
+            return self.clone();
+        }
+        let mut data = Vec::with_capacity(self.panels() * self.k * NR);
+        let mut buf = Vec::new();
+        for p in 0..self.panels() {
+            data.extend_from_slice(self.chunk(p, 0, self.k, &mut buf));
+        }
+        Packed {
+            k: self.k,
+            n: self.n,
+            data,
+            quantized: None,
+        }
     }
 
     /// Bytes its weights take in memory.
@@ -209,6 +301,35 @@ fn portable_widen(q: &[i8], scale: &[f32], k0: usize, group: usize, out: &mut [f
         let s = &scale[(k0 + kk) / group * NR..][..NR];
         for j in 0..NR {
             o[j] = qrow[j] as f32 * s[j];
+        }
+    }
+}
+
+/// 4-bit panel rows into floats: the nibbles of byte `kk*NR/2 + b` are columns b and b + 4,
+/// each (u − 8) · scale. Its own function, like `widen`.
+#[inline(never)]
+fn widen_nibbles(q: &[u8], scale: &[f32], k0: usize, group: usize, out: &mut [f32]) {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    simd128::widen_nibbles(q, scale, k0, group, out);
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    portable_widen_nibbles(q, scale, k0, group, out);
+}
+
+#[cfg_attr(
+    all(target_arch = "wasm32", target_feature = "simd128"),
+    allow(dead_code)
+)]
+fn portable_widen_nibbles(q: &[u8], scale: &[f32], k0: usize, group: usize, out: &mut [f32]) {
+    let half = NR / 2;
+    for (kk, (o, qrow)) in out
+        .chunks_exact_mut(NR)
+        .zip(q.chunks_exact(half))
+        .enumerate()
+    {
+        let s = &scale[(k0 + kk) / group * NR..][..NR];
+        for b in 0..half {
+            o[b] = ((qrow[b] & 0x0F) as i32 - 8) as f32 * s[b];
+            o[b + half] = ((qrow[b] >> 4) as i32 - 8) as f32 * s[b + half];
         }
     }
 }

@@ -166,6 +166,67 @@ pub fn widen(q: &[i8], scale: &[f32], k0: usize, group: usize, out: &mut [f32]) 
     }
 }
 
+/// 4-bit panel rows into floats (see `super::widen_nibbles`), four inputs at a time: 16 bytes
+/// hold their 32 values; the low nibbles are columns 0-3 and the high ones columns 4-7.
+pub fn widen_nibbles(q: &[u8], scale: &[f32], k0: usize, group: usize, out: &mut [f32]) {
+    assert!(NR == 8 && 2 * q.len() == out.len() && q.len().is_multiple_of(NR / 2));
+    let rows = q.len() / (NR / 2);
+    let last_group = (k0 + rows).saturating_sub(1) / group;
+    assert!(rows == 0 || (last_group + 1) * NR <= scale.len());
+    let four = rows / 4 * 4;
+    // SAFETY: q holds rows·4 bytes and out rows·8 floats (asserted), read and written below
+    // kk < rows; every scale row read is at most `last_group` (asserted in range).
+    unsafe {
+        let (mask, eight) = (u8x16_splat(0x0F), i8x16_splat(8));
+        let o = out.as_mut_ptr();
+        let put = |kk: usize, lo: v128, hi: v128| {
+            let s = scale.as_ptr().add((k0 + kk) / group * NR);
+            store(o.add(kk * NR), f32x4_mul(f32x4_convert_i32x4(lo), load(s)));
+            store(
+                o.add(kk * NR + 4),
+                f32x4_mul(f32x4_convert_i32x4(hi), load(s.add(4))),
+            );
+        };
+        for kk in (0..four).step_by(4) {
+            let v = v128_load(q.as_ptr().add(kk * 4) as *const v128);
+            let lo = i8x16_sub(v128_and(v, mask), eight); // columns 0-3 of rows kk..kk+4
+            let hi = i8x16_sub(u8x16_shr(v, 4), eight); // columns 4-7
+            let (lo01, lo23) = (i16x8_extend_low_i8x16(lo), i16x8_extend_high_i8x16(lo));
+            let (hi01, hi23) = (i16x8_extend_low_i8x16(hi), i16x8_extend_high_i8x16(hi));
+            put(
+                kk,
+                i32x4_extend_low_i16x8(lo01),
+                i32x4_extend_low_i16x8(hi01),
+            );
+            put(
+                kk + 1,
+                i32x4_extend_high_i16x8(lo01),
+                i32x4_extend_high_i16x8(hi01),
+            );
+            put(
+                kk + 2,
+                i32x4_extend_low_i16x8(lo23),
+                i32x4_extend_low_i16x8(hi23),
+            );
+            put(
+                kk + 3,
+                i32x4_extend_high_i16x8(lo23),
+                i32x4_extend_high_i16x8(hi23),
+            );
+        }
+        for kk in four..rows {
+            let b = q.as_ptr().add(kk * 4);
+            let lo: [i32; 4] = core::array::from_fn(|j| (*b.add(j) & 0x0F) as i32 - 8);
+            let hi: [i32; 4] = core::array::from_fn(|j| (*b.add(j) >> 4) as i32 - 8);
+            put(
+                kk,
+                i32x4(lo[0], lo[1], lo[2], lo[3]),
+                i32x4(hi[0], hi[1], hi[2], hi[3]),
+            );
+        }
+    }
+}
+
 /// X (M×K) into row blocks: `xp[(b*K + k)*MR + r] = X[b*MR + r, k]`; xp is zeroed past M.
 /// Full blocks go 4×4 at a time through a register transpose (the scalar scatter took a
 /// sizeable share of attention time at 512 tokens, where X is the T×T attention).

@@ -12,12 +12,39 @@ use safetensors::{tensor::TensorView, Dtype};
 use super::accuracy::{self, Accuracy, ACCURACY_KEY};
 use super::e5bin::E5Bin;
 use super::safetensors::{Weights, GROUP_KEY, SCALE_SUFFIX};
+use crate::bytes::Bytes;
 use crate::error::{Error, Result};
-use crate::model::{encoder_tensors, Config, Model, Precision, TensorSource};
+use crate::kernels::{to_nibbles, Values, NR};
+use crate::model::{
+    encoder_tensors, pack_quantized, panels_name, Config, Layer, Model, Precision, RowTable,
+    TensorSource,
+};
 use crate::tokenizer::{Tokenizer, Unigram, UnigramVocab};
 
 pub const FORMAT_KEY: &str = "orquestra.format";
-pub const FORMAT: &str = "orquestra-bundle-1";
+/// Layout 2 stores a quantized bundle's linear weights in the matmul's panel layout (see
+/// `Layout`); layout 1 row by row. Both load.
+pub const FORMAT: &str = "orquestra-bundle-2";
+const FORMAT_ROWS: &str = "orquestra-bundle-1";
+
+/// How a quantized bundle stores its linears' weights.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum Layout {
+    /// Each HF tensor row by row (layout 1): loading packs them into panels.
+    Rows,
+    /// Each linear (Q, K and V stacked) as `kernels::Quantized` panels, int8 or 4-bit, with
+    /// F16 scales (layout 2): loading uses them where they lie in the bundle's bytes.
+    Panels,
+}
+
+impl Layout {
+    fn format(self) -> &'static str {
+        match self {
+            Layout::Rows => FORMAT_ROWS,
+            Layout::Panels => FORMAT,
+        }
+    }
+}
 pub const CONFIG_KEY: &str = "orquestra.config";
 pub const PRECISION_KEY: &str = "orquestra.precision";
 pub const VOCAB_TENSOR: &str = "orquestra.vocab";
@@ -43,10 +70,18 @@ pub struct Header {
 
 impl Header {
     pub fn read(w: &Weights) -> Result<Header> {
-        if w.metadata.get(FORMAT_KEY).map(String::as_str) != Some(FORMAT) {
-            return Err(Error::Model(format!(
-                "this safetensors file is not an Orquestra bundle (no {FORMAT_KEY} = {FORMAT}); pass a model directory or run `orquestra convert`"
-            )));
+        match w.metadata.get(FORMAT_KEY).map(String::as_str) {
+            Some(FORMAT | FORMAT_ROWS) => {}
+            Some(other) if other.starts_with("orquestra-bundle-") => {
+                return Err(Error::Model(format!(
+                    "this bundle's layout is {other}, newer than this Orquestra reads ({FORMAT_ROWS} and {FORMAT}); update Orquestra or convert the model again"
+                )))
+            }
+            _ => {
+                return Err(Error::Model(format!(
+                    "this safetensors file is not an Orquestra bundle (no {FORMAT_KEY} = {FORMAT}); pass a model directory or run `orquestra convert`"
+                )))
+            }
         }
         let config = Config::from_json(
             w.metadata
@@ -138,6 +173,23 @@ pub fn convert(
     safetensors: &[u8],
     precision: Precision,
 ) -> Result<Vec<u8>> {
+    convert_with(
+        config_json,
+        vocab_txt,
+        safetensors,
+        precision,
+        Layout::Panels,
+    )
+}
+
+/// `convert`, in the layout asked for (the tests compare the two).
+pub fn convert_with(
+    config_json: &str,
+    vocab_txt: &str,
+    safetensors: &[u8],
+    precision: Precision,
+    layout: Layout,
+) -> Result<Vec<u8>> {
     // Loading first proves the source is complete and well shaped.
     let model = super::from_hf(config_json, vocab_txt, safetensors)?;
     let w = Weights::parse(safetensors, "model.safetensors")?;
@@ -183,6 +235,9 @@ pub fn convert(
             out.push((name, Dtype::I8, shape, q));
         }
     }
+    if precision == Precision::Int8 && layout == Layout::Panels {
+        to_panels(&mut out, &model.config, Values::Int8, group)?;
+    }
     out.push((
         VOCAB_TENSOR.into(),
         Dtype::U8,
@@ -190,7 +245,7 @@ pub fn convert(
         vocab_txt.as_bytes().to_vec(),
     ));
     let mut meta = HashMap::new();
-    meta.insert(FORMAT_KEY.to_string(), FORMAT.to_string());
+    meta.insert(FORMAT_KEY.to_string(), layout.format().to_string());
     meta.insert(
         CONFIG_KEY.to_string(),
         serde_json::to_string(&model.config).expect("config serializes"),
@@ -240,6 +295,11 @@ fn write(out: Vec<Entry>, meta: HashMap<String, String>) -> Result<Vec<u8>> {
 /// pieces, scores and specials; and `charsmap`, the precompiled normalization of the
 /// original model's tokenizer.json (the container's own table is per char only).
 pub fn convert_e5(bin: &[u8], charsmap: &[u8]) -> Result<Vec<u8>> {
+    convert_e5_with(bin, charsmap, Layout::Panels)
+}
+
+/// `convert_e5`, in the layout asked for.
+pub fn convert_e5_with(bin: &[u8], charsmap: &[u8], layout: Layout) -> Result<Vec<u8>> {
     let e5 = E5Bin::parse(bin)?;
     let vocab = e5.vocab.clone();
     // Loading first proves the container is complete and well shaped.
@@ -265,6 +325,14 @@ pub fn convert_e5(bin: &[u8], charsmap: &[u8]) -> Result<Vec<u8>> {
             ));
         }
     }
+    if layout == Layout::Panels {
+        to_panels(
+            &mut out,
+            &model.config,
+            Values::Nibbles,
+            crate::model::Q4_GROUP,
+        )?;
+    }
     let mut ends = Vec::with_capacity(vocab.pieces.len() * 4);
     let mut blob = Vec::new();
     for p in &vocab.pieces {
@@ -287,7 +355,7 @@ pub fn convert_e5(bin: &[u8], charsmap: &[u8]) -> Result<Vec<u8>> {
         charsmap.to_vec(),
     ));
     let mut meta = HashMap::new();
-    meta.insert(FORMAT_KEY.to_string(), FORMAT.to_string());
+    meta.insert(FORMAT_KEY.to_string(), layout.format().to_string());
     meta.insert(
         CONFIG_KEY.to_string(),
         serde_json::to_string(&model.config).expect("config serializes"),
@@ -303,6 +371,73 @@ pub fn convert_e5(bin: &[u8], charsmap: &[u8]) -> Result<Vec<u8>> {
             .to_string(),
     );
     write(out, meta)
+}
+
+/// Replaces each linear's row-major quantized tensors in `out` (int8 with `.scale`, or Q4_0
+/// blocks) by one panel tensor `panels_name(parts)` and its F16 `.scale` (see `Layout`).
+fn to_panels(out: &mut Vec<Entry>, c: &Config, values: Values, group: usize) -> Result<()> {
+    let mut take = |name: &str| -> Result<Entry> {
+        let i = out
+            .iter()
+            .position(|e| e.0 == name)
+            .ok_or_else(|| Error::Model(format!("tensor {name} is missing")))?;
+        Ok(out.swap_remove(i))
+    };
+    let mut panels = Vec::new();
+    for l in 0..c.num_hidden_layers {
+        for (parts, n, k) in Layer::linears(&format!("encoder.layer.{l}"), c) {
+            let tables = parts
+                .iter()
+                .map(|p| {
+                    let (_, _, _, q) = take(&format!("{p}.weight"))?;
+                    Ok(match values {
+                        Values::Int8 => {
+                            let (_, _, _, s) = take(&format!("{p}.weight{SCALE_SUFFIX}"))?;
+                            RowTable::Int8 {
+                                cols: k,
+                                group,
+                                q: Bytes::owned(q),
+                                scale: s
+                                    .chunks_exact(2)
+                                    .map(|b| f16::from_le_bytes([b[0], b[1]]).to_f32())
+                                    .collect(),
+                            }
+                        }
+                        Values::Nibbles => RowTable::Q4 {
+                            cols: k,
+                            blocks: Bytes::owned(q),
+                        },
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let packed = pack_quantized(&tables, n, k).expect("quantized tables");
+            let qz = packed.quantized.as_ref().expect("quantized");
+            let q = match values {
+                Values::Int8 => qz.q.to_vec(),
+                Values::Nibbles => to_nibbles(qz.q.as_i8())
+                    .ok_or_else(|| Error::Model("a 4-bit value outside −8..7".into()))?,
+            };
+            let name = panels_name(&parts.iter().map(String::as_str).collect::<Vec<_>>());
+            let p = packed.panels();
+            panels.push((
+                format!("{name}{SCALE_SUFFIX}"),
+                Dtype::F16,
+                vec![p * (k / group), NR],
+                qz.scale
+                    .iter()
+                    .flat_map(|v| f16::from_f32(*v).to_le_bytes())
+                    .collect(),
+            ));
+            let dtype = if values == Values::Int8 {
+                Dtype::I8
+            } else {
+                Dtype::U8
+            };
+            panels.push((name, dtype, vec![p, k, values.row_bytes()], q));
+        }
+    }
+    out.extend(panels);
+    Ok(())
 }
 
 /// Rewrites the JSON header with its keys sorted, so one model always gives the same bytes

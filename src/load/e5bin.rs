@@ -295,7 +295,7 @@ impl TensorSource for E5Bin<'_> {
                 }
                 RowTable::Q4 {
                     cols,
-                    blocks: t.data.to_vec(),
+                    blocks: crate::bytes::Bytes::owned(t.data.to_vec()),
                 }
             }
         })

@@ -10,7 +10,7 @@ use crate::model::{Config, Model, Precision};
 use crate::tokenizer::Tokenizer;
 use safetensors::Weights;
 
-pub use bundle::{convert, convert_e5};
+pub use bundle::{convert, convert_e5, convert_e5_with, convert_with, Layout};
 
 /// The encoder from the three files of an HF model directory (weights in F32, F16 or I8).
 pub fn from_hf(config_json: &str, vocab_txt: &str, safetensors: &[u8]) -> Result<Model> {
@@ -20,9 +20,16 @@ pub fn from_hf(config_json: &str, vocab_txt: &str, safetensors: &[u8]) -> Result
     Model::new(config, tokenizer, Precision::F32, &w)
 }
 
-/// The encoder from a bundle written by `orquestra convert`.
+/// The encoder from a bundle written by `orquestra convert` (copied once: see `from_bundle_vec`).
 pub fn from_bundle(bytes: &[u8]) -> Result<Model> {
-    let w = Weights::parse(bytes, "the bundle")?;
+    from_bundle_vec(bytes.to_vec())
+}
+
+/// The encoder from a bundle's bytes, which it keeps: its quantized weights are used where
+/// they lie (a bundle of layout 2 loads with no other copy of them).
+pub fn from_bundle_vec(bytes: Vec<u8>) -> Result<Model> {
+    let buf = std::sync::Arc::new(bytes);
+    let w = Weights::parse_shared(&buf, "the bundle")?;
     let header = bundle::Header::read(&w)?;
     let mut model = Model::new(header.config, header.tokenizer, header.precision, &w)?;
     model.accuracy = header.accuracy;
@@ -40,7 +47,7 @@ pub struct HfDir {
 mod files {
     use std::path::Path;
 
-    use super::{from_bundle, from_hf, HfDir};
+    use super::{from_bundle_vec, from_hf, HfDir};
     use crate::error::{Error, Result};
     use crate::model::{Model, Precision};
 
@@ -89,7 +96,7 @@ mod files {
         } else if path.is_dir() {
             HfDir::read(path)?.model()
         } else {
-            from_bundle(&read(path)?)
+            from_bundle_vec(read(path)?)
         }
     }
 

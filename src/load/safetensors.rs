@@ -2,12 +2,15 @@
 //! F32, F16, or I8 in groups along the last (input) dimension with a `<name>.scale`
 //! companion (F16 or F32, shape [rows, cols / group]). Every failure names the tensor.
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use half::f16;
 use safetensors::{Dtype, SafeTensors};
 
 use super::bundle::PRECISION_KEY;
+use crate::bytes::Bytes;
 use crate::error::{Error, Result};
+use crate::kernels::{Packed, Values, NR};
 use crate::model::{RowTable, TensorSource, Q4_BLOCK_BYTES, Q4_GROUP};
 
 /// Metadata key holding the int8 group size (elements per scale along the input dim).
@@ -17,9 +20,30 @@ pub const SCALE_SUFFIX: &str = ".scale";
 pub struct Weights<'a> {
     st: SafeTensors<'a>,
     pub metadata: HashMap<String, String>,
+    /// The buffer `st` reads, when the model may keep parts of it (a bundle loaded in place):
+    /// quantized tensors then point into it instead of being copied.
+    owner: Option<&'a Arc<Vec<u8>>>,
 }
 
 impl<'a> Weights<'a> {
+    /// Tensors read from a buffer that the model may share (see `owner`).
+    pub fn parse_shared(buf: &'a Arc<Vec<u8>>, what: &str) -> Result<Weights<'a>> {
+        let mut w = Weights::parse(buf, what)?;
+        w.owner = Some(buf);
+        Ok(w)
+    }
+
+    /// A tensor's bytes as the model keeps them: shared with the buffer, or copied.
+    fn keep(&self, data: &[u8]) -> Bytes {
+        match self.owner {
+            Some(buf) => {
+                let start = data.as_ptr() as usize - buf.as_ptr() as usize;
+                Bytes::shared(buf, start..start + data.len())
+            }
+            None => Bytes::owned(data.to_vec()),
+        }
+    }
+
     pub fn parse(bytes: &'a [u8], what: &str) -> Result<Weights<'a>> {
         let bad = |e: safetensors::SafeTensorError| {
             Error::Model(format!("{what} is not a readable safetensors file ({e}); it may be truncated or corrupt: download or convert it again"))
@@ -27,7 +51,11 @@ impl<'a> Weights<'a> {
         let (_, meta) = SafeTensors::read_metadata(bytes).map_err(bad)?;
         let metadata = meta.metadata().clone().unwrap_or_default();
         let st = SafeTensors::deserialize(bytes).map_err(bad)?;
-        Ok(Weights { st, metadata })
+        Ok(Weights {
+            st,
+            metadata,
+            owner: None,
+        })
     }
 
     pub fn names(&self) -> Vec<String> {
@@ -106,7 +134,50 @@ impl<'a> Weights<'a> {
     }
 }
 
+impl Weights<'_> {
+    /// A scale tensor (F16 or F32) as f32.
+    fn scales(&self, name: &str, shape: &[usize]) -> Result<Vec<f32>> {
+        match self.table(name, shape)? {
+            RowTable::F32 { data, .. } => Ok(data),
+            RowTable::F16 { data, .. } => Ok(data.iter().map(|h| h.to_f32()).collect()),
+            RowTable::Int8 { .. } | RowTable::Q4 { .. } => {
+                Err(Error::Model(format!("tensor {name} must be F16 or F32")))
+            }
+        }
+    }
+}
+
 impl TensorSource for Weights<'_> {
+    fn panels(&self, name: &str, n: usize, k: usize) -> Result<Option<Packed>> {
+        let Ok(t) = self.st.tensor(name) else {
+            return Ok(None);
+        };
+        let (values, group) = match t.dtype() {
+            Dtype::I8 => (Values::Int8, self.group()?),
+            Dtype::U8 => (Values::Nibbles, Q4_GROUP),
+            other => {
+                return Err(Error::Model(format!(
+                    "tensor {name} has dtype {other:?}; panels are I8 or U8 (4-bit)"
+                )))
+            }
+        };
+        let bad = |e: String| Error::Model(format!("tensor {name}: {e}"));
+        let panels = n.div_ceil(NR);
+        if t.shape() != [panels, k, values.row_bytes()] || !k.is_multiple_of(group) {
+            return Err(bad(format!(
+                "shape {:?} is not {panels} panels of {k} inputs (group {group})",
+                t.shape()
+            )));
+        }
+        let scale = self.scales(
+            &format!("{name}{SCALE_SUFFIX}"),
+            &[panels * (k / group), NR],
+        )?;
+        Packed::from_panels(n, k, group, values, self.keep(t.data()), scale)
+            .map(Some)
+            .map_err(bad)
+    }
+
     fn f32(&self, name: &str, shape: &[usize]) -> Result<Vec<f32>> {
         Ok(self.table(name, shape)?.into_f32())
     }
@@ -139,20 +210,11 @@ impl TensorSource for Weights<'_> {
                 }
                 let rows = shape.iter().product::<usize>() / cols.max(1);
                 let scale_name = format!("{name}{SCALE_SUFFIX}");
-                let scale = match self.table(&scale_name, &[rows, cols / group])? {
-                    RowTable::F32 { data, .. } => data,
-                    RowTable::F16 { data, .. } => data.iter().map(|h| h.to_f32()).collect(),
-                    RowTable::Int8 { .. } | RowTable::Q4 { .. } => {
-                        return Err(Error::Model(format!(
-                            "tensor {scale_name} must be F16 or F32"
-                        )))
-                    }
-                };
                 RowTable::Int8 {
                     cols,
                     group,
-                    q: data.iter().map(|&b| b as i8).collect(),
-                    scale,
+                    q: self.keep(data),
+                    scale: self.scales(&scale_name, &[rows, cols / group])?,
                 }
             }
             // Q4_0 blocks, stored as bytes: (rows, cols / 32 · 18).
@@ -167,7 +229,7 @@ impl TensorSource for Weights<'_> {
                 }
                 RowTable::Q4 {
                     cols,
-                    blocks: data.to_vec(),
+                    blocks: self.keep(data),
                 }
             }
             other => {

@@ -10,7 +10,7 @@ mod rows;
 
 pub use config::{Config, TRACE_BUDGET, WEIGHT_BUDGET};
 pub use mask::HeadMask;
-pub use modules::{Embeddings, Layer, LayerNorm, Linear};
+pub use modules::{pack_quantized, panels_name, Embeddings, Layer, LayerNorm, Linear};
 pub use precision::Precision;
 pub use rows::{dequantize_q4_row, dequantize_row, RowTable, Q4_BLOCK_BYTES, Q4_GROUP};
 
@@ -23,6 +23,11 @@ pub trait TensorSource {
     fn f32(&self, name: &str, shape: &[usize]) -> Result<Vec<f32>>;
     /// A 2-D table kept in its stored precision, checked against `shape` (rows, cols).
     fn table(&self, name: &str, shape: &[usize]) -> Result<RowTable>;
+    /// Weights (N×K, as Bᵀ) stored in the matmul's panel layout under `name`, used as they
+    /// are; None when the source has no such tensor (then `table` gives them row by row).
+    fn panels(&self, _name: &str, _n: usize, _k: usize) -> Result<Option<crate::kernels::Packed>> {
+        Ok(None)
+    }
 }
 
 pub struct Model {

@@ -24,11 +24,6 @@ pub struct Linear {
 }
 
 impl Linear {
-    /// `{prefix}.weight` (N, K) and `{prefix}.bias` (N).
-    pub fn load(src: &dyn TensorSource, prefix: &str, n: usize, k: usize) -> Result<Linear> {
-        Linear::load_stacked(src, &[prefix], n, k)
-    }
-
     /// Several linears with the same input, side by side in one: outputs
     /// [first (0..N) | second (N..2N) | …], read with one pass over x.
     pub fn load_stacked(
@@ -37,14 +32,35 @@ impl Linear {
         n: usize,
         k: usize,
     ) -> Result<Linear> {
-        let tables = prefixes
-            .iter()
-            .map(|p| src.table(&format!("{p}.weight"), &[n, k]))
-            .collect::<Result<Vec<_>>>()?;
+        let w = Linear::load_weights(src, prefixes, n, k)?;
         let mut b = Vec::with_capacity(prefixes.len() * n);
         for p in prefixes {
             b.extend(finite(src, &format!("{p}.bias"), &[n])?);
         }
+        Ok(Linear { w, b })
+    }
+
+    /// The stacked weights, packed: in place from a bundle of layout 2, else row by row.
+    fn load_weights(
+        src: &dyn TensorSource,
+        prefixes: &[&str],
+        n: usize,
+        k: usize,
+    ) -> Result<Packed> {
+        let name = panels_name(prefixes);
+        if let Some(w) = src.panels(&name, prefixes.len() * n, k)? {
+            let scales = &w.quantized.as_ref().expect("panels are quantized").scale;
+            if !scales.iter().all(|s| s.is_finite()) {
+                return Err(Error::Model(format!(
+                    "tensor {name} holds a value that is not a finite number"
+                )));
+            }
+            return Ok(if keep_quantized() { w } else { w.widened() });
+        }
+        let tables = prefixes
+            .iter()
+            .map(|p| src.table(&format!("{p}.weight"), &[n, k]))
+            .collect::<Result<Vec<_>>>()?;
         if let Some(bad) = tables.iter().zip(prefixes).find(|(t, _)| !t.is_finite()) {
             return Err(Error::Model(format!(
                 "tensor {}.weight holds a value that is not a finite number",
@@ -52,24 +68,46 @@ impl Linear {
             )));
         }
         // Quantized weights stay quantized (the kernel widens them chunk by chunk).
-        if let Some(group) = tables[0].quantized() {
-            if tables.iter().all(|t| t.quantized() == Some(group)) && keep_quantized() {
-                let w = Packed::from_quantized(prefixes.len() * n, k, group, |col, q, s| {
-                    tables[col / n].quantized_row(col % n, q, s)
-                });
-                return Ok(Linear { w, b });
-            }
+        if let Some(w) = pack_quantized(&tables, n, k).filter(|_| keep_quantized()) {
+            return Ok(w);
         }
         let w: Vec<f32> = tables.into_iter().flat_map(|t| t.into_f32()).collect(); // (parts·N, K)
-        Ok(Linear {
-            w: Packed::from_weight(&w, prefixes.len() * n, k),
-            b,
-        })
+        Ok(Packed::from_weight(&w, prefixes.len() * n, k))
     }
 
     /// x (T, K) → y (T, N).
     pub fn forward(&self, x: &[f32], t: usize, act: Activation, y: &mut [f32]) {
         matmul(x, t, &self.w, &self.b, act, y);
+    }
+}
+
+/// Quantized tables (each N×K, one group size) as int8 panels side by side; None if one
+/// is not quantized.
+pub fn pack_quantized(tables: &[RowTable], n: usize, k: usize) -> Option<Packed> {
+    let group = tables.first()?.quantized()?;
+    if !tables.iter().all(|t| t.quantized() == Some(group)) {
+        return None;
+    }
+    Some(Packed::from_quantized(
+        tables.len() * n,
+        k,
+        group,
+        |col, q, s| tables[col / n].quantized_row(col % n, q, s),
+    ))
+}
+
+/// Where a bundle of layout 2 keeps a linear's weights in panel layout (stacked parts in
+/// one tensor): `{prefix}.weight.panels`, or for stacked parts `{common}.{a+b+c}.weight.panels`.
+pub fn panels_name(prefixes: &[&str]) -> String {
+    let common = prefixes[0].rsplit_once('.').map_or("", |(c, _)| c);
+    let lasts: Vec<&str> = prefixes
+        .iter()
+        .map(|p| p.rsplit_once('.').map_or(*p, |(_, l)| l))
+        .collect();
+    match (prefixes.len(), common) {
+        (1, _) => format!("{}.weight.panels", prefixes[0]),
+        (_, "") => format!("{}.weight.panels", lasts.join("+")),
+        _ => format!("{common}.{}.weight.panels", lasts.join("+")),
     }
 }
 
@@ -168,24 +206,38 @@ pub struct Layer {
 }
 
 impl Layer {
-    pub fn load(src: &dyn TensorSource, prefix: &str, c: &Config) -> Result<Layer> {
+    /// The layer's linears as the model holds them, in field order (qkv, attention_output,
+    /// intermediate, output): the HF prefixes stacked side by side, N per part, and K.
+    pub fn linears(prefix: &str, c: &Config) -> Vec<(Vec<String>, usize, usize)> {
         let (d, i) = (c.hidden_size, c.intermediate_size);
         let part = |name: &str| format!("{prefix}.{name}");
+        vec![
+            (
+                ["query", "key", "value"]
+                    .map(|m| part(&format!("attention.self.{m}")))
+                    .to_vec(),
+                d,
+                d,
+            ),
+            (vec![part("attention.output.dense")], d, d),
+            (vec![part("intermediate.dense")], i, d),
+            (vec![part("output.dense")], d, i),
+        ]
+    }
+
+    pub fn load(src: &dyn TensorSource, prefix: &str, c: &Config) -> Result<Layer> {
+        let part = |name: &str| format!("{prefix}.{name}");
+        let mut linears = Layer::linears(prefix, c).into_iter().map(|(parts, n, k)| {
+            let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+            Linear::load_stacked(src, &parts, n, k)
+        });
+        let mut next = || linears.next().expect("four linears");
         Ok(Layer {
-            qkv: Linear::load_stacked(
-                src,
-                &[
-                    &part("attention.self.query"),
-                    &part("attention.self.key"),
-                    &part("attention.self.value"),
-                ],
-                d,
-                d,
-            )?,
-            attention_output: Linear::load(src, &part("attention.output.dense"), d, d)?,
+            qkv: next()?,
+            attention_output: next()?,
             attention_norm: LayerNorm::load(src, &part("attention.output.LayerNorm"), c)?,
-            intermediate: Linear::load(src, &part("intermediate.dense"), i, d)?,
-            output: Linear::load(src, &part("output.dense"), d, i)?,
+            intermediate: next()?,
+            output: next()?,
             output_norm: LayerNorm::load(src, &part("output.LayerNorm"), c)?,
         })
     }

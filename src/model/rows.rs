@@ -2,6 +2,8 @@
 //! embeddings: 30522×384 would be 47 MB as f32 in wasm memory).
 use half::f16;
 
+use crate::bytes::Bytes;
+
 pub enum RowTable {
     F32 {
         cols: usize,
@@ -14,14 +16,14 @@ pub enum RowTable {
     Int8 {
         cols: usize,
         group: usize,
-        q: Vec<i8>,      // (rows, cols)
+        q: Bytes,        // (rows, cols) int8, possibly inside the loaded bundle
         scale: Vec<f32>, // (rows, cols / group)
     },
     /// Q4_0 blocks as the source stores them: per 32 inputs an f16 scale d then 16 bytes,
     /// byte j holding input j (low nibble) and j + 16 (high), each weight (q − 8) · d.
     Q4 {
         cols: usize,
-        blocks: Vec<u8>, // (rows, cols / 32 · Q4_BLOCK_BYTES)
+        blocks: Bytes, // (rows, cols / 32 · Q4_BLOCK_BYTES), possibly inside the loaded bundle
     },
 }
 
@@ -47,7 +49,7 @@ impl RowTable {
             } => {
                 let groups = cols / group;
                 dequantize_row(
-                    &q[r * cols..(r + 1) * cols],
+                    &q.as_i8()[r * cols..(r + 1) * cols],
                     &scale[r * groups..(r + 1) * groups],
                     *group,
                     out,
@@ -80,7 +82,7 @@ impl RowTable {
                 scale,
             } => {
                 let groups = cols / group;
-                q_out.copy_from_slice(&q[r * cols..(r + 1) * cols]);
+                q_out.copy_from_slice(&q.as_i8()[r * cols..(r + 1) * cols]);
                 scale_out.copy_from_slice(&scale[r * groups..(r + 1) * groups]);
             }
             RowTable::Q4 { cols, blocks } => {

@@ -1,9 +1,12 @@
 // Orquestra (best wasm build, full trace) against onnxruntime-web 1.30 (wasm backend, one
-// thread, fp32) on the same model and the same token ids, in one page, runs alternating.
-// Both engines hand their attention (L,H,T,T) and last hidden state to JavaScript, and that
-// copy is inside both timings. Results land in window.peerResults.
+// thread, fp32) on the same model and the same token ids, in one page, runs rotating.
+// Orquestra runs three ways: the f32 bundle (the same numbers as ORT, checked), and the
+// default int8 bundle with its weights kept quantized (the new path) or widened to f32 panels
+// at load (the old path; the two give the same attention, checked).
+// Every engine hands its attention (L,H,T,T) and last hidden state to JavaScript, and that
+// copy is inside every timing. Results land in window.peerResults.
 import * as ort from '../node_modules/onnxruntime-web/dist/ort.wasm.min.mjs';
-import { createEngine, bestBuild } from '../www/engine/wasm-engine.js';
+import { createEngine, bestBuild, loadWasm } from '../www/engine/wasm-engine.js';
 import { flops, median } from './stats.js';
 
 const params = new URLSearchParams(location.search);
@@ -33,12 +36,18 @@ function textOf(engine, t) {
 }
 
 async function main() {
-  const [bundle, onnx] = await Promise.all([
+  const [bundle, int8, onnx] = await Promise.all([
     fetch('../models/all-MiniLM-L6-v2.f32.safetensors').then((r) => r.arrayBuffer()),
+    fetch('../models/all-MiniLM-L6-v2.int8.safetensors').then((r) => r.arrayBuffer()),
     fetch('../models/peer/all-MiniLM-L6-v2.attention.onnx').then((r) => r.arrayBuffer()),
   ]);
   const build = params.get('build') ?? bestBuild();
+  const pkg = await loadWasm(build);
   const orq = await createEngine(new Uint8Array(bundle), { build });
+  const quant = await createEngine(new Uint8Array(int8), { build });
+  pkg.setKeepQuantized(false);
+  const old = await createEngine(new Uint8Array(int8), { build });
+  pkg.setKeepQuantized(true);
   ort.env.wasm.numThreads = 1;
   ort.env.wasm.proxy = false;
   ort.env.wasm.wasmPaths = new URL('../node_modules/onnxruntime-web/dist/', import.meta.url).href;
@@ -71,15 +80,22 @@ async function main() {
     });
     if (!(maxDiff <= TOLERANCE)) throw new Error(`T=${t}: attention differs from ONNX Runtime by ${maxDiff} (> ${TOLERANCE})`);
 
-    const timeOrq = () => {
+    // The int8 bundle's two paths: the same attention.
+    const [a, b] = [quant, old].map((e) => { const r = e.raw.run(text); const x = r.tensor('attention'); r.free(); return x; });
+    let pathDiff = 0;
+    for (let i = 0; i < a.length; i++) pathDiff = Math.max(pathDiff, Math.abs(a[i] - b[i]));
+    if (!(pathDiff <= 1e-5)) throw new Error(`T=${t}: the quantized path differs from the f32 panels by ${pathDiff}`);
+
+    const timeOf = (engine) => () => {
       const t0 = performance.now();
-      const run = orq.raw.run(text);
+      const run = engine.raw.run(text);
       run.tensor('attention');
       run.hidden();
       const ms = performance.now() - t0;
       run.free();
       return ms;
     };
+    const engines = { orq: timeOf(orq), quant: timeOf(quant), old: timeOf(old) };
     const timeOrt = async () => {
       const f = feeds();
       const t0 = performance.now();
@@ -88,21 +104,31 @@ async function main() {
       for (const v of Object.values(r)) v.dispose?.();
       return ms;
     };
-    for (let i = 0; i < WARMUP; i++) { timeOrq(); await timeOrt(); }
-    const times = { orq: [], ort: [] };
-    for (let i = 0; i < RUNS; i++) {
-      // Alternate which engine goes first, so neither always runs on a warmer cache.
-      if (i % 2) { times.orq.push(timeOrq()); times.ort.push(await timeOrt()); } else { times.ort.push(await timeOrt()); times.orq.push(timeOrq()); }
+    const order = ['orq', 'quant', 'old', 'ort'];
+    const runs = t >= 512 ? Math.min(RUNS, 11) : RUNS;
+    for (let i = 0; i < WARMUP; i++) { for (const k of order.slice(0, 3)) engines[k](); await timeOrt(); }
+    const times = { orq: [], quant: [], old: [], ort: [] };
+    for (let i = 0; i < runs; i++) {
+      // Rotate which engine goes first, so none always runs on a warmer cache.
+      for (let j = 0; j < order.length; j++) {
+        const k = order[(i + j) % order.length];
+        times[k].push(k === 'ort' ? await timeOrt() : engines[k]());
+      }
     }
     const f = flops(t, orq.info);
     const row = {
-      t, maxDiff, runs: RUNS,
+      t, maxDiff, pathDiff, runs,
       orqMs: median(times.orq), orqMin: Math.min(...times.orq),
+      quantMs: median(times.quant), quantMin: Math.min(...times.quant),
+      oldMs: median(times.old), oldMin: Math.min(...times.old),
       ortMs: median(times.ort), ortMin: Math.min(...times.ort),
     };
     row.orqGflops = f / row.orqMs / 1e6;
+    row.quantGflops = f / row.quantMs / 1e6;
     row.ortGflops = f / row.ortMs / 1e6;
     row.ratio = row.orqMs / row.ortMs;
+    row.quantRatio = row.quantMs / row.ortMs;
+    row.oldRatio = row.oldMs / row.ortMs;
     rows.push(row);
     log(JSON.stringify(row));
     await new Promise((r) => setTimeout(r, 0));

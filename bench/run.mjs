@@ -32,11 +32,13 @@ mkdirSync('bench/out', { recursive: true });
 try {
   if (sections.includes('peer')) {
     const r = await runPage('bench/peer.html', 'peerResults', 30);
-    console.log(`\nOrquestra (${r.build} build, full trace) vs ONNX Runtime Web ${r.ortVersion} (wasm, 1 thread, fp32),`);
-    console.log('same model and token ids, headless Chromium, runs alternating; both copy attention + hidden out to JS');
-    console.log('    T  orquestra ms (min)  GFLOP/s   ort ms (min)  GFLOP/s  orquestra/ort  attention maxdiff  runs');
+    console.log(`\nOrquestra (${r.build} build, full trace) vs ONNX Runtime Web ${r.ortVersion} (wasm, 1 thread, fp32), all-MiniLM-L6-v2,`);
+    console.log('same token ids, headless Chromium, one page, runs rotating; every engine copies attention + hidden out to JS.');
+    console.log('Orquestra f32: the f32 bundle (attention checked against ORT); int8: the default bundle, weights kept');
+    console.log('quantized (new path) or widened to f32 panels at load (old path; same attention, checked). Median (min) ms.');
+    console.log('    T     f32 bundle   int8 quantized  int8 old path          ort  f32/ort quant/ort  old/ort  f32 vs ort  runs');
     for (const x of r.rows) {
-      console.log(`${String(x.t).padStart(5)} ${f(x.orqMs, 12)} (${f(x.orqMin, 6)}) ${f(x.orqGflops, 8, 1)} ${f(x.ortMs, 8)} (${f(x.ortMin, 6)}) ${f(x.ortGflops, 8, 1)} ${f(x.ratio, 14)} ${x.maxDiff.toExponential(2).padStart(18)} ${String(x.runs).padStart(5)}`);
+      console.log(`${String(x.t).padStart(5)} ${f(x.orqMs, 7)} (${f(x.orqMin, 5, 1)}) ${f(x.quantMs, 8)} (${f(x.quantMin, 5, 1)}) ${f(x.oldMs, 8)} (${f(x.oldMin, 5, 1)}) ${f(x.ortMs, 7)} (${f(x.ortMin, 5, 1)}) ${f(x.ratio, 8)} ${f(x.quantRatio, 9)} ${f(x.oldRatio, 8)} ${x.maxDiff.toExponential(1).padStart(11)} ${String(x.runs).padStart(5)}`);
     }
     peerResults = r;
   }
@@ -91,8 +93,9 @@ try {
   }
   if (sections.includes('matmul')) {
     const r = await runPage('bench/matmul.html', 'matmulResults', 10);
-    console.log('\nmatmul kernel alone (M×K·K×N), best wasm build, GFLOP/s over 5 timings');
-    for (const m of r) console.log(`${m.shape.padStart(14)}  median ${f(m.median, 5, 1)}  best ${f(m.max, 5, 1)}`);
+    console.log('\nmatmul kernel alone (M×K·K×N), best wasm build, GFLOP/s over 5 timings, median (best)');
+    console.log('         shape     f32 panels          int8         4-bit');
+    for (const m of r) console.log(`${m.shape.padStart(14)}  ${['f32', 'int8', '4bit'].map((w) => `${f(m[w].median, 5, 1)} (${f(m[w].max, 5, 1)})`).join('  ')}`);
   }
   if (peerResults) {
     writeFileSync('bench/results.json', `${JSON.stringify({ date: new Date().toISOString(), peer: peerResults, load: loadResults }, null, 1)}\n`);

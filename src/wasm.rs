@@ -171,16 +171,29 @@ pub fn set_weight_prefetch(on: bool) {
     crate::kernels::set_weight_prefetch(on);
 }
 
-/// GFLOP/s of the matmul kernel alone on an (m×k)·(k×n) product, `reps` times (for the bench).
+/// GFLOP/s of the matmul kernel alone on an (m×k)·(k×n) product, `reps` times (for the
+/// bench), with the weights as `weights` says: "f32" panels, "int8" or "4bit" panels.
 #[wasm_bindgen(js_name = benchMatmul)]
-pub fn bench_matmul(m: usize, k: usize, n: usize, reps: usize) -> f64 {
-    use crate::kernels::{matmul, Activation, Packed};
+pub fn bench_matmul(m: usize, k: usize, n: usize, reps: usize, weights: &str) -> f64 {
+    use crate::bytes::Bytes;
+    use crate::kernels::{matmul, to_nibbles, Activation, Packed, Values};
     let x: Vec<f32> = (0..m * k).map(|i| (i % 7) as f32 * 0.1).collect();
-    let b = Packed::from_weight(
-        &(0..n * k).map(|i| (i % 5) as f32 * 0.1).collect::<Vec<_>>(),
-        n,
-        k,
-    );
+    let int8 = Packed::from_quantized(n, k, 32, |col, q, s| {
+        q.iter_mut()
+            .enumerate()
+            .for_each(|(i, v)| *v = ((i + col) % 15) as i8 - 8);
+        s.iter_mut().for_each(|v| *v = 0.01);
+    });
+    let b = match weights {
+        "int8" => int8,
+        "4bit" => {
+            let qz = int8.quantized.expect("quantized");
+            let nibbles = to_nibbles(qz.q.as_i8()).expect("values in −8..7");
+            Packed::from_panels(n, k, 32, Values::Nibbles, Bytes::owned(nibbles), qz.scale)
+                .expect("panels fit")
+        }
+        _ => int8.widened(),
+    };
     let mut y = vec![0.0; m * n];
     let start = js_sys::Date::now();
     for _ in 0..reps {

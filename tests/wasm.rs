@@ -169,3 +169,48 @@ fn kernels_match_an_f64_reference_on_ragged_shapes() {
         }
     }
 }
+
+/// Quantized panels (int8, and 4-bit nibbles) on ragged shapes and groups: widened, they are
+/// exactly value · scale of each weight, and the matmul gives exactly the products of those
+/// widened weights (the chunk-by-chunk widening adds no approximation).
+#[wasm_bindgen_test]
+fn quantized_panels_give_the_products_of_their_widened_weights() {
+    use orquestra::bytes::Bytes;
+    use orquestra::kernels::{matmul, to_nibbles, Activation, Packed, Values, NR};
+    let value = |col: usize, kk: usize| ((kk * 7 + col * 3) % 16) as i8 - 8; // in −8..=7
+    let scale = |col: usize, g: usize| 0.01 * (1 + (col + 2 * g) % 5) as f32;
+    for &(m, n, k, group) in &[
+        (9, 19, 800, 32),
+        (33, 40, 64, 32),
+        (5, 13, 30, 10),
+        (1, 8, 36, 12),
+    ] {
+        let int8 = Packed::from_quantized(n, k, group, |col, q, s| {
+            q.iter_mut()
+                .enumerate()
+                .for_each(|(kk, v)| *v = value(col, kk));
+            s.iter_mut()
+                .enumerate()
+                .for_each(|(g, v)| *v = scale(col, g));
+        });
+        let qz = int8.quantized.clone().unwrap();
+        let nibbles = Bytes::owned(to_nibbles(qz.q.as_i8()).unwrap());
+        let four = Packed::from_panels(n, k, group, Values::Nibbles, nibbles, qz.scale).unwrap();
+        let x: Vec<f32> = (0..m * k)
+            .map(|i| ((i * 13) % 17) as f32 * 0.1 - 0.8)
+            .collect();
+        for b in [&int8, &four] {
+            let wide = b.widened();
+            for col in 0..n {
+                for kk in 0..k {
+                    let got = wide.data[((col / NR) * k + kk) * NR + col % NR];
+                    assert_eq!(got, value(col, kk) as f32 * scale(col, kk / group));
+                }
+            }
+            let (mut y, mut want) = (vec![0.0; m * n], vec![0.0; m * n]);
+            matmul(&x, m, b, &[], Activation::None, &mut y);
+            matmul(&x, m, &wide, &[], Activation::None, &mut want);
+            assert_eq!(y, want, "{m}x{n}x{k} group {group}");
+        }
+    }
+}

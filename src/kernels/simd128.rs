@@ -59,39 +59,37 @@ pub fn matmul(x: &[f32], m: usize, b: &Packed, bias: &[f32], gelu: bool, y: &mut
                 }
                 for c in 0..chunks {
                     let (k0, kc) = (c * KC, KC.min(k - c * KC));
-                    let start = (p * k + k0) * NR;
                     let panel = b.chunk(p, k0, kc, &mut wide);
                     let (accumulate, last) = (c > 0, c + 1 == chunks);
-                    // The next chunk of weights follows this one in `b.data`. At small M each weight
-                    // is used by few row blocks, so the pass is bound by streaming the weights from
-                    // memory; each block touches its share of the next chunk (`lines` cache lines
-                    // every 16 steps, kc·lines floats) while it computes, so the hardware prefetcher
-                    // has it in cache in time (`node bench/run.mjs prefetch` times it on and off).
-                    // (quantized weights: the next chunk is a quarter as long, nothing is touched)
-                    let next = b
-                        .data
-                        .get(start + kc * NR..(start + 2 * kc * NR).min(b.data.len()))
-                        .unwrap_or(&[]);
+                    // The next chunk of weights follows this one in memory (`b.data`, or the
+                    // quantized bytes). At small M each weight is used by few row blocks, so the
+                    // pass is bound by streaming the weights from memory; each block touches its
+                    // share of the next chunk (`lines` cache lines every 16 steps, kc·lines·4
+                    // bytes) while it computes, so the hardware prefetcher has it in cache in
+                    // time (`node bench/run.mjs prefetch` times it on and off). Quantized chunks
+                    // are widened in a loop with nothing to hide a fetch behind: without the
+                    // touches it waits on memory.
+                    let next = next_chunk(b, p, k0, kc);
                     // Past 32 blocks a chunk is reused enough that compute hides the fetch (and the
                     // touches cost time in the K=32 score matmul at 512 tokens).
-                    let lines = if blocks > 32 || !super::weight_prefetch() || b.quantized.is_some()
-                    {
+                    let lines = if blocks > 32 || !super::weight_prefetch() {
                         0
                     } else {
-                        NR.div_ceil(blocks)
+                        next.len().div_ceil(blocks * kc * 4).min(NR)
                     };
                     for blk in 0..blocks {
-                        let ahead = match next.get(blk * kc * lines..(blk + 1) * kc * lines) {
+                        let share = blk * kc * lines * 4..(blk + 1) * kc * lines * 4;
+                        let ahead = match next.get(share) {
                             Some(share) => share.as_ptr(),
-                            None => panel.as_ptr(), // nothing left to fetch: touch what is in L1
+                            None => panel.as_ptr() as *const u8, // nothing left: touch what is in L1
                         };
                         let rows = MR.min(m - blk * MR);
                         let xb = xp[(blk * k + k0) * MR..].as_ptr();
                         // SAFETY: the xp chunk and the panel chunk hold kc*MR and kc*NR floats,
                         // which the kernel reads; it reads and writes MR rows of NR floats at `out`,
                         // rows `ld` apart, which fit in y for a full tile and in `tile` otherwise;
-                        // it reads `ahead` below kc·lines: a share of `next` that long, or the panel
-                        // (kc·NR floats, and lines ≤ NR).
+                        // it reads `ahead` below kc·lines·4 bytes: a share of `next` that long, or
+                        // the panel (kc·NR floats, and lines ≤ NR).
                         unsafe {
                             if rows == MR && cols == NR {
                                 let out = y.as_mut_ptr().add(blk * MR * n + p * NR);
@@ -141,27 +139,58 @@ pub fn matmul(x: &[f32], m: usize, b: &Packed, bias: &[f32], gelu: bool, y: &mut
     });
 }
 
+/// The rows kk0..kk1 of a chunk that starts at input k0, split where the scale group
+/// changes: (first row, end row, group). A division per group, not per row.
+fn by_group(k0: usize, rows: usize, group: usize) -> impl Iterator<Item = (usize, usize, usize)> {
+    let mut kk = 0;
+    std::iter::from_fn(move || {
+        (kk < rows).then(|| {
+            let g = (k0 + kk) / group;
+            let end = ((g + 1) * group - k0).min(rows);
+            let seg = (kk, end, g);
+            kk = end;
+            seg
+        })
+    })
+}
+
+/// The bytes of the chunk after rows k0..k0+kc of panel p (the next in the matmul's order:
+/// the panel's next rows, or the next panel's first), up to kc rows of them; empty at the end.
+fn next_chunk(b: &Packed, p: usize, k0: usize, kc: usize) -> &[u8] {
+    let (bytes, row): (&[u8], usize) = match &b.quantized {
+        Some(qz) => (&qz.q, qz.values.row_bytes()),
+        None => {
+            // SAFETY: any f32 slice is readable as its bytes.
+            let d = unsafe {
+                std::slice::from_raw_parts(b.data.as_ptr() as *const u8, b.data.len() * 4)
+            };
+            (d, NR * 4)
+        }
+    };
+    let start = ((p * b.k + k0 + kc) * row).min(bytes.len());
+    &bytes[start..(start + kc * row).min(bytes.len())]
+}
+
 /// Quantized panel rows into floats (see `super::widen`): per input, 8 int8 → two f32x4,
 /// times the column scales of its group. The same products as the scalar path, lane by lane.
 pub fn widen(q: &[i8], scale: &[f32], k0: usize, group: usize, out: &mut [f32]) {
     assert!(NR == 8 && q.len() == out.len() && q.len().is_multiple_of(NR));
     let rows = q.len() / NR;
-    for kk in 0..rows {
-        let g = (k0 + kk) / group;
+    for (first, end, g) in by_group(k0, rows, group) {
         assert!((g + 1) * NR <= scale.len());
-        // SAFETY: q and out hold rows·NR values (asserted); the scale row g·NR..(g+1)·NR
-        // is in range (asserted); unaligned loads and stores are allowed in wasm.
+        // SAFETY: q and out hold rows·NR values (asserted) and kk < end ≤ rows; the scale row
+        // g·NR..(g+1)·NR is in range (asserted); unaligned loads and stores are allowed in wasm.
         unsafe {
-            let v = v128_load64_zero(q.as_ptr().add(kk * NR) as *const u64); // 8 × i8
-            let h = i16x8_extend_low_i8x16(v);
-            let lo = f32x4_convert_i32x4(i32x4_extend_low_i16x8(h));
-            let hi = f32x4_convert_i32x4(i32x4_extend_high_i16x8(h));
             let s = scale.as_ptr().add(g * NR);
-            store(out.as_mut_ptr().add(kk * NR), f32x4_mul(lo, load(s)));
-            store(
-                out.as_mut_ptr().add(kk * NR + 4),
-                f32x4_mul(hi, load(s.add(4))),
-            );
+            let (s0, s1) = (load(s), load(s.add(4)));
+            for kk in first..end {
+                let v = v128_load64_zero(q.as_ptr().add(kk * NR) as *const u64); // 8 × i8
+                let h = i16x8_extend_low_i8x16(v);
+                let lo = f32x4_convert_i32x4(i32x4_extend_low_i16x8(h));
+                let hi = f32x4_convert_i32x4(i32x4_extend_high_i16x8(h));
+                store(out.as_mut_ptr().add(kk * NR), f32x4_mul(lo, s0));
+                store(out.as_mut_ptr().add(kk * NR + 4), f32x4_mul(hi, s1));
+            }
         }
     }
 }
@@ -171,58 +200,57 @@ pub fn widen(q: &[i8], scale: &[f32], k0: usize, group: usize, out: &mut [f32]) 
 pub fn widen_nibbles(q: &[u8], scale: &[f32], k0: usize, group: usize, out: &mut [f32]) {
     assert!(NR == 8 && 2 * q.len() == out.len() && q.len().is_multiple_of(NR / 2));
     let rows = q.len() / (NR / 2);
-    let last_group = (k0 + rows).saturating_sub(1) / group;
-    assert!(rows == 0 || (last_group + 1) * NR <= scale.len());
-    let four = rows / 4 * 4;
-    // SAFETY: q holds rows·4 bytes and out rows·8 floats (asserted), read and written below
-    // kk < rows; every scale row read is at most `last_group` (asserted in range).
-    unsafe {
-        let (mask, eight) = (u8x16_splat(0x0F), i8x16_splat(8));
-        let o = out.as_mut_ptr();
-        let put = |kk: usize, lo: v128, hi: v128| {
-            let s = scale.as_ptr().add((k0 + kk) / group * NR);
-            store(o.add(kk * NR), f32x4_mul(f32x4_convert_i32x4(lo), load(s)));
-            store(
-                o.add(kk * NR + 4),
-                f32x4_mul(f32x4_convert_i32x4(hi), load(s.add(4))),
-            );
-        };
-        for kk in (0..four).step_by(4) {
-            let v = v128_load(q.as_ptr().add(kk * 4) as *const v128);
-            let lo = i8x16_sub(v128_and(v, mask), eight); // columns 0-3 of rows kk..kk+4
-            let hi = i8x16_sub(u8x16_shr(v, 4), eight); // columns 4-7
-            let (lo01, lo23) = (i16x8_extend_low_i8x16(lo), i16x8_extend_high_i8x16(lo));
-            let (hi01, hi23) = (i16x8_extend_low_i8x16(hi), i16x8_extend_high_i8x16(hi));
-            put(
-                kk,
-                i32x4_extend_low_i16x8(lo01),
-                i32x4_extend_low_i16x8(hi01),
-            );
-            put(
-                kk + 1,
-                i32x4_extend_high_i16x8(lo01),
-                i32x4_extend_high_i16x8(hi01),
-            );
-            put(
-                kk + 2,
-                i32x4_extend_low_i16x8(lo23),
-                i32x4_extend_low_i16x8(hi23),
-            );
-            put(
-                kk + 3,
-                i32x4_extend_high_i16x8(lo23),
-                i32x4_extend_high_i16x8(hi23),
-            );
-        }
-        for kk in four..rows {
-            let b = q.as_ptr().add(kk * 4);
-            let lo: [i32; 4] = core::array::from_fn(|j| (*b.add(j) & 0x0F) as i32 - 8);
-            let hi: [i32; 4] = core::array::from_fn(|j| (*b.add(j) >> 4) as i32 - 8);
-            put(
-                kk,
-                i32x4(lo[0], lo[1], lo[2], lo[3]),
-                i32x4(hi[0], hi[1], hi[2], hi[3]),
-            );
+    for (first, end, g) in by_group(k0, rows, group) {
+        assert!((g + 1) * NR <= scale.len());
+        // SAFETY: q holds rows·4 bytes and out rows·8 floats (asserted), read and written
+        // below kk < end ≤ rows; the scale row g is in range (asserted).
+        unsafe {
+            let (mask, eight) = (u8x16_splat(0x0F), i8x16_splat(8));
+            let s = scale.as_ptr().add(g * NR);
+            let (s0, s1) = (load(s), load(s.add(4)));
+            let o = out.as_mut_ptr();
+            let put = |kk: usize, lo: v128, hi: v128| {
+                store(o.add(kk * NR), f32x4_mul(f32x4_convert_i32x4(lo), s0));
+                store(o.add(kk * NR + 4), f32x4_mul(f32x4_convert_i32x4(hi), s1));
+            };
+            let four = first + (end - first) / 4 * 4;
+            for kk in (first..four).step_by(4) {
+                let v = v128_load(q.as_ptr().add(kk * 4) as *const v128);
+                let lo = i8x16_sub(v128_and(v, mask), eight); // columns 0-3 of rows kk..kk+4
+                let hi = i8x16_sub(u8x16_shr(v, 4), eight); // columns 4-7
+                let (lo01, lo23) = (i16x8_extend_low_i8x16(lo), i16x8_extend_high_i8x16(lo));
+                let (hi01, hi23) = (i16x8_extend_low_i8x16(hi), i16x8_extend_high_i8x16(hi));
+                put(
+                    kk,
+                    i32x4_extend_low_i16x8(lo01),
+                    i32x4_extend_low_i16x8(hi01),
+                );
+                put(
+                    kk + 1,
+                    i32x4_extend_high_i16x8(lo01),
+                    i32x4_extend_high_i16x8(hi01),
+                );
+                put(
+                    kk + 2,
+                    i32x4_extend_low_i16x8(lo23),
+                    i32x4_extend_low_i16x8(hi23),
+                );
+                put(
+                    kk + 3,
+                    i32x4_extend_high_i16x8(lo23),
+                    i32x4_extend_high_i16x8(hi23),
+                );
+            }
+            for kk in four..end {
+                let b = q.as_ptr().add(kk * 4);
+                let lo: [i32; 4] = core::array::from_fn(|j| (*b.add(j) & 0x0F) as i32 - 8);
+                let hi: [i32; 4] = core::array::from_fn(|j| (*b.add(j) >> 4) as i32 - 8);
+                put(
+                    kk,
+                    i32x4(lo[0], lo[1], lo[2], lo[3]),
+                    i32x4(hi[0], hi[1], hi[2], hi[3]),
+                );
+            }
         }
     }
 }
@@ -302,7 +330,7 @@ unsafe fn micro(
     ld: usize,
     accumulate: bool,
     finish: Option<(&[f32; NR], bool)>,
-    (ahead, lines): (*const f32, usize),
+    (ahead, lines): (*const u8, usize),
 ) {
     let (mut a00, mut a01, mut a10, mut a11) = (
         f32x4_splat(0.0),
@@ -321,7 +349,7 @@ unsafe fn micro(
     while step < k {
         // Cache lines of the weights the next pass needs, every 16 steps (see `matmul`).
         for line in 0..lines {
-            core::ptr::read_volatile(ahead.add(step * lines + line * LINE));
+            core::ptr::read_volatile(ahead.add((step * lines + line * LINE) * 4));
         }
         let end = (step + LINE).min(k);
         for _ in step..end {

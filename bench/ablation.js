@@ -1,6 +1,7 @@
 // The jury's ranking of the most influential judges, as the page does it (one run per head with
-// that head alone dismissed, every tensor copied out, the focused word's cosine), on a 20-token
-// sentence, for both models: the total time, median of 3. Results in window.ablationResults.
+// that head alone dismissed, the one tensor the page reads copied out (hidden), the focused
+// word's cosine), on a 20-token sentence, for both models: the total time, median of 3.
+// Results in window.ablationResults.
 import { createEngine, bestBuild } from '../www/engine/wasm-engine.js';
 import { moved } from '../www/ablation.js';
 import { median } from './stats.js';
@@ -24,7 +25,7 @@ async function main() {
       for (let k = 0; k < layers * heads; k++) {
         const off = new Uint8Array(layers * heads);
         off[k] = 1;
-        moved(plain, engine.run(text, off), item);
+        moved(plain, engine.run(text, off, ['hidden']), item); // what the page copies out for it
       }
       totals.push(performance.now() - t0);
     }

@@ -1,5 +1,5 @@
 // `make bench`: runs the bench pages in headless Chromium and prints their tables.
-//   node bench/run.mjs [peer|models|quant|ablation|load|builds|prefetch|matmul ...] [--query=?t=32&runs=31]
+//   node bench/run.mjs [peer|models|quant|ablation|load|builds|prefetch|matmul|profile ...] [--query=?t=32&runs=31]
 // With no section named, runs them all. The peer table is also written to bench/results.json.
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { serve } from '../scripts/serve.mjs';
@@ -8,7 +8,7 @@ import { launch } from '../tests/browser/chromium.mjs';
 const args = process.argv.slice(2);
 const query = args.find((a) => a.startsWith('--query='))?.slice('--query='.length) ?? '';
 const named = args.filter((a) => !a.startsWith('--'));
-const sections = named.length ? named : ['peer', 'models', 'quant', 'ablation', 'load', 'builds', 'prefetch', 'matmul'];
+const sections = named.length ? named : ['peer', 'models', 'quant', 'ablation', 'load', 'builds', 'prefetch', 'matmul', 'profile'];
 
 const server = await serve('.', 0);
 const base = `http://127.0.0.1:${server.address().port}`;
@@ -66,7 +66,7 @@ try {
   }
   if (sections.includes('ablation')) {
     const r = await runPage('bench/ablation.html', 'ablationResults', 10);
-    console.log(`\nranking the most influential judges (one run per head with it dismissed, tensors copied out, the word's cosine), ${r.build} build, one thread, median (min) of 3`);
+    console.log(`\nranking the most influential judges (one run per head with it dismissed, its hidden states copied out, the word's cosine), ${r.build} build, one thread, median (min) of 3`);
     const target = { minilm: 2500, e5pt: 8000 };
     for (const x of r.rows) console.log(`  ${x.model.padEnd(7)} ${String(x.heads).padStart(3)} heads, T = ${x.t}: ${f(x.ms / 1000, 6)} s (${f(x.min / 1000, 5)} s)   target ${target[x.model] / 1000} s`);
   }
@@ -96,6 +96,33 @@ try {
     console.log('\nmatmul kernel alone (M×K·K×N), best wasm build, GFLOP/s over 5 timings, median (best)');
     console.log('         shape     f32 panels          int8         4-bit');
     for (const m of r) console.log(`${m.shape.padStart(14)}  ${['f32', 'int8', '4bit'].map((w) => `${f(m[w].median, 5, 1)} (${f(m[w].max, 5, 1)})`).join('  ')}`);
+  }
+  if (sections.includes('profile')) {
+    // Where a forward pass spends its time: V8's sampling profiler over 300 runs, self time by
+    // wasm function (the builds keep their name section).
+    for (const [model, t] of [['minilm', 32], ['e5pt', 32], ['minilm', 512]]) {
+      const page = await ctx.newPage();
+      await page.goto(`${base}/bench/profile.html?model=${model}&t=${t}`);
+      await page.waitForFunction(() => window.profileReady, null, { timeout: 60_000 });
+      const cdp = await ctx.newCDPSession(page);
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+      await cdp.send('Profiler.start');
+      const median = await page.evaluate((n) => window.go(n), t >= 512 ? 20 : 300);
+      const { profile } = await cdp.send('Profiler.stop');
+      await page.close();
+      const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+      const self = new Map();
+      for (const id of profile.samples) {
+        const frame = nodes.get(id).callFrame;
+        const name = (frame.functionName || '(other)').replace(/::h[0-9a-f]{16}$/, '');
+        self.set(name, (self.get(name) ?? 0) + 1);
+      }
+      console.log(`\nprofile, ${model} T = ${t}: median ${median.toFixed(1)} ms per forward pass (profiler on); self time:`);
+      for (const [name, n] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 8)) {
+        console.log(`  ${(100 * n / profile.samples.length).toFixed(1).padStart(5)}%  ${name}`);
+      }
+    }
   }
   if (peerResults) {
     writeFileSync('bench/results.json', `${JSON.stringify({ date: new Date().toISOString(), peer: peerResults, load: loadResults }, null, 1)}\n`);

@@ -1,6 +1,8 @@
 //! What one run of the encoder produces, and the one description of a run that crosses to
 //! the page (wasm), to the command line and into the build-time examples.
-use ndarray::{Array2, Array3, Array4};
+use std::cell::RefCell;
+
+use ndarray::{Array, Array2, Array3, Array4, Dimension};
 use serde::Serialize;
 
 use crate::heads::{summarize_all, HeadSummary};
@@ -22,6 +24,36 @@ pub struct Trace {
     pub hidden: Array2<f32>,
     /// The hidden state after the embeddings (0) and after each layer (1..=L). (L+1, T, D)
     pub states: Array3<f32>,
+}
+
+thread_local! {
+    /// Tensors of runs already let go of (`Trace::recycle`), for the next run to reuse.
+    static SPARE: RefCell<Vec<Vec<f32>>> = const { RefCell::new(Vec::new()) };
+}
+/// Spare buffers kept at most: one trace's tensors.
+const SPARES: usize = 8;
+
+/// A tensor of `dim` for a run to fill: every value is overwritten by the forward pass, so a
+/// spare buffer (the smallest that holds it) is reused as it is, with no zeroing and no new
+/// pages; else a new zeroed one.
+pub fn tensor<D: Dimension>(dim: D) -> Array<f32, D> {
+    let n = dim.size();
+    let spare = SPARE.with(|s| {
+        let mut s = s.borrow_mut();
+        let best = (0..s.len())
+            .filter(|&i| s[i].capacity() >= n)
+            .min_by_key(|&i| s[i].capacity());
+        best.map(|i| s.swap_remove(i))
+    });
+    let v = match spare {
+        Some(mut v) => {
+            v.truncate(n);
+            v.resize(n, 0.0); // zeroes only what the spare's length fell short of
+            v
+        }
+        None => vec![0.0; n],
+    };
+    Array::from_shape_vec(dim, v).expect("n values for n")
 }
 
 /// Head (l, h) of an (L, H, R, C) tensor as a contiguous (R, C) slice.
@@ -49,6 +81,30 @@ impl Trace {
     /// (layers, heads, tokens, head_dim)
     pub fn dims(&self) -> (usize, usize, usize, usize) {
         self.q.dim()
+    }
+
+    /// Gives its tensors to the next run (`tensor`) and keeps none: for a run whose
+    /// numbers have been copied out (the page's, once JS has them).
+    pub fn recycle(&mut self) {
+        let mut bufs = Vec::with_capacity(SPARES);
+        for a in [
+            &mut self.scores,
+            &mut self.attention,
+            &mut self.q,
+            &mut self.k,
+            &mut self.v,
+            &mut self.context,
+        ] {
+            bufs.push(std::mem::take(a).into_raw_vec_and_offset().0);
+        }
+        bufs.push(std::mem::take(&mut self.hidden).into_raw_vec_and_offset().0);
+        bufs.push(std::mem::take(&mut self.states).into_raw_vec_and_offset().0);
+        SPARE.with(|s| {
+            let mut s = s.borrow_mut();
+            s.extend(bufs.into_iter().filter(|b| b.capacity() > 0));
+            let extra = s.len().saturating_sub(SPARES);
+            s.drain(..extra); // the oldest go
+        });
     }
 
     /// A per-head tensor by its name in [`VIEW_TENSORS`].

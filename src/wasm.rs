@@ -119,6 +119,13 @@ pub struct Run {
     trace: Trace,
 }
 
+/// The page frees a run once it has copied what it reads: the next run reuses its tensors.
+impl Drop for Run {
+    fn drop(&mut self) {
+        self.trace.recycle();
+    }
+}
+
 #[wasm_bindgen]
 impl Run {
     /// The run's description (trace.rs `RunSummary`): {meta: {tokens: [{text, id, word,

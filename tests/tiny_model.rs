@@ -166,3 +166,27 @@ fn memory_budget_fits_both_real_models() {
         assert!(c.weight_bytes() < WEIGHT_BUDGET && c.trace_bytes(512) < TRACE_BUDGET);
     }
 }
+
+/// A run on tensors recycled from a longer one (not zeroed) equals a run on fresh ones.
+#[test]
+fn a_run_on_recycled_tensors_equals_a_fresh_one() {
+    let m = tiny();
+    let want = m.run("o gato dorme").unwrap();
+    let mask = orquestra::model::HeadMask::parse("1.1", 2, 2).0;
+    let want_masked = m.run_masked("o gato dorme", &mask).unwrap();
+    for _ in 0..2 {
+        m.run("a menina estava radiante, o gato dorme")
+            .unwrap()
+            .recycle();
+        let got = m.run("o gato dorme").unwrap();
+        for name in orquestra::trace::VIEW_TENSORS {
+            assert_eq!(got.tensor(name), want.tensor(name), "{name}");
+        }
+        assert_eq!((&got.hidden, &got.states), (&want.hidden, &want.states));
+        let mut long = m.run("a menina estava radiante").unwrap();
+        long.recycle();
+        let got = m.run_masked("o gato dorme", &mask).unwrap();
+        assert_eq!(got.attention, want_masked.attention);
+        assert_eq!(got.hidden, want_masked.hidden);
+    }
+}

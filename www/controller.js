@@ -264,7 +264,8 @@ export class AttentionController {
     const id = ++this.ablating;
     const off = headFlags(spec, base.meta.layers, base.meta.heads);
     try {
-      const result = await this.client.run(this.data.text, this.ablateChannel, off);
+      // The views compare its attention (Model grid, orchestra table) and hidden (cosines).
+      const result = await this.client.run(this.data.text, this.ablateChannel, off, ['attention', 'hidden']);
       if (id !== this.ablating || this.data?.result !== base) return;
       this.data.ablated = { spec, base, result };
       this.render();
@@ -293,7 +294,7 @@ export class AttentionController {
       const off = new Uint8Array(layers * heads);
       off[k] = 1;
       try {
-        const run = await this.client.run(this.data.text, this.rankChannel, off);
+        const run = await this.client.run(this.data.text, this.rankChannel, off, ['hidden']); // all `moved` reads
         if (this.ranking !== ranking) return;
         const { word } = moved(base, run, item);
         ranking.results.push({ layer: Math.floor(k / heads), head: k % heads, shift: 1 - word });

@@ -1,11 +1,11 @@
 //! The forward pass, recording every head's scores, attention, q, k, v and context.
-use ndarray::{Array2, Array3, Array4};
+use ndarray::Dim;
 
 use super::{HeadMask, Layer, Model};
 use crate::error::{Error, Result};
 use crate::kernels::{matmul, softmax_rows, Activation, Packed};
 use crate::tokenizer::{Encoding, MAX_TOKENS};
-use crate::trace::{head, head_mut, Trace};
+use crate::trace::{head, head_mut, tensor, Trace};
 
 /// The forward pass's work buffers, kept across runs so a run allocates only its trace.
 #[derive(Default)]
@@ -143,15 +143,16 @@ impl Model {
             c.num_attention_heads,
             c.head_dim(),
         );
+        // Every value of these is written below (spares of earlier runs are not zeroed).
         let mut trace = Trace {
-            scores: Array4::zeros((nl, nh, t, t)),
-            attention: Array4::zeros((nl, nh, t, t)),
-            q: Array4::zeros((nl, nh, t, dh)),
-            k: Array4::zeros((nl, nh, t, dh)),
-            v: Array4::zeros((nl, nh, t, dh)),
-            context: Array4::zeros((nl, nh, t, dh)),
-            hidden: Array2::zeros((t, d)),
-            states: Array3::zeros((nl + 1, t, d)),
+            scores: tensor(Dim([nl, nh, t, t])),
+            attention: tensor(Dim([nl, nh, t, t])),
+            q: tensor(Dim([nl, nh, t, dh])),
+            k: tensor(Dim([nl, nh, t, dh])),
+            v: tensor(Dim([nl, nh, t, dh])),
+            context: tensor(Dim([nl, nh, t, dh])),
+            hidden: tensor(Dim([t, d])),
+            states: tensor(Dim([nl + 1, t, d])),
             encoding,
         };
         let mut scratch = SCRATCH.take();

@@ -46,9 +46,10 @@ export class EngineClient {
   }
 
   /** Runs a sentence; resolves with a run (run.js); rejects with an Error that has a `code`.
-   *  `channel` names the asker: only its own older waiting run is superseded. */
-  run(text, channel = 0, off = null) {
-    return this.request({ type: 'run', text, channel, off });
+   *  `channel` names the asker: only its own older waiting run is superseded. `off`: heads
+   *  dismissed (wasm-engine.js); `only`: the tensors to copy out, when the asker reads a few. */
+  run(text, channel = 0, off = null, only = null) {
+    return this.request({ type: 'run', text, channel, off, only });
   }
 }
 

@@ -53,13 +53,20 @@ export async function createEngine(bundleBytes, { build } = {}) {
     memoryBytes: () => pkg.memory.buffer.byteLength,
     /** The wasm Engine itself (its run(text) returns a Run to free), for the benchmarks. */
     raw: engine,
-    /** `off`: one byte per head, (L, H), 1 = dismissed (head ablation); null for none. */
-    run(text, off = null) {
+    /** `off`: one byte per head, (L, H), 1 = dismissed (head ablation); null for none.
+     *  `only`: the names of the tensors to copy out of wasm (an asker that reads a few, such
+     *  as the judges' ranking, which reads `hidden`); null for all of them. */
+    run(text, off = null, only = null) {
       const run = off ? engine.runMasked(text, off) : engine.run(text);
+      const wanted = (name) => !only || only.includes(name);
       try {
         // rollout (L, T, T) and the last layer's output (T, D) beside the per-head tensors
-        const tensors = Object.fromEntries(names.map((n) => [n, run.tensor(n)]));
-        return makeRun(run.summary(), { ...tensors, rollout: run.rollout(), hidden: run.hidden(), states: run.states() });
+        const extra = { rollout: () => run.rollout(), hidden: () => run.hidden(), states: () => run.states() };
+        const tensors = Object.fromEntries([
+          ...names.filter(wanted).map((n) => [n, run.tensor(n)]),
+          ...Object.keys(extra).filter(wanted).map((n) => [n, extra[n]()]),
+        ]);
+        return makeRun(run.summary(), tensors);
       } finally {
         run.free();
       }

@@ -100,7 +100,7 @@ function runWaiting() {
   waiting.delete(channel);
   try {
     if (!engine) throw coded('not-loaded', 'the model is not loaded yet');
-    const run = engine.run(data.text, data.off ?? null);
+    const run = engine.run(data.text, data.off ?? null, data.only ?? null);
     postMessage({ id: data.id, type: 'result', result: run }, buffersOf(run));
   } catch (e) {
     postMessage({ id: data.id, type: 'error', code: e?.code ?? 'internal', message: String(e?.message ?? e) });

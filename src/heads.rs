@@ -58,49 +58,96 @@ pub const PATTERN_SHARE: f32 = 0.4;
 /// Below every pattern, a head this spread out "spreads its attention".
 pub const SPREAD_ENTROPY: f32 = 0.6;
 
+/// Σ a·ln a over a row (a = 0 adds 0: `ln` takes no branch), in four independent sums so
+/// the compiler can keep them in one SIMD register (one running sum goes value by value).
+fn plogp(row: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 4];
+    let mut chunks = row.chunks_exact(4);
+    for c in &mut chunks {
+        for k in 0..4 {
+            acc[k] += c[k] * crate::kernels::ln(c[k]);
+        }
+    }
+    let tail: f32 = chunks
+        .remainder()
+        .iter()
+        .map(|&v| v * crate::kernels::ln(v))
+        .sum();
+    acc.iter().sum::<f32>() + tail
+}
+
+/// What every head's summary needs to know of the sentence, worked out once per run.
+struct Sentence {
+    t: usize,
+    /// Indices of the punctuation pieces.
+    punct: Vec<usize>,
+    /// For each piece, the pieces of its word (a word's pieces are consecutive). (T)
+    word_span: Vec<std::ops::Range<usize>>,
+    /// Rows of real pieces: [CLS] and [SEP] attend in their own way and would blur the picture.
+    rows: std::ops::Range<usize>,
+}
+
+impl Sentence {
+    fn new(enc: &Encoding) -> Sentence {
+        let t = enc.tokens.len();
+        let punct = (0..t)
+            .filter(|&i| {
+                let text = &enc.tokens[i].text;
+                !text.starts_with('[') && text.chars().all(is_bert_punctuation)
+            })
+            .collect();
+        let word = enc.word_of_token();
+        let word_span = (0..t)
+            .map(|i| {
+                let start = (0..=i)
+                    .rev()
+                    .take_while(|&j| word[j] == word[i])
+                    .last()
+                    .unwrap_or(i);
+                let end = (i..t)
+                    .take_while(|&j| word[j] == word[i])
+                    .last()
+                    .unwrap_or(i)
+                    + 1;
+                start..end
+            })
+            .collect();
+        let rows = if t > 2 { 1..t - 1 } else { 0..t };
+        Sentence {
+            t,
+            punct,
+            word_span,
+            rows,
+        }
+    }
+}
+
 /// Summarizes one head from its attention `a` (T×T, row-major).
 pub fn summarize(a: &[f32], enc: &Encoding) -> HeadSummary {
-    let t = enc.tokens.len();
+    summarize_in(a, &Sentence::new(enc))
+}
+
+fn summarize_in(a: &[f32], sentence: &Sentence) -> HeadSummary {
+    let t = sentence.t;
     assert_eq!(a.len(), t * t, "attention is not T×T");
-    let punct: Vec<bool> = enc
-        .tokens
-        .iter()
-        .map(|tok| !tok.text.starts_with('[') && tok.text.chars().all(is_bert_punctuation))
-        .collect();
-    let word = enc.word_of_token();
-    // Rows of real pieces: [CLS] and [SEP] attend in their own way and would blur the picture.
-    let rows: Vec<usize> = if t > 2 {
-        (1..t - 1).collect()
-    } else {
-        (0..t).collect()
-    };
+    let rows = sentence.rows.clone();
     let mut m = Measures::default();
     let (mut same_rows, mut same_sum) = (0usize, 0.0f32);
-    for &i in &rows {
+    for i in rows.clone() {
         let row = &a[i * t..(i + 1) * t];
         m.previous += if i > 0 { row[i - 1] } else { 0.0 };
         m.next += if i + 1 < t { row[i + 1] } else { 0.0 };
         m.itself += row[i];
         m.cls += row[0];
         m.sep += row[t - 1];
-        m.punctuation += row
-            .iter()
-            .zip(&punct)
-            .filter(|(_, &p)| p)
-            .map(|(v, _)| v)
-            .sum::<f32>();
-        let mates: Vec<usize> = (0..t).filter(|&j| j != i && word[j] == word[i]).collect();
-        if !mates.is_empty() {
+        m.punctuation += sentence.punct.iter().map(|&j| row[j]).sum::<f32>();
+        let span = sentence.word_span[i].clone();
+        if span.len() > 1 {
             same_rows += 1;
-            same_sum += mates.iter().map(|&j| row[j]).sum::<f32>();
+            same_sum += row[span].iter().sum::<f32>() - row[i];
         }
         if t > 1 {
-            m.entropy += -row
-                .iter()
-                .filter(|&&v| v > 0.0)
-                .map(|&v| v * v.ln())
-                .sum::<f32>()
-                / (t as f32).ln();
+            m.entropy += -plogp(row) / (t as f32).ln();
         }
     }
     let n = rows.len() as f32;
@@ -151,12 +198,13 @@ pub fn summarize(a: &[f32], enc: &Encoding) -> HeadSummary {
 
 /// Every head of every layer: (L, H) in row-major order. `attention` is (L, H, T, T).
 pub fn summarize_all(attention: &ndarray::Array4<f32>, enc: &Encoding) -> Vec<HeadSummary> {
+    let sentence = Sentence::new(enc);
     attention
         .outer_iter()
         .flat_map(|layer| {
             layer
                 .outer_iter()
-                .map(|head| summarize(head.as_slice().expect("contiguous (T, T)"), enc))
+                .map(|head| summarize_in(head.as_slice().expect("contiguous (T, T)"), &sentence))
                 .collect::<Vec<_>>()
         })
         .collect()

@@ -9,7 +9,7 @@ mod portable;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd128;
 
-pub use math::{erf, exp, gelu};
+pub use math::{erf, exp, gelu, ln};
 
 use crate::bytes::Bytes;
 

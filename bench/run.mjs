@@ -78,7 +78,7 @@ try {
   }
   if (sections.includes('builds')) {
     const r = await runPage('bench/index.html', 'benchResults', 20);
-    console.log(`\nOrquestra's three wasm builds, headless Chromium, one thread, int8 bundle (weights decoded to f32 at load), median of runs`);
+    console.log(`\nOrquestra's three wasm builds, headless Chromium, one thread, int8 bundle (weights kept quantized), median of runs`);
     console.log('    T  relaxed ms  GFLOP/s   simd ms  GFLOP/s  no-simd ms  GFLOP/s  simd/no-simd  relaxed/simd');
     for (const x of r.rows) {
       console.log(`${String(x.t).padStart(5)} ${f(x.relaxedMs, 11)} ${f(x.relaxedGflops, 8, 1)} ${f(x.simdMs, 9)} ${f(x.simdGflops, 8, 1)} ${f(x.nosimdMs, 11)} ${f(x.nosimdGflops, 8, 1)} ${f(x.speedup, 12)}x ${f(x.simdMs / x.relaxedMs, 12)}x`);

@@ -1,9 +1,10 @@
 //! The single-file web bundle: a safetensors file whose metadata carries the config and
-//! precision, with the vocabulary as a U8 tensor, and the weights as F32, F16 or int8.
+//! precision, with the vocabulary as a U8 tensor, and the weights as F32, F16, int8 or 4-bit.
 //!
 //! int8: symmetric, one scale per group of `GROUP` consecutive inputs of each output row
 //! (scale = max|w| / 127, stored as F16 in `<name>.scale`, shape [rows, cols / GROUP]).
-//! Biases, LayerNorms and the 2-row token-type table stay F32: they are tiny.
+//! Biases, LayerNorms and the 2-row token-type table stay F32: they are tiny. In layout 2
+//! (`Layout::Panels`) the linears' quantized weights are stored in the matmul's panels.
 use std::collections::HashMap;
 
 use half::f16;

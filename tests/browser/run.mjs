@@ -483,6 +483,15 @@ await test('the cached model follows the build: a new model at the same URL arri
     await page.reload();
     await modelReady(page);
     assert((await status()).includes('int8'), `a planted bundle was taken for the model: ${await status()}`);
+    // Bytes no engine can read, planted the same way, are replaced too (not reported as a bad model).
+    await page.evaluate(async () => {
+      const cache = await caches.open('orquestra-model-v1');
+      const [key] = (await cache.keys()).filter((r) => r.url.includes('MiniLM'));
+      await cache.put(key, new Response(new Uint8Array(4096).fill(7)));
+    });
+    await page.reload();
+    await modelReady(page);
+    assert((await status()).includes('int8'), `planted garbage was not replaced: ${await status()}`);
     // A new build ships another MiniLM bundle (f16) at the same URL.
     execFileSync('target/release/orquestra', ['convert', '--model', 'models/all-MiniLM-L6-v2', '--precision', 'f16', '--out', `${dir}/models/all-MiniLM-L6-v2.int8.safetensors`], { stdio: 'ignore' });
     execFileSync('node', ['scripts/make_manifest.mjs', dir], { stdio: 'ignore' });

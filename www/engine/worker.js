@@ -44,8 +44,10 @@ async function dropUnnamed(cache, models) {
   }
 }
 
-/** The bundle's bytes: from the Cache API when a previous visit stored them (and they are
- *  still the model this build names), else the network. */
+/** The bundle's bytes: from the Cache API when a previous visit stored them, else the network.
+ *  A cached copy comes with `intact`, a promise of whether it is still the model this build
+ *  names (its sha256), computed while the engine is built from it; `refetch()` drops it and
+ *  downloads the real one. */
 async function modelBytes(url) {
   const cache = await openCache();
   const models = await named();
@@ -55,12 +57,19 @@ async function modelBytes(url) {
   const hit = await cache?.match(key);
   if (hit) {
     const bytes = new Uint8Array(await hit.arrayBuffer());
-    if (!sha || (await sha256(bytes)) === sha) {
-      postMessage({ type: 'progress', received: bytes.length, total: bytes.length, cached: true });
-      return { bytes, cache, cached: true, key };
-    }
-    await cache.delete(key); // not the model it is filed as: fetch the real one
+    postMessage({ type: 'progress', received: bytes.length, total: bytes.length, cached: true });
+    const intact = sha ? sha256(bytes).then((h) => h === sha, () => false) : Promise.resolve(true);
+    const refetch = async () => {
+      await cache.delete(key); // not the model it is filed as: fetch the real one
+      return fetchModel(url, sha, cache, key);
+    };
+    return { bytes, cache, cached: true, key, intact, refetch };
   }
+  return fetchModel(url, sha, cache, key);
+}
+
+/** The bundle from the network, checked against the build's sha256, then cached. */
+async function fetchModel(url, sha, cache, key) {
   const bytes = await download(url);
   if (sha && (await sha256(bytes)) !== sha) {
     throw coded('download', `${url} is not the model this build names (its sha256 differs): the host may be serving another version; reload later`);
@@ -69,7 +78,7 @@ async function modelBytes(url) {
   // The cache holds a few models at most (each about 24 MB): the oldest go first.
   const keys = (await cache?.keys().catch(() => [])) ?? [];
   for (const old of keys.slice(0, Math.max(0, keys.length - MAX_CACHED))) await cache.delete(old).catch(() => {});
-  return { bytes, cache, cached: false, key };
+  return { bytes, cache, cached: false, key, intact: Promise.resolve(true) };
 }
 
 async function download(url) {
@@ -90,6 +99,20 @@ async function download(url) {
   let offset = 0;
   for (const c of chunks) { bytes.set(c, offset); offset += c.length; }
   return bytes;
+}
+
+/** An engine from a model's bytes; null when they are a cached copy that turns out not to be
+ *  the build's model (the caller fetches the real one). */
+async function engineFrom({ bytes, cache, cached, key, intact }) {
+  try {
+    return await createEngine(bytes);
+  } catch (e) {
+    if (!(await intact)) return null;
+    // Only a file the engine cannot read is dropped from the cache (the retry downloads it).
+    const unreadable = ['model', 'vocab'].includes(e?.code);
+    if (unreadable) await cache?.delete(key);
+    throw coded(e?.code ?? 'engine', `${e?.message ?? e}${unreadable && cached ? ' (cached copy removed)' : ''}`);
+  }
 }
 
 const waiting = new Map(); // asker -> its newest run not started yet
@@ -115,18 +138,20 @@ onmessage = async ({ data }) => {
       // says so: it must not cost the visitor a good cached model.
       const wasm = loadWasm().catch((e) => { throw coded('engine', `the engine (WebAssembly) could not be loaded: ${e?.message ?? e}`); });
       wasm.catch(() => {}); // reported below, after the model's own outcome
-      const { bytes, cache, cached, key } = await modelBytes(data.url);
+      let model = await modelBytes(data.url);
       await wasm;
       engine?.free();
       engine = null;
-      try {
-        engine = await createEngine(bytes);
-      } catch (e) {
-        // Only a file the engine cannot read is dropped from the cache (the retry downloads it).
-        const unreadable = ['model', 'vocab'].includes(e?.code);
-        if (unreadable) await cache?.delete(key);
-        throw coded(e?.code ?? 'engine', `${e?.message ?? e}${unreadable && cached ? ' (cached copy removed)' : ''}`);
+      // A cached copy's sha256 is checked while the engine is built from it (they overlap: about
+      // 25 ms of a second visit); a copy that is not the build's model is replaced, whatever
+      // the engine made of it.
+      let built = await engineFrom(model);
+      if (!(await model.intact)) {
+        built?.free();
+        model = await model.refetch();
+        built = await engineFrom(model);
       }
+      engine = built;
       postMessage({ id, type: 'loaded', info: engine.info });
     } else if (type === 'run') {
       // Latest wins, for each asker (a page may hold several widgets on one engine): a run still

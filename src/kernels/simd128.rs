@@ -139,8 +139,8 @@ pub fn matmul(x: &[f32], m: usize, b: &Packed, bias: &[f32], gelu: bool, y: &mut
     });
 }
 
-/// The rows kk0..kk1 of a chunk that starts at input k0, split where the scale group
-/// changes: (first row, end row, group). A division per group, not per row.
+/// The rows 0..rows of a chunk that starts at input k0, split where the scale group changes:
+/// (first row, end row, group) for each piece. A division per group, not per row.
 fn by_group(k0: usize, rows: usize, group: usize) -> impl Iterator<Item = (usize, usize, usize)> {
     let mut kk = 0;
     std::iter::from_fn(move || {

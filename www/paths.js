@@ -1,14 +1,14 @@
 // "Which heads link X to Y?": every head of every layer ranked by the weight the focused item
 // gives another, in the units shown (the word's row: the mean over its pieces; the other
 // word's column: the sum over its pieces, as in every view).
-import { itemRow } from './units.js';
+import { itemCell } from './units.js';
 
 /** [{ layer, head, weight }] over every (layer, head), heaviest first. */
 export function rankHeads(result, items, from, to) {
   const { meta } = result;
   const out = [];
   for (let layer = 0; layer < meta.layers; layer++) for (let head = 0; head < meta.heads; head++) {
-    out.push({ layer, head, weight: itemRow(result.attention, meta, layer, head, items, from)[to] });
+    out.push({ layer, head, weight: itemCell(result.attention, meta, layer, head, items, from, to) });
   }
   return out.sort((a, b) => b.weight - a.weight);
 }

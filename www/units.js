@@ -48,6 +48,14 @@ export function itemRow(tensor, meta, l, h, its, r) {
   });
 }
 
+/** One cell of itemRow: what item r gives item c. */
+export function itemCell(tensor, meta, l, h, its, r, c) {
+  const T = meta.seq, base = headBase(meta, l, h), I = its[r].tokens;
+  let s = 0;
+  for (const i of I) for (const j of its[c].tokens) s += tensor[base + i * T + j];
+  return s / I.length;
+}
+
 /** Mean of a (L, H, T, T) tensor over an item pair's pieces (for raw scores). (N) for row r. */
 export function itemMeanRow(tensor, meta, l, h, its, r) {
   const T = meta.seq, base = headBase(meta, l, h), I = its[r];

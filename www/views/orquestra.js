@@ -136,6 +136,24 @@ function legend(max, t) {
     el('div', { class: 'scale' }, stops.map((f) => el('span', { style: { background: signedColor(f * max, max), color: Math.abs(f) > 0.6 ? '#fff' : INK }, text: num(f * max) }))));
 }
 
+/** The largest |x| of a vector. */
+function vecMax(xs) {
+  let m = 0;
+  for (const x of xs) m = Math.max(m, Math.abs(x));
+  return m;
+}
+
+/** The largest |k| over every item's key at this layer and head: it does not change with the
+ *  focus, so it is kept (a long text's focus change went through 500 keys each time). */
+const keysMaxKept = new WeakMap(); // items -> { result, layer, head, max }
+function keysMax(result, { layer, head }, items, keyOf) {
+  const kept = keysMaxKept.get(items);
+  if (kept?.result === result && kept.layer === layer && kept.head === head) return kept.max;
+  const max = Math.max(0, ...items.map((_, j) => vecMax(keyOf(j))));
+  keysMaxKept.set(items, { result, layer, head, max });
+  return max;
+}
+
 /**
  * The melody as a computation: q, then the hovered musician's k and q×k (whose sum is q·k),
  * the weights, each leading musician's a·v, the others' together, and their sum, the head's
@@ -152,9 +170,8 @@ function melodySection(data, state, nums, t) {
   for (const j of rest) parts[j].forEach((x, d) => { others[d] += x; });
   const q = itemVector(result.q, meta, state.layer, state.head, items[r]);
   const keyOf = (j) => itemVector(result.k, meta, state.layer, state.head, items[j]);
-  const vecMax = (xs) => Math.max(...Array.from(xs, Math.abs));
   const max = Math.max(vecMax(mix), vecMax(others), ...parts.map(vecMax));
-  const qkMax = Math.max(vecMax(q), ...items.map((_, j) => vecMax(keyOf(j))));
+  const qkMax = Math.max(vecMax(q), keysMax(result, state, items, keyOf));
   const keyRows = el('div', { class: 'key-rows' });
   const showKey = (j) => {
     if (!nums.arithmetic) { // a word of several pieces has no single k: q·k is per piece
@@ -307,24 +324,32 @@ export function render(root, state, data, ctx) {
   let hovered = () => {}; // the melody shows the hovered musician's k and q×k
   const paths = pathsSection(state, data, weights, ctx);
   const pathsTo = (j) => { if (j !== r && !items[j].special) paths.show(j); };
-  /** What a musician (seat or row) does when pointed at, tapped, clicked or keyed. */
-  const musician = ({ j, self, name, value }) => ({
+  /** What a musician (seat or row) is: its focus key and accessible name. */
+  const seatAttrs = ({ j, self, name, value }) => ({
     class: `musician${self ? ' self' : ''}`, tabindex: 0, role: 'button', 'data-focus': `m${j}`,
     // The accessible name starts with the visible text (name, value), then the arithmetic.
     'aria-label': `${name} ${value} — ${line(j)}`,
-    onmouseenter: () => { detail.textContent = line(j); hovered(j); },
-    onfocus: () => { detail.textContent = line(j); hovered(j); pathsTo(j); },
-    onclick: (e) => {
+  });
+  /** What musician j does when pointed at, tapped, clicked or keyed. */
+  const act = {
+    enter: (j) => { detail.textContent = line(j); hovered(j); },
+    focus: (j) => { detail.textContent = line(j); hovered(j); pathsTo(j); },
+    click: (j, e) => {
       // Touch: the first tap shows the arithmetic, the second hands over the baton.
       // (ui outlives a re-render, e.g. the model arriving between the two taps)
       if (e.pointerType === 'touch' && ctx.ui.lastTap !== j) { ctx.ui.lastTap = j; detail.textContent = line(j); hovered(j); pathsTo(j); return; }
       ctx.ui.lastTap = -1;
       ctx.set({ word: j });
     },
-    onkeydown: (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); ctx.set({ word: j }); } },
+    key: (j, e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); ctx.set({ word: j }); } },
+  };
+  const musician = (s) => ({
+    ...seatAttrs(s),
+    onmouseenter: () => act.enter(s.j), onfocus: () => act.focus(s.j),
+    onclick: (e) => act.click(s.j, e), onkeydown: (e) => act.key(s.j, e),
   });
   const guess = state.guess ? guessOf(state, data, ctx) : null;
-  const drawn = sc.list ? listChart(sc, musician, items[r].text, t) : arcChart(sc, musician, items[r].text, t);
+  const drawn = sc.list ? listChart(sc, seatAttrs, act, items[r].text, t) : arcChart(sc, musician, items[r].text, t);
   drawn.querySelector(`[data-focus="m${guess?.j}"]`)?.classList.add('guessed');
   const chart = el('div', { class: `orq-main${ctx.width >= BESIDE ? ' beside' : ''}` }, drawn, sortedBars(items, weights, r, t, guess?.j));
   const verdictLine = guess && el('p', { class: `guess-result${guess.rank === 1 ? ' right' : ''}`, role: 'status',
@@ -405,16 +430,25 @@ function arcChart({ w, height, cx, cy, seats }, musician, conductor, t) {
 }
 
 /** Phones and long sentences: the conductor, then one row per musician in sentence order
- *  (name, a bar as long as its value relative to the row's largest, the value). */
-function listChart({ seats }, musician, conductor, t) {
-  return el('div', { class: 'orchestra-list', role: 'group', 'aria-label': t('orq.chart', { word: conductor }) },
-    el('p', { class: 'list-conductor' }, el('span', { class: 'muted', text: `${t('orq.conductor')}: ` }), el('strong', { class: 'conductor', text: conductor })),
-    seats.map((s) => el('div', musician(s),
-      el('span', { class: 'name', text: s.name }),
-      ' ',
-      el('span', { class: 'bar' }, el('span', { style: { width: `${(100 * s.bar).toFixed(1)}%`, background: weightColor(s.weight) } })),
-      ' ',
-      el('span', { class: 'value', text: s.value }))));
+ *  (name, a bar as long as its value relative to the row's largest, the value). The rows'
+ *  events are handled once, on the list (500 rows, four listeners each, cost a long text's
+ *  focus change a fifth of its time). */
+function listChart({ seats }, seatAttrs, act, conductor, t) {
+  const at = (e) => Number(e.target.closest?.('.musician')?.dataset.focus.slice(1) ?? -1);
+  const on = (f) => (e) => { const j = at(e); if (j >= 0) f(j, e); };
+  return el('div', {
+    class: 'orchestra-list', role: 'group', 'aria-label': t('orq.chart', { word: conductor }),
+    // mouseover bubbles where mouseenter does not: act once per row entered
+    onmouseover: on((j, e) => { if (at({ target: e.relatedTarget ?? e.target.ownerDocument }) !== j) act.enter(j); }),
+    onfocusin: on(act.focus), onclick: on(act.click), onkeydown: on(act.key),
+  },
+  el('p', { class: 'list-conductor' }, el('span', { class: 'muted', text: `${t('orq.conductor')}: ` }), el('strong', { class: 'conductor', text: conductor })),
+  seats.map((s) => el('div', seatAttrs(s),
+    el('span', { class: 'name', text: s.name }),
+    ' ',
+    el('span', { class: 'bar' }, el('span', { style: { width: `${(100 * s.bar).toFixed(1)}%`, background: weightColor(s.weight) } })),
+    ' ',
+    el('span', { class: 'value', text: s.value }))));
 }
 
 /** "men 12.1% + ina 6.2%": a word's pieces and their weights. */

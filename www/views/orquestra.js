@@ -431,8 +431,7 @@ function arcChart({ w, height, cx, cy, seats }, musician, conductor, t) {
 
 /** Phones and long sentences: the conductor, then one row per musician in sentence order
  *  (name, a bar as long as its value relative to the row's largest, the value). The rows'
- *  events are handled once, on the list (500 rows, four listeners each, cost a long text's
- *  focus change a fifth of its time). */
+ *  events are handled once, on the list, not by four listeners on each of up to 512 rows. */
 function listChart({ seats }, seatAttrs, act, conductor, t) {
   const at = (e) => Number(e.target.closest?.('.musician')?.dataset.focus.slice(1) ?? -1);
   const on = (f) => (e) => { const j = at(e); if (j >= 0) f(j, e); };

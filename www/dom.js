@@ -20,6 +20,20 @@ function fill(e, attrs, children) {
   return e;
 }
 
+/** Makes `nodes` the children of `parent`, in order. A node already there stays attached (it is
+ *  not removed and put back): the browser keeps its style and layout, which for a list of 500
+ *  rows is most of a redraw's cost. */
+export function replaceKeeping(parent, children) {
+  const nodes = children.filter((n) => n !== '' && n != null).map((n) => (typeof n === 'string' ? document.createTextNode(n) : n));
+  const keep = new Set(nodes);
+  for (const c of [...parent.childNodes]) if (!keep.has(c)) c.remove();
+  let at = parent.firstChild;
+  for (const n of nodes) {
+    if (n === at) at = at.nextSibling;
+    else parent.insertBefore(n, at);
+  }
+}
+
 export const pct = (w, digits = 1) => `${(w * 100).toFixed(digits)}%`;
 export const num = (x, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
 

@@ -1,7 +1,7 @@
 // Orquestra: the focused word conducts from the podium; every word (itself included) is a
 // musician in arcs, in sentence order, sized and coloured by its attention weight.
 // A step control walks q·k → ÷√d → softmax → Σ a·v with the engine's numbers.
-import { el, svg, pct, num, table } from '../dom.js';
+import { el, svg, pct, num, table, replaceKeeping } from '../dom.js';
 import { weightColor, inkOn, signedColor } from '../color.js';
 import { itemRow, itemMeanRow, melody, itemVector } from '../units.js';
 import { hasValues } from '../engine/run.js';
@@ -192,15 +192,23 @@ function melodySection(data, state, nums, t) {
     stripRow(t('orq.query', { word: items[r].text }), q, qkMax),
     keyRows,
     legend(qkMax, t),
-    el('div', { class: 'strip-row' }, el('span', { class: 'strip-label', text: t('orq.weights') }),
-      el('div', { class: 'mixbar', role: 'img', 'aria-label': order.map((j) => `${items[j].text} ${pct(weights[j])}`).join(', ') },
-        order.map((j) => el('span', { style: { flexGrow: weights[j], background: weightColor(weights[j]) }, title: `${items[j].text}: ${pct(weights[j])}` })))),
+    el('div', { class: 'strip-row' }, el('span', { class: 'strip-label', text: t('orq.weights') }), mixBar(order, weights, items, t)),
     top.map((j) => stripRow(`${pct(weights[j])} × v(${items[j].text})`, parts[j], max)),
     rest.length ? stripRow(t('orq.others', { n: rest.length, share: pct(rest.reduce((s, j) => s + weights[j], 0)) }), others, max) : '',
     stripRow(t('orq.mix'), mix, max, true),
     legend(max, t));
   box.showKey = showKey;
   return box;
+}
+
+/** The weights as one bar of shares, largest first. Past SORTED_SHOWN the rest share one
+ *  segment (at 500 items most would be slivers under a pixel). */
+function mixBar(order, weights, items, t) {
+  const shown = order.slice(0, SORTED_SHOWN), rest = order.slice(SORTED_SHOWN);
+  const restLabel = rest.length ? t('orq.mixRest', { n: rest.length, share: pct(rest.reduce((sum, j) => sum + weights[j], 0)) }) : '';
+  return el('div', { class: 'mixbar', role: 'img', 'aria-label': [...shown.map((j) => `${items[j].text} ${pct(weights[j])}`), restLabel].filter(Boolean).join(', ') },
+    shown.map((j) => el('span', { style: { flexGrow: weights[j], background: weightColor(weights[j]) }, title: `${items[j].text}: ${pct(weights[j])}` })),
+    rest.length ? el('span', { class: 'rest', style: { flexGrow: rest.reduce((sum, j) => sum + weights[j], 0) }, title: restLabel }) : '');
 }
 
 // The stylesheet's colours, for the export (which must stand alone).
@@ -349,9 +357,16 @@ export function render(root, state, data, ctx) {
     onclick: (e) => act.click(s.j, e), onkeydown: (e) => act.key(s.j, e),
   });
   const guess = state.guess ? guessOf(state, data, ctx) : null;
-  const drawn = sc.list ? listChart(sc, seatAttrs, act, items[r].text, t) : arcChart(sc, musician, items[r].text, t);
+  // A long text's list stays in the page from one drawing to the next (same items): its rows
+  // change in place, which is most of what keeps a focus change under 100 ms at 510 items.
+  const keptList = sc.list ? root.querySelector(':scope > .orq-main > .orchestra-list') : null;
+  const drawn = sc.list
+    ? listChart(sc, seatAttrs, act, items, r, t, keptList?.items === items ? keptList : null)
+    : arcChart(sc, musician, items[r].text, t);
   drawn.querySelector(`[data-focus="m${guess?.j}"]`)?.classList.add('guessed');
-  const chart = el('div', { class: `orq-main${ctx.width >= BESIDE ? ' beside' : ''}` }, drawn, sortedBars(items, weights, r, t, guess?.j));
+  const chart = drawn.parentElement ?? el('div');
+  chart.className = `orq-main${ctx.width >= BESIDE ? ' beside' : ''}`;
+  replaceKeeping(chart, [drawn, sortedBars(items, weights, r, t, guess?.j)]);
   const verdictLine = guess && el('p', { class: `guess-result${guess.rank === 1 ? ' right' : ''}`, role: 'status',
     text: t(guess.rank === 1 ? 'guess.right' : 'guess.result', { word: items[guess.j].text, rank: guess.rank, of: guess.of, weight: pct(guess.weight) }) });
 
@@ -367,12 +382,12 @@ export function render(root, state, data, ctx) {
 
   const note = arithmetic ? null : el('p', { class: 'note', text: t('orq.wordsNote') });
   if (!hasValues(result)) { // a build-time example: values arrive with the live model
-    root.replaceChildren(verdictLine ?? start, stepper, explain, chart, detail, paths, el('p', { class: 'note', text: t('orq.melodyLater') }), note ?? '');
+    replaceKeeping(root, [verdictLine ?? start, stepper, explain, chart, detail, paths, el('p', { class: 'note', text: t('orq.melodyLater') }), note]);
     return;
   }
   const melodyBox = melodySection(data, state, nums, t);
   hovered = (j) => melodyBox.showKey(j);
-  root.replaceChildren(verdictLine ?? start, stepper, explain, chart, detail, paths, melodyBox, note ?? '');
+  replaceKeeping(root, [verdictLine ?? start, stepper, explain, chart, detail, paths, melodyBox, note]);
 }
 
 /** How many heads the path ranking lists. */
@@ -431,23 +446,60 @@ function arcChart({ w, height, cx, cy, seats }, musician, conductor, t) {
 
 /** Phones and long sentences: the conductor, then one row per musician in sentence order
  *  (name, a bar as long as its value relative to the row's largest, the value). The rows'
- *  events are handled once, on the list, not by four listeners on each of up to 512 rows. */
-function listChart({ seats }, seatAttrs, act, conductor, t) {
+ *  events are handled once, on the list, not by four listeners on each of up to 512 rows.
+ *  `kept`, the list drawn last for the same items, is updated in place instead. */
+function listChart({ seats }, seatAttrs, act, items, r, t, kept) {
+  const list = kept ?? newList();
+  list.items = items;
+  list.act = act; // this drawing's handlers
+  list.setAttribute('aria-label', t('orq.chart', { word: items[r].text }));
+  if (kept) { // the conductor's line is changed, not replaced: the rows keep their nth-child
+    const [role, word] = kept.firstElementChild.children;
+    role.textContent = `${t('orq.conductor')}: `;
+    word.textContent = items[r].text;
+    seats.forEach((s, i) => setRow(kept.children[i + 1], s, seatAttrs(s)));
+  } else {
+    list.append(
+      el('p', { class: 'list-conductor' }, el('span', { class: 'muted', text: `${t('orq.conductor')}: ` }), el('strong', { class: 'conductor', text: items[r].text })),
+      ...seats.map((s) => setRow(null, s, seatAttrs(s))));
+  }
+  return list;
+}
+
+/** An empty list whose rows' events go to the handlers of the list's latest drawing. */
+function newList() {
   const at = (e) => Number(e.target.closest?.('.musician')?.dataset.focus.slice(1) ?? -1);
-  const on = (f) => (e) => { const j = at(e); if (j >= 0) f(j, e); };
-  return el('div', {
-    class: 'orchestra-list', role: 'group', 'aria-label': t('orq.chart', { word: conductor }),
+  const on = (name) => (e) => { const j = at(e); if (j >= 0) list.act[name](j, e); };
+  const list = el('div', {
+    class: 'orchestra-list', role: 'group',
     // mouseover bubbles where mouseenter does not: act once per row entered
-    onmouseover: on((j, e) => { if (at({ target: e.relatedTarget ?? e.target.ownerDocument }) !== j) act.enter(j); }),
-    onfocusin: on(act.focus), onclick: on(act.click), onkeydown: on(act.key),
-  },
-  el('p', { class: 'list-conductor' }, el('span', { class: 'muted', text: `${t('orq.conductor')}: ` }), el('strong', { class: 'conductor', text: conductor })),
-  seats.map((s) => el('div', seatAttrs(s),
-    el('span', { class: 'name', text: s.name }),
-    ' ',
-    el('span', { class: 'bar' }, el('span', { style: { width: `${(100 * s.bar).toFixed(1)}%`, background: weightColor(s.weight) } })),
-    ' ',
-    el('span', { class: 'value', text: s.value }))));
+    onmouseover: (e) => { const j = at(e); if (j >= 0 && at({ target: e.relatedTarget ?? e.target.ownerDocument }) !== j) list.act.enter(j); },
+    onfocusin: on('focus'), onclick: on('click'), onkeydown: on('key'),
+  });
+  return list;
+}
+
+/** A musician's row (name, bar, value), built when `row` is null, else changed where it differs. */
+function setRow(row, s, attrs) {
+  const look = { cls: attrs.class, label: attrs['aria-label'], width: `${(100 * s.bar).toFixed(1)}%`, color: weightColor(s.weight), value: s.value };
+  if (!row) {
+    row = el('div', { ...attrs },
+      el('span', { class: 'name', text: s.name }),
+      ' ',
+      el('span', { class: 'bar' }, el('span', { style: { width: look.width, background: look.color } })),
+      ' ',
+      el('span', { class: 'value', text: s.value }));
+  } else {
+    const was = row.look;
+    if (row.className !== look.cls) row.className = look.cls; // also drops a past guess's mark
+    if (was.label !== look.label) row.setAttribute('aria-label', look.label);
+    const [, bar, value] = row.children;
+    if (was.width !== look.width) bar.firstChild.style.width = look.width;
+    if (was.color !== look.color) bar.firstChild.style.background = look.color;
+    if (was.value !== look.value) value.textContent = look.value;
+  }
+  row.look = look;
+  return row;
 }
 
 /** "men 12.1% + ina 6.2%": a word's pieces and their weights. */

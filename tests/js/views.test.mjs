@@ -247,3 +247,25 @@ test('the seats show the current step: a seat is larger exactly when its value a
     }
   }
 });
+
+test('a heatmap picture: each pixel is the mean of the cells it covers, or the cell it falls in', async () => {
+  const { resample } = await import('../../www/views/heatmap.js');
+  const n = 37, matrix = Float32Array.from({ length: n * n }, (_, k) => ((k * 7919) % 1000) / 1000);
+  for (const p of [1, 5, 10, 36, 37, 80]) {
+    const got = resample(matrix, n, p);
+    for (let y = 0; y < p; y++) {
+      for (let x = 0; x < p; x++) {
+        let want;
+        if (n <= p) want = matrix[Math.floor((y * n) / p) * n + Math.floor((x * n) / p)];
+        else { // the cells whose pixel is (x, y), one by one
+          let sum = 0, count = 0;
+          for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) {
+            if (Math.floor((r * p) / n) === y && Math.floor((c * p) / n) === x) { sum += matrix[r * n + c]; count += 1; }
+          }
+          want = sum / count;
+        }
+        assert.ok(Math.abs(got[y * p + x] - want) < 1e-5, `p=${p} pixel (${x}, ${y}): ${got[y * p + x]} vs ${want}`);
+      }
+    }
+  }
+});

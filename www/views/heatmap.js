@@ -47,17 +47,29 @@ export function resample(matrix, n, p) {
     }
     return out;
   }
-  const count = new Float32Array(p * p);
+  // Each cell's pixel column, and how many cells each pixel row and column covers.
+  const bin = new Int32Array(n), width = new Float32Array(p), height = new Float32Array(p);
+  for (let c = 0; c < n; c++) { bin[c] = Math.floor((c * p) / n); width[bin[c]] += 1; }
   for (let r = 0; r < n; r++) {
-    const y = Math.floor((r * p) / n);
-    for (let c = 0; c < n; c++) {
-      const k = y * p + Math.floor((c * p) / n);
-      out[k] += matrix[r * n + c];
-      count[k] += 1;
-    }
+    const y = bin[r], row = r * n, at = y * p;
+    height[y] += 1;
+    for (let c = 0; c < n; c++) out[at + bin[c]] += matrix[row + c];
   }
-  for (let k = 0; k < out.length; k++) out[k] /= count[k] || 1;
+  for (let y = 0; y < p; y++) for (let x = 0; x < p; x++) out[y * p + x] /= height[y] * width[x] || 1;
   return out;
+}
+
+// The thumbnails drawn of each matrix, by size: a focus change redraws the jury's maps of the
+// same matrices with another row marked (12 maps of 260,000 cells at 510 items). Large maps
+// (up to 4000² pixels) are not kept.
+const KEPT_PIXELS = 400;
+const resampled = new WeakMap(); // matrix -> Map(p -> values)
+function resampledOnce(matrix, n, p) {
+  if (p > KEPT_PIXELS) return resample(matrix, n, p);
+  let sizes = resampled.get(matrix);
+  if (!sizes) resampled.set(matrix, (sizes = new Map()));
+  if (!sizes.has(p)) sizes.set(p, resample(matrix, n, p));
+  return sizes.get(p);
 }
 
 /**
@@ -79,7 +91,7 @@ export function heatmap(matrix, n, size, { labels = null, highlightRow = -1, onC
   // The cells as one pixel buffer through a colour table: no draw call or colour string per
   // cell, so a 510-item sentence draws in milliseconds.
   const x0 = Math.round(pad * dpr), p = Math.max(1, Math.min(canvas.width - x0, Math.round(n * cell * dpr)));
-  const values = resample(matrix, n, p);
+  const values = resampledOnce(matrix, n, p);
   const image = g.createImageData(p, p);
   const pixels = new Uint32Array(image.data.buffer);
   for (let k = 0; k < values.length; k++) {

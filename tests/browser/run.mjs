@@ -924,14 +924,24 @@ await test('first visit on a slow link (8 Mbit/s, 165 ms, CPU 4x slower): an exa
       await cdp.send('Network.enable');
       await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 165, downloadThroughput: 1e6, uploadThroughput: 1e6 });
       await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+      // When it is on screen, by the page's clock (ms since the navigation began, as browsers
+      // time a first paint): the frame after the element is added. Playwright's polling, slowed
+      // by the throttled CPU, notices it 100-400 ms later, which is the harness, not the page.
+      await page.addInitScript((sel) => {
+        new MutationObserver((_, observer) => {
+          if (!document.querySelector(sel)) return;
+          observer.disconnect();
+          requestAnimationFrame(() => setTimeout(() => { window.shownAt = performance.now(); }));
+        }).observe(document, { subtree: true, childList: true });
+      }, selector);
       const t0 = Date.now();
       const seen = [];
       page.on('request', (r) => seen.push({ url: r.url(), at: Date.now() - t0 }));
       page.on('requestfinished', (r) => { const x = seen.find((q) => q.url === r.url()); if (x) x.done = Date.now() - t0; });
       await page.goto(`${base}#s=${encodeURIComponent(s)}&v=orquestra&m=e5pt&w=20&l=12&h=1&lang=pt`, { waitUntil: 'commit' });
-      await page.waitForSelector(selector, { timeout: 20_000 });
-      const shown = Date.now() - t0;
-      timings.push(`${name}: ${shown} ms`);
+      await page.waitForFunction(() => window.shownAt, null, { timeout: 20_000 });
+      const shown = Math.round(await page.evaluate(() => window.shownAt));
+      timings.push(`${name}: ${shown} ms (noticed by the harness after ${Date.now() - t0} ms)`);
       if (process.env.DEBUG_SLOW) console.log(seen.map((q) => `${q.at}-${q.done} ${q.url.replace(base, "")}`).join("\n"));
       assert(shown <= 2000, `${name}: the view took ${shown} ms`);
       if (name === 'example') {

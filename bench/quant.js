@@ -3,6 +3,10 @@
 //   ?mode=speed                 both paths in one page, runs alternating: the forward pass at
 //                               T = 8, 32, 128, 512 (median, min)
 //   ?mode=memory&model=K&keep=1 one engine in a fresh page: wasm memory after load, load time
+//   ?mode=copies                a page's run (the worker's engine.run: forward pass and the
+//                               copies to JavaScript) with the raw scores copied too (as before
+//                               they were derived from q and k) and without, alternating, at
+//                               T = 128 and 512: median ms and MB copied
 // Results in window.quantResults.
 import { createEngine, loadWasm, bestBuild } from '../www/engine/wasm-engine.js';
 import { median } from './stats.js';
@@ -52,6 +56,34 @@ async function memory() {
   return { model: key, keep, loadMs: ms, memoryAfterLoad: after, memoryAfterRun: engine.memoryBytes(), build };
 }
 
-(params.get('mode') === 'memory' ? memory() : speed())
+async function copies() {
+  const rows = [];
+  for (const [key, url] of Object.entries(MODELS)) {
+    const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+    const { engine } = await engineWith(bytes, true);
+    // every tensor a run can copy out: the per-head ones (scores among them) and the extras
+    const withScores = [...(await loadWasm(build)).viewTensors(), 'rollout', 'hidden', 'states'];
+    const mb = (run) => Object.values(run).reduce((sum, x) => sum + (x instanceof Float32Array ? x.byteLength : 0), 0) / 1e6;
+    for (const t of [128, 512]) {
+      const text = Array(t - 2).fill('word').join(' ');
+      const times = { all: [], lean: [] }, size = {};
+      for (let i = 0; i < 7; i++) {
+        for (const k of i % 2 ? ['all', 'lean'] : ['lean', 'all']) {
+          const t0 = performance.now();
+          const run = engine.run(text, null, k === 'all' ? withScores : null);
+          times[k].push(performance.now() - t0);
+          size[k] = mb(run);
+        }
+      }
+      rows.push({ model: key, t, allMs: median(times.all), leanMs: median(times.lean), allMB: size.all, leanMB: size.lean, forwardMs: engine.timeRun(text) });
+      out.textContent = JSON.stringify(rows, null, 1);
+    }
+    engine.free();
+  }
+  return { rows, build };
+}
+
+const MODES = { memory, copies, speed };
+(MODES[params.get('mode')] ?? speed)()
   .then((r) => { window.quantResults = r; out.textContent = JSON.stringify(r, null, 1); })
   .catch((e) => { window.quantResults = { error: String(e) }; out.textContent = String(e); });

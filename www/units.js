@@ -67,6 +67,28 @@ export function itemMeanRow(tensor, meta, l, h, its, r) {
 }
 
 /**
+ * Row r of the raw scores q·k, each the mean over an item pair's pieces (itemMeanRow of the
+ * scores tensor), (N); null when the run has neither. A build-time example carries the scores;
+ * a live run carries q and k (L, H, T, Dh), whose dot products are the scores.
+ */
+export function scoreRow(result, l, h, its, r) {
+  const { meta } = result;
+  if (result.scores) return itemMeanRow(result.scores, meta, l, h, its, r);
+  if (!result.q || !result.k) return null;
+  const T = meta.seq, Dh = meta.headDim, base = (l * meta.heads + h) * T * Dh, I = its[r].tokens;
+  const { q, k } = result;
+  return its.map((J) => {
+    let s = 0;
+    for (const i of I) {
+      for (const j of J.tokens) {
+        for (let d = 0; d < Dh; d++) s += q[base + i * Dh + d] * k[base + j * Dh + d];
+      }
+    }
+    return s / (I.length * J.tokens.length);
+  });
+}
+
+/**
  * The melody for item r: each item's contribution Σ_{j∈J} a_ij v_j (mean over i∈I) and
  * their sum, which is the head's context vector (mean over I's pieces). Arrays of Dh.
  */

@@ -1,6 +1,7 @@
 // Browser end-to-end tests in headless Chromium against the served repository and the
 // real model. Screenshots of every view land in test-artifacts/.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { serve } from '../../scripts/serve.mjs';
 import { launch } from './chromium.mjs';
 import { readNpy, lastSlice } from './npy.mjs';
@@ -686,6 +687,17 @@ await test('every line of the orchestra composes from its own numbers, in pieces
     assert(qk !== undefined && Math.abs(qk / Math.sqrt(d) - scaled) < 0.006, `does not compose: ${line}`);
   }
   const table = await rows();
+  // q·k is the engine's raw score (a live run derives it from its q and k: units.js scoreRow):
+  // the CLI's scores tensor, row "radiante" (piece 25) of layer 12, head 1.
+  const tmp = '/tmp/orquestra-e2e-scores.json';
+  execFileSync('target/release/orquestra', ['presets', '--model', 'models/e5-small-enpt.q4_0.safetensors', '--out', tmp, ARTICLE]);
+  const [preset] = JSON.parse(readFileSync(tmp, 'utf8')).presets;
+  const raw = Buffer.from(preset.scores, 'base64');
+  const cliScores = new Float32Array(raw.buffer, raw.byteOffset, raw.length / 4);
+  const { heads: H, seq: T } = preset.meta;
+  const worstQk = Math.max(...table.map((r, j) => Math.abs(Number(r[1]) - cliScores[((11 * H + 0) * T + 25) * T + j])));
+  console.log(`     q·k shown vs the CLI's scores: max difference ${worstQk.toFixed(4)} (shown to 3 decimals)`);
+  assert(table.length === T && worstQk <= 0.0006, `q·k differs from the CLI's scores by ${worstQk}`);
   const z = table.map((r) => Number(r[2]));
   const e = z.map((v) => Math.exp(v - Math.max(...z)));
   const sum = e.reduce((a, b) => a + b, 0);

@@ -269,3 +269,25 @@ test('a heatmap picture: each pixel is the mean of the cells it covers, or the c
     }
   }
 });
+
+test("a live run's score row is q·k of its own q and k, the mean over an item pair's pieces", async () => {
+  const { scoreRow, itemMeanRow } = await import('../../www/units.js');
+  const [L, H, T, Dh] = [2, 3, 5, 4];
+  const rnd = (n, seed) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 97 + i * 1.7));
+  const q = rnd(L * H * T * Dh, 1), k = rnd(L * H * T * Dh, 2);
+  const scores = new Float32Array(L * H * T * T); // q·kᵀ, the engine's step 1, by its definition
+  for (let lh = 0; lh < L * H; lh++) for (let i = 0; i < T; i++) for (let j = 0; j < T; j++) {
+    let s = 0;
+    for (let d = 0; d < Dh; d++) s += q[(lh * T + i) * Dh + d] * k[(lh * T + j) * Dh + d];
+    scores[(lh * T + i) * T + j] = s;
+  }
+  const meta = { seq: T, heads: H, headDim: Dh };
+  const its = [{ tokens: [0] }, { tokens: [1, 2] }, { tokens: [3] }, { tokens: [4] }]; // a word of two pieces
+  for (const [l, h, r] of [[0, 0, 0], [1, 2, 1], [1, 1, 3]]) {
+    const want = itemMeanRow(scores, meta, l, h, its, r);
+    const got = scoreRow({ meta, q, k }, l, h, its, r);
+    got.forEach((x, j) => assert.ok(Math.abs(x - want[j]) < 1e-5, `(${l}, ${h}) row ${r} item ${j}: ${x} vs ${want[j]}`));
+    assert.deepEqual(scoreRow({ meta, scores }, l, h, its, r), want, 'a run that carries scores reads them');
+  }
+  assert.equal(scoreRow({ meta }, 0, 0, its, 0), null, 'neither scores nor q and k: null');
+});

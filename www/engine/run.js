@@ -4,7 +4,8 @@
 //           truncated, layers, heads, seq, headDim}
 //   heads: [{label, strength, measures}], (L, H) row-major
 // plus Float32Array tensors (src/trace.rs VIEW_TENSORS):
-//   attention, scores: (L, H, T, T), i = ((l*H + h)*T + q)*T + k
+//   attention, scores: (L, H, T, T), i = ((l*H + h)*T + q)*T + k (a live run's scores only
+//                      when asked: they are q·kᵀ, units.js scoreRow)
 //   q, k, v, context:  (L, H, T, Dh), i = ((l*H + h)*T + t)*Dh + d
 //   rollout:           (L, T, T), i = (l*T + q)*T + k (src/rollout.rs)
 //   hidden:            (T, D), the last layer's output

@@ -3,7 +3,7 @@
 // A step control walks q·k → ÷√d → softmax → Σ a·v with the engine's numbers.
 import { el, svg, pct, num, table, replaceKeeping } from '../dom.js';
 import { weightColor, inkOn, signedColor } from '../color.js';
-import { itemRow, itemMeanRow, melody, itemVector } from '../units.js';
+import { itemRow, scoreRow, melody, itemVector } from '../units.js';
 import { hasValues } from '../engine/run.js';
 import { rankHeads } from '../paths.js';
 import { tag, text, esc, FONT } from './svg-text.js';
@@ -23,7 +23,8 @@ export function numbers(data, state) {
   const r = state.word;
   const weights = itemRow(result.attention, meta, state.layer, state.head, items, r);
   // (an example's scores may still be on their way: then steps 1-2 wait)
-  const scores = result.scores ? itemMeanRow(result.scores, meta, state.layer, state.head, items, r) : items.map(() => NaN);
+  const row = scoreRow(result, state.layer, state.head, items, r);
+  const scores = row ?? items.map(() => NaN);
   const sqrtD = Math.sqrt(meta.headDim);
   const arithmetic = items.every((it) => it.tokens.length === 1);
   const T = meta.seq, base = (state.layer * meta.heads + state.head) * T * T, I = items[r].tokens;
@@ -31,7 +32,7 @@ export function numbers(data, state) {
     piece: meta.tokens[j].text,
     weight: I.reduce((s, i) => s + result.attention[base + i * T + j], 0) / I.length,
   })));
-  return { weights, scores, scaled: scores.map((s) => s / sqrtD), sqrtD, arithmetic: arithmetic && Boolean(result.scores), parts };
+  return { weights, scores, scaled: scores.map((s) => s / sqrtD), sqrtD, arithmetic: arithmetic && Boolean(row), parts };
 }
 
 /** The step drawn: q·k and ÷√d exist per piece, so word mode with words of several pieces

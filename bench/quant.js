@@ -4,9 +4,10 @@
 //                               T = 8, 32, 128, 512 (median, min)
 //   ?mode=memory&model=K&keep=1 one engine in a fresh page: wasm memory after load, load time
 //   ?mode=copies                a page's run (the worker's engine.run: forward pass and the
-//                               copies to JavaScript) with the raw scores copied too (as before
-//                               they were derived from q and k) and without, alternating, at
-//                               T = 128 and 512: median ms and MB copied
+//                               copies to JavaScript) with every tensor (as before: the raw
+//                               scores and the rollout too) and as runs are now (neither: the
+//                               page derives score rows from q and k, and asks for the rollout
+//                               in the Flow view), alternating, at T = 128 and 512: median ms, MB
 // Results in window.quantResults.
 import { createEngine, loadWasm, bestBuild } from '../www/engine/wasm-engine.js';
 import { median } from './stats.js';
@@ -62,6 +63,7 @@ async function copies() {
     const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
     const { engine } = await engineWith(bytes, true);
     // every tensor a run can copy out: the per-head ones (scores among them) and the extras
+    // (rollout among them)
     const withScores = [...(await loadWasm(build)).viewTensors(), 'rollout', 'hidden', 'states'];
     const mb = (run) => Object.values(run).reduce((sum, x) => sum + (x instanceof Float32Array ? x.byteLength : 0), 0) / 1e6;
     for (const t of [128, 512]) {

@@ -64,8 +64,9 @@ try {
     console.log('  model      T   f32 panels          quantized      quantized/f32');
     for (const x of r.rows) console.log(`  ${x.model.padEnd(7)} ${String(x.t).padStart(4)} ${f(x.oldMs, 9)} (${f(x.oldMin, 6)}) ${f(x.newMs, 9)} (${f(x.newMin, 6)}) ${f(x.newMs / x.oldMs, 10)}`);
     const c = await runPage('bench/quant.html?mode=copies', 'quantResults', 20);
-    console.log(`a page's run (forward pass + copies to JavaScript), ${c.build} build, with the raw scores copied and without (the page derives them from q and k), alternating, median ms:`);
-    console.log('  model      T  forward   with scores (MB)   without (MB)   without/with');
+    console.log(`a page's run (forward pass + copies to JavaScript), ${c.build} build, every tensor (as before) and as runs are now`);
+    console.log('(no raw scores: the page derives its row from q and k; no rollout: the Flow view asks for it), alternating, median ms:');
+    console.log('  model      T  forward   every tensor (MB)   now (MB)     now/before');
     for (const x of c.rows) console.log(`  ${x.model.padEnd(7)} ${String(x.t).padStart(4)} ${f(x.forwardMs, 8)} ${f(x.allMs, 9)} (${f(x.allMB, 5, 0)}) ${f(x.leanMs, 9)} (${f(x.leanMB, 5, 0)}) ${f(x.leanMs / x.allMs, 10)}`);
   }
   if (sections.includes('ablation')) {

@@ -49,6 +49,7 @@ export class AttentionController {
     this.ablating = 0; // id of the latest ablated run asked for
     this.rankChannel = ++channels; // the ranking's one-head ablations
     this.secondChannel = ++channels; // the comparison's second sentence
+    this.rolloutChannel = ++channels; // the rollout, for the Flow view (runs do not carry it)
     this.seconding = 0; // id of the latest second-sentence run asked for
     this.seekWord = null; // the next result opens with this word conducting (comparisons)
     this.ranking = null; // { key, done, total, results, cancelled } of the influence ranking
@@ -276,6 +277,27 @@ export class AttentionController {
   }
 
   /**
+   * The rollout of the run shown (data.result.rollout), which runs do not carry: only the Flow
+   * view reads it, and asks. One more run of the text, on its own channel, copying the rollout
+   * alone; asked once per result.
+   */
+  async computeRollout() {
+    const base = this.data?.result;
+    if (!base || base.rollout || !hasValues(base) || !this.info || this.rollingOut === base) return;
+    this.rollingOut = base;
+    try {
+      const { rollout } = await this.client.run(this.data.text, this.rolloutChannel, null, ['rollout']);
+      if (this.data?.result !== base) return;
+      base.rollout = rollout;
+      this.render();
+    } catch (error) {
+      if (this.rollingOut === base) this.rollingOut = null; // a later drawing asks again
+      if (this.data?.result !== base || ['superseded', 'stopped'].includes(error.code)) return;
+      this.hooks.failed?.(error);
+    }
+  }
+
+  /**
    * The most influential judges for the focused word: one run per head with that head alone
    * dismissed, ranked by how far the word's final vector moves (1 − cosine). Runs in the
    * worker one head at a time, so the page stays live; `cancelRanking()` stops it. The result
@@ -388,6 +410,7 @@ export class AttentionController {
     const t = withSpecials(this.t, this.data?.result.meta);
     return {
       t, set: (p) => this.change(p), ui: this.ui, rerender: () => this.render(), width, narrow: width < 600,
+      rollout: () => this.computeRollout(),
       guessed: (g) => this.hooks.guessed?.(g),
       compare: (a, b, word) => this.compare(a, b, word),
       ranking: this.ranking, rank: () => this.rankHeads(), cancelRanking: () => this.cancelRanking(),

@@ -38,9 +38,11 @@ export function loadWasm(build = bestBuild()) {
 }
 
 // Copied out only when asked by name: the raw scores (L, H, T, T) are q·kᵀ of q and k, which
-// are copied, and a view reads one row of one head (units.js scoreRow derives it). Not copying
-// them saves 75 MB of JavaScript memory per 512-token MiniLM run, 151 MB for e5.
-const ON_REQUEST = ['scores'];
+// are copied, and a view reads one row of one head (units.js scoreRow derives it); the
+// rollout (L, T, T) is read by the Flow view alone, which asks for it (controller.js
+// computeRollout). Not copying the scores saves 75 MB of JavaScript memory per 512-token
+// MiniLM run (151 MB for e5); not computing the rollout, 31 ms (60 for e5).
+const ON_REQUEST = ['scores', 'rollout'];
 
 /**
  * Creates an engine from the bytes of a model bundle. run(text) returns a run as the views

@@ -5,11 +5,13 @@
 import { el, pct, table } from '../dom.js';
 import { weightColor } from '../color.js';
 import { itemRow } from '../units.js';
+import { hasValues } from '../engine/run.js';
 import { tag, text, esc, FONT } from './svg-text.js';
 
 /** The focused item's rollout row after the state's layer and the chosen head's attention
  *  row, in the items shown (a word's row: the mean over its pieces; its column: the sum). (N)
- *  each, or null before the live model (build-time examples carry no rollout). */
+ *  each, or null without a rollout (before the live model: build-time examples carry none;
+ *  with it, until the run asked for by ctx.rollout() is in). */
 export function flows(state, data) {
   const { result, items } = data;
   if (!result.rollout) return null;
@@ -29,7 +31,12 @@ export function render(root, state, data, ctx) {
   const explain = el('p', { class: 'step-text', text: t('flow.explain', { layer: state.layer + 1 }) });
   const assumes = el('p', { class: 'note', text: t('flow.assumes') });
   const f = flows(state, data);
-  if (!f) { root.replaceChildren(explain, assumes, el('p', { class: 'note', text: t('flow.later') })); return; }
+  if (!f) {
+    const live = hasValues(data.result);
+    if (live) ctx.rollout?.(); // the live run carries no rollout: it is computed for this view
+    root.replaceChildren(explain, assumes, el('p', { class: 'note', role: 'status', text: t(live ? 'flow.computing' : 'flow.later') }));
+    return;
+  }
   const [maxR, maxA] = [Math.max(...f.rollout), Math.max(...f.raw)];
   root.replaceChildren(explain, assumes,
     el('div', { class: 'flow-list', role: 'group', 'aria-label': t('flow.chart', { word: items[state.word].text, layer: state.layer + 1 }) },
@@ -58,7 +65,7 @@ export function tableOf(state, data, ctx) {
 export function toSvg(state, data, ctx) {
   const { t, width } = ctx;
   const f = flows(state, data);
-  if (!f) throw new Error(t('flow.later'));
+  if (!f) throw new Error(t(hasValues(data.result) ? 'flow.computing' : 'flow.later'));
   const { items } = data;
   const nameW = Math.min(160, Math.round(width * 0.28)), barW = Math.floor((width - nameW - 140) / 2);
   const [maxR, maxA] = [Math.max(...f.rollout), Math.max(...f.raw)];

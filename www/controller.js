@@ -50,6 +50,7 @@ export class AttentionController {
     this.rankChannel = ++channels; // the ranking's one-head ablations
     this.secondChannel = ++channels; // the comparison's second sentence
     this.rolloutChannel = ++channels; // the rollout, for the Flow view (runs do not carry it)
+    this.rollingOut = null; // the result whose rollout has been asked for
     this.seconding = 0; // id of the latest second-sentence run asked for
     this.seekWord = null; // the next result opens with this word conducting (comparisons)
     this.ranking = null; // { key, done, total, results, cancelled } of the influence ranking

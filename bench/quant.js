@@ -7,7 +7,7 @@
 //                               copies to JavaScript) with every tensor (as before: the raw
 //                               scores and the rollout too) and as runs are now (neither: the
 //                               page derives score rows from q and k, and asks for the rollout
-//                               in the Flow view), alternating, at T = 128 and 512: median ms, MB
+//                               in the Flow view), alternating, at T = 32, 128 and 512: median ms, MB
 // Results in window.quantResults.
 import { createEngine, loadWasm, bestBuild } from '../www/engine/wasm-engine.js';
 import { median } from './stats.js';
@@ -66,18 +66,20 @@ async function copies() {
     // (rollout among them)
     const withScores = [...(await loadWasm(build)).viewTensors(), 'rollout', 'hidden', 'states'];
     const mb = (run) => Object.values(run).reduce((sum, x) => sum + (x instanceof Float32Array ? x.byteLength : 0), 0) / 1e6;
-    for (const t of [128, 512]) {
+    for (const t of [32, 128, 512]) {
       const text = Array(t - 2).fill('word').join(' ');
-      const times = { all: [], lean: [] }, size = {};
-      for (let i = 0; i < 7; i++) {
-        for (const k of i % 2 ? ['all', 'lean'] : ['lean', 'all']) {
+      const times = { all: [], lean: [], forward: [] }, size = {};
+      const runs = t >= 512 ? 7 : 21;
+      for (let i = 0; i < runs; i++) {
+        for (const k of ['forward', ...(i % 2 ? ['all', 'lean'] : ['lean', 'all'])]) {
+          if (k === 'forward') { times.forward.push(engine.timeRun(text)); continue; }
           const t0 = performance.now();
           const run = engine.run(text, null, k === 'all' ? withScores : null);
           times[k].push(performance.now() - t0);
           size[k] = mb(run);
         }
       }
-      rows.push({ model: key, t, allMs: median(times.all), leanMs: median(times.lean), allMB: size.all, leanMB: size.lean, forwardMs: engine.timeRun(text) });
+      rows.push({ model: key, t, allMs: median(times.all), leanMs: median(times.lean), allMB: size.all, leanMB: size.lean, forwardMs: median(times.forward) });
       out.textContent = JSON.stringify(rows, null, 1);
     }
     engine.free();

@@ -206,10 +206,11 @@ function melodySection(data, state, nums, t) {
  *  segment (at 500 items most would be slivers under a pixel). */
 function mixBar(order, weights, items, t) {
   const shown = order.slice(0, SORTED_SHOWN), rest = order.slice(SORTED_SHOWN);
-  const restLabel = rest.length ? t('orq.mixRest', { n: rest.length, share: pct(rest.reduce((sum, j) => sum + weights[j], 0)) }) : '';
+  const restShare = rest.reduce((sum, j) => sum + weights[j], 0);
+  const restLabel = rest.length ? t('orq.mixRest', { n: rest.length, share: pct(restShare) }) : '';
   return el('div', { class: 'mixbar', role: 'img', 'aria-label': [...shown.map((j) => `${items[j].text} ${pct(weights[j])}`), restLabel].filter(Boolean).join(', ') },
     shown.map((j) => el('span', { style: { flexGrow: weights[j], background: weightColor(weights[j]) }, title: `${items[j].text}: ${pct(weights[j])}` })),
-    rest.length ? el('span', { class: 'rest', style: { flexGrow: rest.reduce((sum, j) => sum + weights[j], 0) }, title: restLabel }) : '');
+    rest.length ? el('span', { class: 'rest', style: { flexGrow: restShare }, title: restLabel }) : '');
 }
 
 // The stylesheet's colours, for the export (which must stand alone).

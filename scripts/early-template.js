@@ -9,10 +9,14 @@
   const base = new URL('./', document.currentScript.src);
   const hash = location.hash.replace(/^#/, '');
   const link = new URLSearchParams(hash);
-  const lang = link.get('lang') ?? ((navigator.languages?.[0] ?? navigator.language ?? 'pt').toLowerCase().startsWith('pt') ? 'pt' : 'en');
+  // A link's value names a table's own entry or nothing: `m=__proto__` or `m=constructor`
+  // must not reach Object.prototype.
+  const own = (table, key) => (key !== null && Object.hasOwn(table, key) ? table[key] : undefined);
+  const browser = (navigator.languages?.[0] ?? navigator.language ?? 'pt').toLowerCase().startsWith('pt') ? 'pt' : 'en';
+  const lang = own(INDEX.first, link.get('lang')) === undefined ? browser : link.get('lang');
   const model = hash ? link.get('m') ?? INDEX.link : INDEX.fresh;
   const sentence = link.get('s')?.trim() ? link.get('s') : INDEX.first[lang];
-  const entry = INDEX.runs[model]?.find((x) => x.text === sentence);
+  const entry = own(INDEX.runs, model)?.find((x) => x.text === sentence);
   for (const file of entry ? ['index.json', entry.file, entry.attention] : []) {
     document.head.append(Object.assign(document.createElement('link'), { rel: 'preload', as: 'fetch', crossOrigin: 'anonymous', fetchPriority: 'high', href: new URL(file, base).href }));
   }

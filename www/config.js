@@ -24,7 +24,8 @@ export const FRESH_MODEL = 'e5pt';
 export const LINK_MODEL = 'minilm';
 
 /** Until a model has loaded: its layers and heads, and BERT's 512 positions. */
-export const limitsOf = (key) => ({ layers: MODELS[key]?.layers ?? 12, heads: MODELS[key]?.heads ?? 12, items: 512, steps: 4 });
+export const modelOf = (key) => (typeof key === 'string' && Object.hasOwn(MODELS, key) ? MODELS[key] : null); // own keys only
+export const limitsOf = (key) => ({ layers: modelOf(key)?.layers ?? 12, heads: modelOf(key)?.heads ?? 12, items: 512, steps: 4 });
 export const DEFAULT_LIMITS = Object.freeze({ layers: 12, heads: 12, items: 512, steps: 4 });
 
 /** The examples, by their i18n key (`<key>` is the text, `<key>.name` its button). The first

@@ -14,7 +14,9 @@ const buffer = (url) => fetch(url).then((r) => (r.ok ? r.arrayBuffer() : null)).
 /** The build-time run of `sentence` with the model `model` (its key), or null. */
 export async function instantResult(model, sentence) {
   index ??= json(new URL('index.json', base));
-  const entry = (await index)?.runs?.[model]?.find((x) => x.text === sentence);
+  const runs = (await index)?.runs;
+  // Own entries only: a key such as `constructor` is no model's.
+  const entry = runs && Object.hasOwn(runs, model) ? runs[model].find((x) => x.text === sentence) : null;
   if (!entry) return null;
   const [p, attention] = await Promise.all([json(new URL(entry.file, base)), buffer(new URL(entry.attention, base))]);
   if (!p || !attention) return null;

@@ -12,6 +12,7 @@ const VALUES = {
   w: ['0', '1', '5', '600', '-1', '1e9', '', 'x', '2'],
   u: ['palavras', 'pecas', 'words', '', '%00'],
   lang: ['pt', 'en', 'fr', '', 'PT', '__proto__'],
+  m: ['__proto__', 'constructor', 'toString', 'hasOwnProperty'],
 };
 
 export async function fuzzHashes(page, base, n = 5000, seed = 12345) {

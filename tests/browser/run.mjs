@@ -183,6 +183,29 @@ await test('5,000 hostile hashes: no uncaught error, no dialog, no foreign eleme
   assert((await page.$$('.judge')).length === 12, 'the page no longer works');
 });
 
+await test('prototype keys in a link (__proto__, constructor, toString, hasOwnProperty), in every key: no error, the page draws', async (page) => {
+  const { PARAMS } = await import('../../www/state.js');
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(`${page.url()}: ${e}`));
+  const open = async (url) => {
+    await page.goto('about:blank'); // a new document each time: early.js runs on load only
+    await page.goto(url);
+    await page.waitForSelector('#view > :not(.view-loading), orquestra-attention', { timeout: 60_000 });
+    await page.waitForTimeout(150);
+  };
+  for (const value of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+    for (const key of Object.keys(PARAMS)) {
+      await open(`${base}#${key}=${value}`);
+      await ready(page);
+    }
+    await open(`${base}#m=${value}&s=x`);
+    await ready(page);
+    await open(`${base}embed.html#${Object.keys(PARAMS).map((k) => `${k}=${value}`).join('&')}`);
+    await open(`${base}aula.html#passo=${value}&lang=${value}`);
+  }
+  assert(errors.length === 0, [...new Set(errors)].slice(0, 5).join('; '));
+});
+
 await test('axe-core finds no accessibility violation on any view in either language', async (page) => {
   const found = [];
   for (const lang of ['pt', 'en']) for (const v of ['orquestra', 'juri', 'matriz', 'modelo', 'fluxo']) {

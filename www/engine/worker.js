@@ -40,7 +40,7 @@ const cacheKey = (url, sha) => (sha ? `${url}${url.includes('?') ? '&' : '?'}orq
 async function dropUnnamed(cache, models) {
   for (const request of (await cache?.keys().catch(() => [])) ?? []) {
     const [base, sha] = request.url.split(/[?&]orquestra-sha256=/);
-    if (base in models ? sha !== models[base] : sha !== undefined) await cache.delete(request).catch(() => {});
+    if (Object.hasOwn(models, base) ? sha !== models[base] : sha !== undefined) await cache.delete(request).catch(() => {});
   }
 }
 
@@ -51,7 +51,7 @@ async function dropUnnamed(cache, models) {
 async function modelBytes(url) {
   const cache = await openCache();
   const models = await named();
-  const sha = models[url] ?? null;
+  const sha = Object.hasOwn(models, url) ? models[url] : null;
   await dropUnnamed(cache, models);
   const key = cacheKey(url, sha);
   const hit = await cache?.match(key);

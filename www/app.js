@@ -53,7 +53,7 @@ function readHash() {
 function writeHash() {
   const h = serialize(component.state);
   if (h !== location.hash) history.replaceState(null, '', h);
-  if (component.state.sentence.length > MAX_SENTENCE) $('notice').textContent = t('notice.linkCut', { n: MAX_SENTENCE });
+  if (component.state.sentence.length > MAX_SENTENCE) $('notice').textContent = t('notice.linkCut', { n: MAX_SENTENCE, pieces: component.maxPieces() });
 }
 
 let status = ['model.loading', {}]; // re-translated when the language changes

@@ -441,6 +441,11 @@ export class AttentionController {
       : this.t('model.loading');
   }
 
+  /** The most pieces the model reads: its own max_position_embeddings (at most 512). */
+  maxPieces() {
+    return this.info?.maxTokens ?? 512;
+  }
+
   render() {
     if (!this.state) return;
     const { t, state, parts } = this;
@@ -460,7 +465,7 @@ export class AttentionController {
     if (parts.title) parts.title.textContent = t(`view.${state.view}`);
     const meta = this.data.result.meta;
     parts.summary.textContent = ctx.t('summary', { pieces: meta.seq, words: meta.words.length - 2, layer: state.layer + 1, head: state.head + 1 })
-      + (meta.truncated ? ` ${t('notice.truncated')}` : '');
+      + (meta.truncated ? ` ${t('notice.truncated', { n: this.maxPieces() })}` : '');
     this.hooks.rendered?.(state);
   }
 }

@@ -44,6 +44,29 @@ const showTable = async (page) => {
 };
 const cli = (text, out) => JSON.parse(execFileSync('target/release/orquestra', ['attention', '--model', BUNDLE, '--out', out, text]));
 
+/** A teacher's site on its own origin (no policy of ours) holding one widget with `attrs`, and
+ *  `files` ({ name: Buffer }) beside it, e.g. its own model. `summary()` reads the widget's line. */
+async function hostWidget(page, attrs, files = {}) {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const dir = mkdtempSync('/tmp/orquestra-host-');
+  const html = Object.entries(attrs).map(([k, v]) => `${k}="${v}"`).join(' ');
+  writeFileSync(`${dir}/index.html`, `<!doctype html><meta charset="utf-8"><title>Curso</title>
+    <script type="module" src="${base}www/widget.js"></script>
+    <orquestra-attention id="w" ${html}></orquestra-attention>`);
+  for (const [name, bytes] of Object.entries(files)) writeFileSync(`${dir}/${name}`, bytes);
+  const host = await serve(dir, 0, { csp: false });
+  const url = `http://127.0.0.1:${host.address().port}/`;
+  const summary = () => page.evaluate(() => document.getElementById('w').shadowRoot.querySelector('.summary').textContent);
+  return { dir, url, host, summary, write: (name, bytes) => writeFileSync(`${dir}/${name}`, bytes) };
+}
+
+/** The committed tiny model (2 layers, 2 heads, 24 positions) as a bundle, made by the CLI. */
+function tinyBundle() {
+  const out = `/tmp/orquestra-tiny-${process.pid}.safetensors`;
+  execFileSync('target/release/orquestra', ['convert', '--model', 'tests/fixtures/tiny', '--out', out, '--precision', 'f32'], { stdio: 'ignore' });
+  return readFileSync(out);
+}
+
 await test('a share link restores sentence, view, layer, head, focused word, units and language', async (page) => {
   const s = "The animal didn't cross the street because it was too tired.";
   await page.goto(`${base}#s=${encodeURIComponent(s)}&v=juri&l=3&h=5&w=8&u=pecas&lang=en`);
@@ -695,6 +718,21 @@ await test('widget resources: engines no widget uses stop, a bad model-src is sa
     console.log(`     after 8 model-src values: ${page.workers().length} worker(s), ${cached} cached model(s); ${await summary()}`);
   } finally {
     host.close();
+  }
+});
+
+await test("the truncation notice names the model's own limit: a model-src of 24 positions says 24, in both languages", async (page) => {
+  const words = Array.from({ length: 30 }, (_, i) => `w${i}`).join(' ');
+  const site = await hostWidget(page, { sentence: words, lang: 'en', 'model-src': 'tiny.safetensors' }, { 'tiny.safetensors': tinyBundle() });
+  try {
+    await page.goto(site.url);
+    await page.waitForFunction(() => /^24 pieces/.test(document.getElementById('w').shadowRoot.querySelector('.summary').textContent), null, { timeout: 60_000 });
+    const en = await site.summary();
+    assert(/over 24 pieces/.test(en) && !/512/.test(en), `the notice: ${en}`);
+    await page.evaluate(() => document.getElementById('w').setAttribute('lang', 'pt'));
+    await page.waitForFunction(() => /passou de 24 peças/.test(document.getElementById('w').shadowRoot.querySelector('.summary').textContent), null, { timeout: 20_000 });
+  } finally {
+    site.host.close();
   }
 });
 

@@ -10,7 +10,7 @@ PKG := www/pkg/relaxed/orquestra_bg.wasm www/pkg/simd/orquestra_bg.wasm www/pkg/
 export CHROMEDRIVER := /usr/bin/chromedriver
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER := wasm-bindgen-test-runner
 
-.PHONY: setup model build serve test lint test-native test-wasm test-browser bench fixtures dist clean
+.PHONY: setup model build serve test lint test-native test-wasm test-browser bench fixtures dist clean fuzz
 
 setup:
 	@scripts/setup.sh
@@ -75,6 +75,11 @@ lint:
 
 test-native:
 	cargo test --release -- --nocapture 2>&1 | grep -E 'maxdiff|parity|MB|test result|panicked|FAILED|error' ; test $${PIPESTATUS[0]} -eq 0
+
+# The property tests on fresh random seeds for FUZZ_MINUTES (10); new cases go to the
+# committed regression file, which `make test` replays before its fixed seed.
+fuzz: build
+	scripts/fuzz.sh
 
 # The engine in headless Chromium, each of the three builds, on the committed tiny model.
 test-wasm:

@@ -29,7 +29,7 @@ import numpy as np
 from tokenizers import Tokenizer
 
 import reference
-from make_fixtures import ARTICLE, ARTICLE_EN, COREF, corpus as minilm_corpus, write_parity
+from make_fixtures import ARTICLE, ARTICLE_EN, COREF, corpus_base as minilm_corpus, spaces_corpus, write_parity
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "tests" / "fixtures" / "e5"
@@ -167,7 +167,7 @@ def corpus():
         ws = [rng.choice(PT_WORDS) for _ in range(rng.randint(1, 14))]
         sep = rng.choice([" ", " ", " ", ", ", "-", "  ", "\t"])
         generated.append(unicodedata.normalize(rng.choice(["NFC", "NFC", "NFD", "NFKC", "NFKD"]), sep.join(ws)))
-    return hand + generated + minilm_corpus()[::2]
+    return hand + generated + minilm_corpus()[::2] + spaces_corpus()
 
 
 def tokenizer_fixtures(e5_bin, tokenizer_json, e5_c_dir, vocab):
@@ -260,8 +260,11 @@ def tiny_fixtures():
 
 if __name__ == "__main__":
     e5_bin, tokenizer_json, e5_c_dir = sys.argv[1:4]
+    tokenizer_only = "--tokenizer-only" in sys.argv[4:]
     FIX.mkdir(parents=True, exist_ok=True)
-    tiny_fixtures()
+    if not tokenizer_only:
+        tiny_fixtures()
     cfg, vocab, W = read_bin(e5_bin)
     tokenizer_fixtures(e5_bin, tokenizer_json, e5_c_dir, vocab)
-    parity_fixtures(cfg, W, hf_tokenizer(tokenizer_json, vocab))
+    if not tokenizer_only:
+        parity_fixtures(cfg, W, hf_tokenizer(tokenizer_json, vocab))

@@ -1,12 +1,105 @@
 //! Arbitrary input never panics: the tokenizer on any string, the bundle parser on any bytes
 //! (and on every truncation and byte flip of a real bundle). Errors are fine; panics are not.
+//!
+//! `make test` runs these on a fixed seed, after replaying every case ever found
+//! (fuzz_inputs.proptest-regressions, committed): the suite passes or fails the same way on
+//! every clone. `make fuzz` runs them on fresh seeds for a set time (ORQUESTRA_FUZZ_SEED=random)
+//! and proptest writes any new failing case to the regression file.
 #![cfg(not(target_arch = "wasm32"))]
 mod common;
 
+use std::sync::OnceLock;
+
 use orquestra::load;
 use orquestra::model::Precision;
-use orquestra::tokenizer::Tokenizer;
+use orquestra::tokenizer::{Encoding, Tokenizer};
 use proptest::prelude::*;
+use proptest::test_runner::RngSeed;
+
+/// The seed of `make test`'s run. Change it only with a reason: a new seed is a new suite.
+const FIXED_SEED: u64 = 20261206;
+
+/// `cases` cases on the fixed seed, unless ORQUESTRA_FUZZ_SEED says `random` or a number, and
+/// ORQUESTRA_FUZZ_CASES another count (make fuzz sets both).
+fn config(cases: u32) -> ProptestConfig {
+    let seed = match std::env::var("ORQUESTRA_FUZZ_SEED").as_deref() {
+        Err(_) => FIXED_SEED,
+        Ok("random") => {
+            use std::hash::{BuildHasher, RandomState};
+            RandomState::new().hash_one(std::process::id())
+        }
+        Ok(n) => n
+            .parse()
+            .expect("ORQUESTRA_FUZZ_SEED: unset, `random` or a number"),
+    };
+    let cases = std::env::var("ORQUESTRA_FUZZ_CASES")
+        .map(|n| n.parse().expect("ORQUESTRA_FUZZ_CASES: a number"))
+        .unwrap_or(cases);
+    eprintln!("fuzz: seed {seed}, {cases} cases");
+    ProptestConfig {
+        cases,
+        rng_seed: RngSeed::Fixed(seed),
+        ..ProptestConfig::default()
+    }
+}
+
+/// Every Unicode whitespace and zero-width char, where the two tokenizers and the word rule
+/// have disagreed before (U+2000 after a space put a piece in an earlier word).
+const SPACES: &[char] = &[
+    '\u{9}', '\u{a}', '\u{b}', '\u{c}', '\u{d}', ' ', '\u{85}', '\u{a0}', '\u{1680}', '\u{2000}',
+    '\u{2001}', '\u{2002}', '\u{2003}', '\u{2004}', '\u{2005}', '\u{2006}', '\u{2007}', '\u{2008}',
+    '\u{2009}', '\u{200a}', '\u{200b}', '\u{2028}', '\u{2029}', '\u{202f}', '\u{205f}', '\u{3000}',
+    '\u{feff}', '\u{200c}', '\u{200d}', '\u{180e}', '\u{ad}',
+];
+
+/// Short texts of letters, marks, punctuation and those spaces, mixed.
+fn spaced_text() -> impl Strategy<Value = String> {
+    let letters = &[
+        'a', 'A', 'e', 'ç', 'ã', '\u{301}', '.', ',', '中', '😀', '<', 's', '>', '/',
+    ];
+    let pool: Vec<char> = SPACES.iter().chain(letters).copied().collect();
+    proptest::collection::vec(proptest::sample::select(pool), 0..16)
+        .prop_map(|v| v.into_iter().collect())
+}
+
+/// What every encoding keeps, whatever the text: the limit, the specials at both ends, spans
+/// on char boundaries, and words in order, each with at least one piece.
+fn check_invariants(
+    e: &Encoding,
+    text: &str,
+    max: usize,
+    ends: (&str, &str),
+) -> Result<(), TestCaseError> {
+    prop_assert!(e.tokens.len() <= max && e.tokens.len() >= 3);
+    prop_assert_eq!(e.tokens[0].text.as_str(), ends.0);
+    prop_assert_eq!(e.tokens.last().unwrap().text.as_str(), ends.1);
+    for t in &e.tokens {
+        prop_assert!(t.word < e.words.len());
+        prop_assert!(
+            t.span.byte_end <= text.len()
+                && text.is_char_boundary(t.span.byte_start)
+                && text.is_char_boundary(t.span.byte_end)
+        );
+    }
+    let mut seen = e.word_of_token();
+    seen.dedup();
+    prop_assert_eq!(seen, (0..e.words.len()).collect::<Vec<_>>());
+    Ok(())
+}
+
+/// The shipped models' tokenizers (real vocabularies, e5's real normalization table).
+fn minilm() -> &'static Tokenizer {
+    static T: OnceLock<Tokenizer> = OnceLock::new();
+    T.get_or_init(|| {
+        let vocab = std::fs::read_to_string(common::model_dir().join("vocab.txt")).unwrap();
+        Tokenizer::from_vocab_text(&vocab).unwrap()
+    })
+}
+
+fn e5() -> &'static orquestra::Model {
+    static M: OnceLock<orquestra::Model> = OnceLock::new();
+    M.get_or_init(|| load::path(&common::e5_bundle()).unwrap())
+}
 
 fn tokenizer() -> Tokenizer {
     let vocab = std::fs::read_to_string(common::fixtures().join("tiny/vocab.txt")).unwrap();
@@ -14,18 +107,25 @@ fn tokenizer() -> Tokenizer {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+    #![proptest_config(config(3000))]
 
     #[test]
     fn tokenizer_never_panics_and_keeps_its_invariants(text in any::<String>(), max in 3usize..40) {
         if let Ok(e) = tokenizer().encode_max(&text, max) {
-            prop_assert!(e.tokens.len() <= max && e.tokens.len() >= 3);
-            prop_assert_eq!(e.tokens[0].text.as_str(), "[CLS]");
-            prop_assert_eq!(e.tokens.last().unwrap().text.as_str(), "[SEP]");
-            for t in &e.tokens {
-                prop_assert!(t.word < e.words.len());
-                prop_assert!(t.span.byte_end <= text.len() && text.is_char_boundary(t.span.byte_start) && text.is_char_boundary(t.span.byte_end));
-            }
+            check_invariants(&e, &text, max, ("[CLS]", "[SEP]"))?;
+        }
+    }
+
+    #[test]
+    fn both_models_keep_words_in_order_around_every_space(text in spaced_text(), max in 3usize..24) {
+        if let Ok(e) = minilm().encode_max(&text, max) {
+            check_invariants(&e, &text, max, ("[CLS]", "[SEP]"))?;
+        }
+        if let Ok(e) = e5().tokenizer.encode_max(&text, max) {
+            check_invariants(&e, &text, max, ("<s>", "</s>"))?;
+        }
+        if let Ok(e) = e5_tiny().tokenizer.encode_max(&text, max) {
+            check_invariants(&e, &text, max, ("<s>", "</s>"))?;
         }
     }
 
@@ -52,17 +152,7 @@ proptest! {
     fn unigram_tokenizer_never_panics_and_keeps_its_invariants(text in any::<String>(), max in 3usize..40) {
         let model = e5_tiny();
         if let Ok(e) = model.tokenizer.encode_max(&text, max) {
-            prop_assert!(e.tokens.len() <= max && e.tokens.len() >= 3);
-            prop_assert_eq!(e.tokens[0].text.as_str(), "<s>");
-            prop_assert_eq!(e.tokens.last().unwrap().text.as_str(), "</s>");
-            for t in &e.tokens {
-                prop_assert!(t.word < e.words.len());
-                prop_assert!(t.span.byte_end <= text.len() && text.is_char_boundary(t.span.byte_start) && text.is_char_boundary(t.span.byte_end));
-            }
-            // words appear in order, each with at least one piece
-            let mut seen = e.word_of_token();
-            seen.dedup();
-            prop_assert_eq!(seen, (0..e.words.len()).collect::<Vec<_>>());
+            check_invariants(&e, &text, max, ("<s>", "</s>"))?;
         }
     }
 
@@ -83,8 +173,31 @@ proptest! {
     }
 }
 
-fn e5_tiny() -> orquestra::Model {
-    let bin = std::fs::read(common::fixtures().join("e5/tiny/model.bin")).unwrap();
-    let charsmap = std::fs::read(common::fixtures().join("e5/tiny/charsmap.bin")).unwrap();
-    load::from_bundle(&load::convert_e5(&bin, &charsmap).unwrap()).unwrap()
+/// A tiny e5 with no normalization rules: spaces such as U+2000 reach the pieces as chars.
+fn e5_tiny() -> &'static orquestra::Model {
+    static M: OnceLock<orquestra::Model> = OnceLock::new();
+    M.get_or_init(|| {
+        let bin = std::fs::read(common::fixtures().join("e5/tiny/model.bin")).unwrap();
+        let charsmap = std::fs::read(common::fixtures().join("e5/tiny/charsmap.bin")).unwrap();
+        load::from_bundle(&load::convert_e5(&bin, &charsmap).unwrap()).unwrap()
+    })
+}
+
+/// The cases the fuzzing found, by name: a piece once joined an earlier word after a space
+/// the normalizer kept as a char (U+2000, tiny model), or a ▁ made from a char inside a word
+/// (U+200B, the real model) joined the next one.
+#[test]
+fn found_cases_keep_words_in_order() {
+    for text in [
+        "A \u{2000}e",
+        "\u{1920} \u{2000}ఒ",
+        "\u{180e}\u{200b}\u{180e}.",
+    ] {
+        for model in [e5_tiny(), e5()] {
+            let e = model.tokenizer.encode_max(text, 12).unwrap();
+            let mut seen = e.word_of_token();
+            seen.dedup();
+            assert_eq!(seen, (0..e.words.len()).collect::<Vec<_>>(), "{text:?}");
+        }
+    }
 }

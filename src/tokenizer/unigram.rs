@@ -152,26 +152,23 @@ impl Unigram {
         }
         let truncated = pieces.len() > max_body;
         pieces.truncate(max_body);
-        // Each piece joins the word holding its first char (or, when that char is one the rule
-        // skips, the next word it reaches into); a bare ▁ joins the next word.
+        // Each piece joins the word holding its first char, or for a bare ▁ the char its ▁
+        // came from; a piece that starts on a char the rule skips (a space, or one the
+        // normalizer kept as a char of its own, such as U+2000 with no charsmap rule) joins
+        // the next word, or the last word at the end. A ▁ made from a char inside a word (the
+        // charsmap turns U+200B into a space) stays in that word. One rule for every piece
+        // keeps the words in order: the word never decreases as the position moves right.
         let firsts: Vec<usize> = words.iter().map(|w| w.0).collect();
         let word_of = |p: &Piece| -> usize {
             if let Some(w) = p.special_word {
                 return w;
             }
-            let last = firsts.len().saturating_sub(1);
-            match p.chars {
-                Some((c, end)) => {
-                    let after = firsts.partition_point(|&f| f <= c); // words starting at or before c
-                    let holds = after > 0 && c <= words[after - 1].1;
-                    let reaches_next = after < firsts.len() && firsts[after] <= end;
-                    if holds || !reaches_next {
-                        after.saturating_sub(1)
-                    } else {
-                        after
-                    }
-                }
-                None => firsts.partition_point(|&f| f < p.space_at).min(last),
+            let at = p.chars.map_or(p.space_at, |(c, _)| c);
+            let after = firsts.partition_point(|&f| f <= at); // words starting at or before it
+            if after > 0 && at <= words[after - 1].1 {
+                after - 1
+            } else {
+                after.min(firsts.len().saturating_sub(1))
             }
         };
         let assigned: Vec<usize> = pieces.iter().map(word_of).collect();

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# `make fuzz`: the property tests of tests/fuzz_inputs.rs (both tokenizers, the bundle and
+# e5 container parsers) on fresh random seeds, round after round, for FUZZ_MINUTES minutes
+# (10 unless set; FUZZ_THREADS, FUZZ_CASES per round). proptest writes each new failing case to
+# tests/fuzz_inputs.proptest-regressions, which `make test` replays first: commit it.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+minutes=${FUZZ_MINUTES:-10}
+cases=${FUZZ_CASES:-5000}
+regressions=tests/fuzz_inputs.proptest-regressions
+# The test binary itself, run round after round: a source change elsewhere mid-run does not
+# rebuild it under the fuzzer.
+bin=$(cargo test --release --test fuzz_inputs --no-run 2>&1 | grep -o 'target/release/deps/fuzz_inputs-[0-9a-f]*' | tail -1)
+[ -x "$bin" ] || { echo "fuzz: no test binary" >&2; exit 1; }
+before=$(grep -c '^cc ' "$regressions")
+end=$(($(date +%s) + minutes * 60))
+rounds=0
+failed=0
+while [ "$(date +%s)" -lt "$end" ]; do
+  rounds=$((rounds + 1))
+  ORQUESTRA_FUZZ_SEED=random ORQUESTRA_FUZZ_CASES=$cases \
+    "$bin" -q --test-threads "${FUZZ_THREADS:-2}" 2>&1 | grep -E 'fuzz: seed|minimal failing|panicked|test result'
+  [ "${PIPESTATUS[0]}" -eq 0 ] || failed=$((failed + 1))
+done
+after=$(grep -c '^cc ' "$regressions")
+echo "fuzz: $rounds rounds of $cases cases per property in $minutes min; $failed rounds failed;" \
+  "$((after - before)) new cases in $regressions"
+[ "$failed" -eq 0 ]

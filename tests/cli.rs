@@ -88,11 +88,8 @@ fn a_fifo_as_the_model_is_refused_not_waited_on() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-#[test]
-fn bench_on_a_vocabulary_that_splits_word_is_a_message() {
-    let dir = std::env::temp_dir().join(format!("orquestra-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    // The tiny 4-bit model has no piece "word": it is several pieces.
+/// The tiny 4-bit e5 model (a Unigram tokenizer) as a bundle in `dir`, made by the CLI.
+fn tiny_e5_bundle(dir: &std::path::Path) -> std::path::PathBuf {
     let json = dir.join("tokenizer.json");
     std::fs::write(&json, r#"{"normalizer":{"type":"Sequence","normalizers":[{"type":"Precompiled","precompiled_charsmap":"BAAAAAAAAAA="},{"type":"Replace","pattern":{"Regex":" {2,}"},"content":" "}]},"pre_tokenizer":{"type":"Metaspace","replacement":"▁","add_prefix_space":true},"model":{"type":"Unigram"}}"#).unwrap();
     let bundle = dir.join("tiny.q4_0.safetensors");
@@ -105,6 +102,15 @@ fn bench_on_a_vocabulary_that_splits_word_is_a_message() {
         .arg("--out")
         .arg(&bundle));
     assert_eq!(code, 0, "{err}");
+    bundle
+}
+
+#[test]
+fn bench_on_a_vocabulary_that_splits_word_is_a_message() {
+    let dir = std::env::temp_dir().join(format!("orquestra-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // The tiny 4-bit model has no piece "word": it is several pieces.
+    let bundle = tiny_e5_bundle(&dir);
     let (code, _, err) = run(Command::new(BIN).args(["bench", "--model"]).arg(&bundle));
     no_panic(code, &err);
     assert!(err.contains("\"word\" is not one piece"), "{err}");
@@ -178,5 +184,265 @@ fn ablate_and_rollout_write_their_arrays_and_name_what_they_ignore() {
         "head 2.1 is dismissed"
     );
     assert!((a.slice(ndarray::s![1, 1, .., ..]).sum() - t as f32).abs() < 1e-4);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn help_prints_usage_and_exits_0_for_every_subcommand() {
+    for sub in [
+        &[][..],
+        &["attention"],
+        &["convert"],
+        &["bench"],
+        &["presets"],
+    ] {
+        for flag in ["--help", "-h"] {
+            let (code, out, err) = run(Command::new(BIN).args(sub).arg(flag));
+            assert_eq!(code, 0, "{sub:?} {flag}: exit {code}: {err}");
+            assert!(out.contains("Usage: orquestra"), "{sub:?} {flag}: {out}");
+        }
+    }
+    let (_, out, _) = run(Command::new(BIN).args(["attention", "--help"]));
+    assert!(out.contains("--max-bytes"), "{out}");
+}
+
+#[test]
+fn bad_numbers_and_clashing_outputs_are_refused_with_exit_2() {
+    let dir = std::env::temp_dir().join(format!("orquestra-cli-args-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let npy = dir.join("x.npy").display().to_string();
+    let same = dir.join(".").join("x.npy").display().to_string();
+    let tiny = tiny();
+    let refused: [&[&str]; 9] = [
+        &["bench", "--model", &tiny, "--runs", "0"],
+        &["bench", "--model", &tiny, "--runs", "-3"],
+        &["bench", "--model", &tiny, "--runs", "many"],
+        &["attention", "--model", &tiny, "--max-bytes", "0", "a"],
+        &[
+            "attention",
+            "--model",
+            &tiny,
+            "--out",
+            &npy,
+            "--rollout",
+            &npy,
+            "--hidden",
+            &npy,
+            "a",
+        ],
+        &[
+            "attention",
+            "--model",
+            &tiny,
+            "--out",
+            &npy,
+            "--hidden",
+            &same,
+            "a",
+        ],
+        &["attention", "--model", &tiny, "--text-file", &npy, "a"],
+        &[
+            "convert",
+            "--model",
+            &tiny,
+            "--out",
+            &npy,
+            "--precision",
+            "f8",
+        ],
+        &["frobnicate"],
+    ];
+    for args in refused {
+        let (code, _, err) = run(Command::new(BIN).args(args));
+        assert_eq!(code, 2, "{args:?}: exit {code}: {err}");
+        assert!(
+            !err.is_empty() && !err.contains("panicked"),
+            "{args:?}: {err}"
+        );
+    }
+    assert!(
+        !dir.join("x.npy").exists(),
+        "a refused command wrote its output"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// What one run of the CLI cost: exit code (or minus the signal), bytes printed, standard
+/// error, and its peak resident memory in MB (the kernel's own count, from wait4).
+struct Measured {
+    code: i32,
+    out_bytes: usize,
+    err: String,
+    peak_mb: f64,
+}
+
+/// Runs the CLI under an address-space guard of 1 GiB (an input that makes it grow fails
+/// quickly instead of taking the machine), with `zeros` bytes of NUL on standard input if
+/// given (the feeder stops when the CLI closes its end).
+fn measured(args: &[&std::ffi::OsStr], zeros: Option<u64>) -> Measured {
+    use std::io::Read;
+    use std::os::unix::process::CommandExt;
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .stdin(if zeros.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    // SAFETY: setrlimit is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            let guard = libc::rlimit {
+                rlim_cur: 1 << 30,
+                rlim_max: 1 << 30,
+            };
+            libc::setrlimit(libc::RLIMIT_AS, &guard);
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().unwrap();
+    let feeder = child.stdin.take().map(|mut stdin| {
+        let n = zeros.unwrap();
+        std::thread::spawn(move || {
+            let chunk = vec![0u8; 1 << 20];
+            let mut sent = 0;
+            while sent < n && stdin.write_all(&chunk).is_ok() {
+                sent += chunk.len() as u64;
+            }
+        })
+    });
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out =
+        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()).unwrap_or(0));
+    let err = std::thread::spawn(move || {
+        let mut s = String::new();
+        stderr.read_to_string(&mut s).ok();
+        s
+    });
+    let pid = child.id() as libc::pid_t;
+    let start = Instant::now();
+    let (status, usage) = loop {
+        let mut status = 0;
+        // SAFETY: a zeroed rusage is a valid value for wait4 to fill.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        let done = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+        if done == pid {
+            break (status, usage);
+        }
+        if start.elapsed() > Duration::from_secs(20) {
+            child.kill().ok();
+            panic!("the CLI still runs after 20 s: {args:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    if let Some(f) = feeder {
+        f.join().unwrap();
+    }
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -libc::WTERMSIG(status)
+    };
+    Measured {
+        code,
+        out_bytes: out.join().unwrap() as usize,
+        err: err.join().unwrap(),
+        peak_mb: usage.ru_maxrss as f64 / 1024.0,
+    }
+}
+
+#[test]
+fn input_without_a_cut_point_is_read_in_bounded_time_and_memory() {
+    let dir = std::env::temp_dir().join(format!("orquestra-cli-big-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let one_word = dir.join("a.txt");
+    std::fs::write(&one_word, vec![b'a'; 50_000_000]).unwrap();
+    let e5 = tiny_e5_bundle(&dir);
+    let os = |s: &str| std::ffi::OsString::from(s);
+    for model in [os(&tiny()), e5.clone().into_os_string()] {
+        let cases: [(&str, Vec<std::ffi::OsString>, Option<u64>); 3] = [
+            (
+                "50 MB of one word",
+                vec![os("--text-file"), one_word.clone().into_os_string()],
+                None,
+            ),
+            ("/dev/zero", vec![os("--text-file"), os("/dev/zero")], None),
+            (
+                "3 GB of NUL on standard input",
+                vec![os("-")],
+                Some(3 << 30),
+            ),
+        ];
+        for (what, input, zeros) in cases {
+            let mut args = vec![os("attention"), os("--model"), model.clone()];
+            args.extend(input);
+            let refs: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+            let m = measured(&refs, zeros);
+            eprintln!(
+                "{what} ({}): exit {}, {} bytes out, peak {:.0} MB",
+                model
+                    .to_string_lossy()
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or_default(),
+                m.code,
+                m.out_bytes,
+                m.peak_mb
+            );
+            assert!(m.peak_mb < 200.0, "{what}: {:.0} MB: {}", m.peak_mb, m.err);
+            assert!(
+                m.code == 0 || m.code == 1,
+                "{what}: exit {}: {}",
+                m.code,
+                m.err
+            );
+            assert!(
+                m.err.contains("--max-bytes"),
+                "{what}: no message that the input was cut: {}",
+                m.err
+            );
+            assert!(
+                m.out_bytes < 10_000,
+                "{what}: {} bytes of JSON",
+                m.out_bytes
+            );
+        }
+    }
+    // A smaller bound, as asked.
+    let m = measured(
+        &[
+            "attention".as_ref(),
+            "--model".as_ref(),
+            tiny().as_ref(),
+            "--max-bytes".as_ref(),
+            "10".as_ref(),
+            "--text-file".as_ref(),
+            one_word.as_os_str(),
+        ],
+        None,
+    );
+    assert_eq!(m.code, 0, "{}", m.err);
+    assert!(m.err.contains("first 10 are read"), "{}", m.err);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn long_words_and_pieces_are_cut_in_the_json_line() {
+    let dir = std::env::temp_dir().join(format!("orquestra-cli-word-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("w.txt");
+    std::fs::write(&file, format!("o {} dorme", "x".repeat(5000))).unwrap();
+    let (code, out, err) = run(Command::new(BIN)
+        .args(["attention", "--model", &tiny(), "--text-file"])
+        .arg(&file));
+    assert_eq!(code, 0, "{err}");
+    let line: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let words = common::strings(&line["words"]);
+    assert_eq!(words[1], "o");
+    assert_eq!(words[2], format!("{}…", "x".repeat(64)));
+    assert_eq!(words[3], "dorme");
     std::fs::remove_dir_all(&dir).ok();
 }

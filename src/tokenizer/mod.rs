@@ -49,7 +49,8 @@ pub struct Word {
 pub struct Encoding {
     pub tokens: Vec<Token>,
     pub words: Vec<Word>,
-    /// True when the text needed more than 510 pieces and the rest was cut.
+    /// True when the text needed more than 510 pieces, or had more than MAX_TEXT_CHARS, and
+    /// the rest was cut.
     pub truncated: bool,
 }
 
@@ -89,20 +90,40 @@ impl Tokenizer {
     /// (between two spaces, or a space and an ASCII letter or digit) tokenizes, up to the
     /// cut, exactly as the whole text does (both pipelines work word by word and never join
     /// across such a space), so when the prefix already fills the limit its pieces are the
-    /// whole text's. Otherwise the prefix doubles, up to the whole text. A 2 MB paste costs
-    /// what its first few kilobytes cost.
+    /// whole text's. Otherwise the prefix grows fourfold, up to the whole text, but never past
+    /// MAX_TEXT_CHARS (see `encode_bounded`). A 2 MB paste costs what its first few kilobytes
+    /// cost; a text of megabytes with no place to cut costs what its first MAX_TEXT_CHARS do.
     pub fn encode_max(&self, text: &str, max_tokens: usize) -> Result<Encoding> {
+        let bound = text.char_indices().nth(MAX_TEXT_CHARS).map(|(i, _)| i);
         let mut chars = PREFIX_CHARS;
         loop {
-            let Some(cut) = safe_cut(text, chars) else {
-                return self.encode_all(text, max_tokens);
+            let cut = safe_cut(text, chars).filter(|&cut| bound.is_none_or(|b| cut <= b));
+            let Some(cut) = cut else {
+                return self.encode_bounded(text, bound, max_tokens);
             };
-            let enc = self.encode_all(&text[..cut], max_tokens);
-            match enc {
+            match self.encode_all(&text[..cut], max_tokens) {
                 Ok(e) if e.truncated => return Ok(e.with_end_at(text)),
                 _ => chars *= 4,
             }
         }
+    }
+
+    /// The whole text when it has at most MAX_TEXT_CHARS chars (`bound`, the byte offset of
+    /// that char, is None): exactly what the tokenizer gives. A longer text is read up to
+    /// there and marked truncated: the last word there may be cut, so its pieces may differ
+    /// from the whole text's (the documented bound; no text of words comes near it).
+    fn encode_bounded(
+        &self,
+        text: &str,
+        bound: Option<usize>,
+        max_tokens: usize,
+    ) -> Result<Encoding> {
+        let Some(end) = bound else {
+            return self.encode_all(text, max_tokens);
+        };
+        let mut e = self.encode_all(&text[..end], max_tokens)?;
+        e.truncated = true;
+        Ok(e.with_end_at(text))
     }
 
     fn encode_all(&self, text: &str, max_tokens: usize) -> Result<Encoding> {
@@ -115,6 +136,10 @@ impl Tokenizer {
 
 /// Chars of the first prefix tried: far more than 510 pieces usually need.
 const PREFIX_CHARS: usize = 8192;
+
+/// Most chars of a text the tokenizers read (memory stays bounded for any input: 50 MB of
+/// one word would take gigabytes). 510 pieces of words need a few thousand.
+pub const MAX_TEXT_CHARS: usize = 131_072;
 
 /// A byte offset at or after char `chars` where the text may be cut (see `encode_max`), or
 /// None when the text is shorter or has no such place after it.

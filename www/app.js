@@ -195,7 +195,7 @@ function wire() {
  *  picture comes first. */
 function collapseEditor() {
   $('input').classList.add('collapsed');
-  $('sentence-preview').textContent = $('text').value;
+  $('sentence-preview').textContent = $('text').value.slice(0, MAX_SENTENCE); // one line: a paste of megabytes is not drawn
   $('edit-sentence').addEventListener('click', () => {
     $('input').classList.remove('collapsed');
     $('edit-sentence').setAttribute('aria-expanded', 'true');

@@ -3,7 +3,7 @@
 // and the lesson). A host hands over its elements and hears back through hooks; its own
 // chrome (text box, presets, language, links, export) stays outside.
 import { sharedEngine, releaseEngine } from './engine/client.js';
-import { clamp, VIEWS, headFlags } from './state.js';
+import { clamp, VIEWS, headFlags, engineText, MAX_ENGINE_CHARS } from './state.js';
 import { hasValues } from './engine/run.js';
 import { items as itemsOf, remapWord } from './units.js';
 import { views, loadView, keepingFocus } from './views/index.js';
@@ -182,8 +182,9 @@ export class AttentionController {
    *  has not arrived, then the live engine. Only the latest call's result is shown. */
   async compute() {
     const id = ++this.running;
-    const text = this.state.sentence;
-    this.computed = `${this.model}\n${text}`;
+    const full = this.state.sentence;
+    this.computed = `${this.model}\n${full}`;
+    const text = engineText(full), cut = text.length < full.length;
     if (!this.info && !this.override) {
       const instant = await instantResult(this.state.model, text);
       if (instant && id === this.running) {
@@ -197,7 +198,7 @@ export class AttentionController {
     try {
       const result = await this.client.run(text, this.channel);
       if (id !== this.running) return; // a newer sentence is on its way
-      this.accept(result, text);
+      this.accept(result, text, cut);
       this.hooks.failed?.(null);
       this.computeAblated();
       this.computeSecond();
@@ -216,11 +217,12 @@ export class AttentionController {
     this.seek = [from, to];
   }
 
-  /** A run of `text` arrives: it becomes what the views draw. */
-  accept(result, text) {
+  /** A run of `text` arrives: it becomes what the views draw. `cut`: the text is the
+   *  beginning of a longer one (engineText). */
+  accept(result, text, cut = false) {
     // (the second sentence's run stays when the model is the same: it does not depend on the first)
     const second = this.data?.second?.model === this.model ? this.data.second : null;
-    this.data = { result, items: itemsOf(result.meta, this.state.units), units: this.state.units, text, ablated: null, second };
+    this.data = { result, items: itemsOf(result.meta, this.state.units), units: this.state.units, text, cut, ablated: null, second };
     if (this.seekWord) {
       const w = findItem(this.data.items, this.seekWord);
       this.seekWord = null;
@@ -465,7 +467,8 @@ export class AttentionController {
     if (parts.title) parts.title.textContent = t(`view.${state.view}`);
     const meta = this.data.result.meta;
     parts.summary.textContent = ctx.t('summary', { pieces: meta.seq, words: meta.words.length - 2, layer: state.layer + 1, head: state.head + 1 })
-      + (meta.truncated ? ` ${t('notice.truncated', { n: this.maxPieces() })}` : '');
+      + (this.data.cut ? ` ${t('notice.textCut', { n: MAX_ENGINE_CHARS.toLocaleString(t('locale')) })}` : '')
+      + (meta.truncated && !this.data.cut ? ` ${t('notice.truncated', { n: this.maxPieces() })}` : '');
     this.hooks.rendered?.(state);
   }
 }

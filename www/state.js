@@ -6,6 +6,17 @@ export const VIEWS = ['orquestra', 'juri', 'matriz', 'modelo', 'fluxo', 'compara
 export const UNITS = ['palavras', 'pecas'];
 export const LANGS = ['pt', 'en'];
 export const MAX_SENTENCE = 2000; // characters kept from a link; the engine reads at most 512 pieces
+/** Characters of a text the engine is given (the tokenizer's own bound, src/tokenizer
+ *  MAX_TEXT_CHARS): a paste of megabytes with no space would cost seconds to copy and read. */
+export const MAX_ENGINE_CHARS = 131_072;
+
+/** The prefix of `text` the engine reads: at most MAX_ENGINE_CHARS UTF-16 units, never half a
+ *  surrogate pair. */
+export function engineText(text) {
+  if (text.length <= MAX_ENGINE_CHARS) return text;
+  const end = /[\uD800-\uDBFF]/.test(text[MAX_ENGINE_CHARS - 1]) ? MAX_ENGINE_CHARS - 1 : MAX_ENGINE_CHARS;
+  return text.slice(0, end);
+}
 
 /**
  * key -> { field, attr, parse(raw, limits) -> value | undefined, format(value) -> string }.

@@ -2,12 +2,26 @@
 // A word's row is the mean over its pieces' rows; a column is the sum over its pieces
 // (Clark et al. 2019), so every row still sums to 1. [CLS] and [SEP] stay items of their own.
 
-/** Items: [{ text, tokens: [token indices], special, word: the word's index in meta.words }] */
+/** Chars of an item's text that views draw: a word of a megabyte would be a text node of a
+ *  megabyte in every view. */
+export const SHOWN_CHARS = 40;
+
+/** { text } cut to SHOWN_CHARS with an ellipsis, and its full length as `chars` when cut. */
+function shown(text) {
+  if (text.length <= SHOWN_CHARS) return { text };
+  const chars = [...text];
+  return chars.length <= SHOWN_CHARS ? { text } : { text: `${chars.slice(0, SHOWN_CHARS - 1).join('')}…`, chars: chars.length };
+}
+
+/** A table's name for an item: a cut one says its full length. */
+export const rowLabel = (item, t) => (item.chars ? t('word.cut', { text: item.text, n: item.chars.toLocaleString(t('locale')) }) : item.text);
+
+/** Items: [{ text, chars?, tokens: [token indices], special, word: the word's index in meta.words }] */
 export function items(meta, units) {
   if (units === 'pecas') {
-    return meta.tokens.map((t, i) => ({ text: t.text, tokens: [i], special: meta.words[t.word].special, word: t.word }));
+    return meta.tokens.map((t, i) => ({ ...shown(t.text), tokens: [i], special: meta.words[t.word].special, word: t.word }));
   }
-  const byWord = meta.words.map((w, k) => ({ text: w.text, tokens: [], special: w.special, word: k }));
+  const byWord = meta.words.map((w, k) => ({ ...shown(w.text), tokens: [], special: w.special, word: k }));
   meta.wordOfToken.forEach((w, i) => byWord[w].tokens.push(i));
   return byWord.filter((w) => w.tokens.length > 0);
 }

@@ -4,7 +4,7 @@
 // raw attention of the chosen head at that layer, for contrast. A row per item, in sentence order.
 import { el, pct, table } from '../dom.js';
 import { weightColor } from '../color.js';
-import { itemRow } from '../units.js';
+import { itemRow, rowLabel } from '../units.js';
 import { hasValues } from '../engine/run.js';
 import { tag, text, esc, FONT } from './svg-text.js';
 
@@ -58,7 +58,7 @@ export function tableOf(state, data, ctx) {
   const f = flows(state, data);
   return table(t('flow.table', { word: data.items[state.word].text, layer: state.layer + 1 }),
     [t('col.word'), t('flow.rolloutShort'), t('flow.raw', { layer: state.layer + 1, head: state.head + 1 })],
-    data.items.map((it, j) => [it.text, f ? pct(f.rollout[j]) : '–', f ? pct(f.raw[j]) : '–']));
+    data.items.map((it, j) => [rowLabel(it, t), f ? pct(f.rollout[j]) : '–', f ? pct(f.raw[j]) : '–']));
 }
 
 /** The two columns of bars at the export's width. */

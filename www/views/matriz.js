@@ -1,6 +1,6 @@
 // Matriz: one head's full attention matrix; click a row to focus that word.
 import { el, pct, table } from '../dom.js';
-import { itemMatrix } from '../units.js';
+import { itemMatrix, rowLabel } from '../units.js';
 import { heatmap, heatmapSvg, legend, readableSize } from './heatmap.js';
 
 const MAX_SIZE = 720;
@@ -39,7 +39,7 @@ export function tableOf(state, data, ctx) {
   const m = itemMatrix(result.attention, result.meta, state.layer, state.head, items);
   return table(ctx.t('matrix.table', { layer: state.layer + 1, head: state.head + 1 }),
     [ctx.t('matrix.corner'), ...items.map((i) => i.text)],
-    items.map((it, r) => [it.text, ...items.map((_, c) => pct(m[r * N + c], 1))]));
+    items.map((it, r) => [rowLabel(it, ctx.t), ...items.map((_, c) => pct(m[r * N + c], 1))]));
 }
 
 /** The matrix with its labels, as in the view. */

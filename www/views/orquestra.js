@@ -3,7 +3,7 @@
 // A step control walks q·k → ÷√d → softmax → Σ a·v with the engine's numbers.
 import { el, svg, pct, num, table, replaceKeeping } from '../dom.js';
 import { weightColor, inkOn, signedColor } from '../color.js';
-import { itemRow, scoreRow, melody, itemVector } from '../units.js';
+import { itemRow, scoreRow, melody, itemVector, rowLabel } from '../units.js';
 import { hasValues } from '../engine/run.js';
 import { rankHeads } from '../paths.js';
 import { tag, text, esc, FONT } from './svg-text.js';
@@ -518,10 +518,10 @@ export function tableOf(state, data, ctx) {
   const extraHead = without ? [ctx.t('col.without', { spec: state.ablate })] : [];
   if (!arithmetic) {
     return table(caption, [ctx.t('col.word'), ctx.t('col.pieces'), ctx.t('col.weight'), ...extraHead],
-      data.items.map((it, j) => [it.text, partsText(parts[j]), pct(weights[j], 1), ...extra(j)]));
+      data.items.map((it, j) => [rowLabel(it, ctx.t), partsText(parts[j]), pct(weights[j], 1), ...extra(j)]));
   }
   return table(caption, [ctx.t('col.word'), 'q·k', 'q·k/√d', ctx.t('col.weight'), ...extraHead],
-    data.items.map((it, j) => [it.text, num(scores[j], 3), num(scaled[j], 3), pct(weights[j], 1), ...extra(j)]));
+    data.items.map((it, j) => [rowLabel(it, ctx.t), num(scores[j], 3), num(scaled[j], 3), pct(weights[j], 1), ...extra(j)]));
 }
 
 /** The chart (arcs or list) at ctx.width. */

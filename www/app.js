@@ -2,7 +2,7 @@
 // model's download) around the attention component (controller.js), state in the URL hash.
 import { AttentionController } from './controller.js';
 import { parse, serialize, MAX_SENTENCE } from './state.js';
-import { loadMessages, browserLanguage, translator } from './i18n.js';
+import { loadMessages, browserLanguage, translator, loadErrorText } from './i18n.js';
 import { el } from './dom.js';
 import { PRESET_KEYS, PRESET_PATHS, MODELS, MODEL_KEYS, FRESH_MODEL, limitsOf } from './config.js';
 
@@ -81,7 +81,7 @@ function showLoading(e) {
     showStatus('');
     $('load-error').hidden = false;
     const what = e.error.code === 'engine' ? t('error.engine') : t('error.load');
-    $('load-error-text').textContent = `${what} (${MODELS[e.model].name}: ${e.error.message})`;
+    $('load-error-text').textContent = `${what} (${MODELS[e.model].name}: ${loadErrorText(t, e.error)})`;
   }
 }
 

@@ -18,6 +18,15 @@ export function translator(messages) {
   };
 }
 
+/** Errors of a model's download that the reader is told in their own language (the worker's
+ *  codes); any other is the engine's own message. */
+const LOAD_ERRORS = { 'not-a-model': 'error.notAModel', 'model-too-large': 'error.modelTooLarge' };
+
+/** Why a model could not load, for people: `error` carries the worker's code and params. */
+export function loadErrorText(t, error) {
+  return Object.hasOwn(LOAD_ERRORS, error?.code) ? t(LOAD_ERRORS[error.code], error.params ?? {}) : String(error?.message ?? error);
+}
+
 /** t for one run: its strings name the model's own special tokens, {start} and {end}
  *  ([CLS]/[SEP] in MiniLM, <s>/</s> in e5), from the run's first and last words. */
 export function withSpecials(t, meta) {

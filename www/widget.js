@@ -7,7 +7,7 @@
 // and its hash). The component itself is controller.js, the same as the page's.
 import { AttentionController } from './controller.js';
 import { parse, serialize, hashOfAttributes, ATTRIBUTES } from './state.js';
-import { loadMessages, browserLanguage, translator } from './i18n.js';
+import { loadMessages, browserLanguage, translator, loadErrorText } from './i18n.js';
 import { el } from './dom.js';
 import { PRESET_KEYS, MODELS, limitsOf } from './config.js';
 
@@ -55,7 +55,7 @@ class OrquestraAttention extends HTMLElement {
           parts.summary.textContent = this.t('model.progress', { model: MODELS[e.model].name, mb: (e.got / 1e6).toFixed(1), total: e.total ? (e.total / 1e6).toFixed(1) : '?' });
         } else if (e.kind === 'failed') {
           this.component.computed = null; // an attribute change tries again
-          parts.summary.textContent = `${this.t(e.error.code === 'engine' ? 'error.engine' : 'error.load')} (${e.error.message})`;
+          parts.summary.textContent = `${this.t(e.error.code === 'engine' ? 'error.engine' : 'error.load')} (${loadErrorText(this.t, e.error)})`;
         }
       },
       failed: (e) => {

@@ -773,6 +773,40 @@ await test("the truncation notice names the model's own limit: a model-src of 24
   }
 });
 
+await test('model-src: 400 MB that is no bundle stops at its header, in the reader\'s language, and nothing is cached; a file swapped on the host arrives on reload', async (page) => {
+  const { truncateSync, copyFileSync } = await import('node:fs');
+  const site = await hostWidget(page, { sentence: 'a menina', lang: 'pt', 'model-src': 'big.bin' });
+  site.write('big.bin', Buffer.alloc(0));
+  truncateSync(`${site.dir}/big.bin`, 400e6); // 400 MB of zeros (a sparse file)
+  try {
+    await page.goto(site.url);
+    await page.evaluate(() => caches.delete('orquestra-model-v1'));
+    const start = Date.now();
+    await page.reload();
+    await page.waitForFunction(() => /não é um modelo do Orquestra/.test(document.getElementById('w').shadowRoot.querySelector('.summary').textContent), null, { timeout: 30_000 });
+    const ms = Date.now() - start;
+    const cached = await page.evaluate(async () => (await (await caches.open('orquestra-model-v1')).keys()).map((r) => r.url));
+    console.log(`     400 MB of zeros refused after ${ms} ms: ${await site.summary()}`);
+    assert(ms < 1500, `the refusal took ${ms} ms`);
+    assert(!cached.some((u) => u.includes('big.bin')), `cached: ${cached}`);
+    // Swapped on the host: the tiny model (2 layers), then MiniLM (6) at the same URL.
+    site.write('swap.safetensors', tinyBundle());
+    const layers = () => page.evaluate(() => document.getElementById('w').shadowRoot.querySelectorAll('select')[1].options.length);
+    await page.evaluate(() => document.getElementById('w').setAttribute('model-src', 'swap.safetensors'));
+    await page.waitForFunction(() => /^\d+ peças/.test(document.getElementById('w').shadowRoot.querySelector('.summary').textContent), null, { timeout: 30_000 });
+    assert((await layers()) === 2, `before the swap: ${await layers()} layers`);
+    copyFileSync(BUNDLE, `${site.dir}/swap.safetensors`);
+    for (let visit = 0; visit < 2; visit++) {
+      await page.reload();
+      await page.evaluate(() => document.getElementById('w').setAttribute('model-src', 'swap.safetensors'));
+      await page.waitForFunction(() => /^\d+ peças/.test(document.getElementById('w').shadowRoot.querySelector('.summary').textContent), null, { timeout: 60_000 });
+    }
+    assert((await layers()) === 6, `after the swap and two reloads: ${await layers()} layers (the old model)`);
+  } finally {
+    site.host.close();
+  }
+});
+
 await test('every line of the orchestra composes from its own numbers, in pieces and in words', async (page) => {
   const labels = () => page.$$eval('#view .musician', (gs) => gs.map((g) => g.getAttribute('aria-label').split(' — ')[1]));
   const rows = () => page.$$eval('#table tbody tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));

@@ -19,7 +19,7 @@ export class EngineClient {
       const p = this.pending.get(data.id);
       if (!p) return;
       this.pending.delete(data.id);
-      if (data.type === 'error') p.reject(Object.assign(new Error(data.message), { code: data.code }));
+      if (data.type === 'error') p.reject(Object.assign(new Error(data.message), { code: data.code, params: data.params ?? {} }));
       else p.resolve(data.type === 'loaded' ? data.info : data.result);
     };
   }

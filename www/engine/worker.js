@@ -7,7 +7,7 @@ let engine = null;
 
 /** Errors cross to the page as a code it acts on (src/error.rs codes, or the worker's own:
  *  'download', 'engine', 'not-loaded', 'superseded', 'internal') and a message for people. */
-const coded = (code, message) => Object.assign(new Error(message), { code });
+const coded = (code, message, params = {}) => Object.assign(new Error(message), { code, params });
 const CACHE = 'orquestra-model-v1';
 const MAX_CACHED = 3; // models kept; the page's two and one of a host's own
 
@@ -55,6 +55,15 @@ async function modelBytes(url) {
   await dropUnnamed(cache, models);
   const key = cacheKey(url, sha);
   const hit = await cache?.match(key);
+  // A host's own model (no sha256 to key it by) is asked of the network first, revalidated
+  // past the HTTP cache: a file replaced on the host arrives; the cached copy serves offline.
+  if (hit && !sha) {
+    try {
+      return await fetchModel(url, sha, cache, key);
+    } catch (e) {
+      if (e?.code !== 'download') throw e; // a bad file is said, not hidden by an old copy
+    }
+  }
   if (hit) {
     const bytes = new Uint8Array(await hit.arrayBuffer());
     postMessage({ type: 'progress', received: bytes.length, total: bytes.length, cached: true });
@@ -68,32 +77,75 @@ async function modelBytes(url) {
   return fetchModel(url, sha, cache, key);
 }
 
-/** The bundle from the network, checked against the build's sha256, then cached. */
+/** The bundle from the network, checked against the build's sha256; `store()` caches it,
+ *  called once the engine has accepted it (a bad file must not evict a good model). */
 async function fetchModel(url, sha, cache, key) {
-  const bytes = await download(url);
+  const bytes = await download(url, sha ? 'default' : 'no-cache');
   if (sha && (await sha256(bytes)) !== sha) {
     throw coded('download', `${url} is not the model this build names (its sha256 differs): the host may be serving another version; reload later`);
   }
-  await cache?.put(key, new Response(bytes, { headers: { 'content-type': 'application/octet-stream' } })).catch(() => {});
-  // The cache holds a few models at most (each about 24 MB): the oldest go first.
-  const keys = (await cache?.keys().catch(() => [])) ?? [];
-  for (const old of keys.slice(0, Math.max(0, keys.length - MAX_CACHED))) await cache.delete(old).catch(() => {});
-  return { bytes, cache, cached: false, key, intact: Promise.resolve(true) };
+  const store = async () => {
+    await cache?.put(key, new Response(bytes, { headers: { 'content-type': 'application/octet-stream' } })).catch(() => {});
+    // The cache holds a few models at most (each about 24 MB): the oldest go first.
+    const keys = (await cache?.keys().catch(() => [])) ?? [];
+    for (const old of keys.slice(0, Math.max(0, keys.length - MAX_CACHED))) await cache.delete(old).catch(() => {});
+  };
+  return { bytes, cache, cached: false, key, intact: Promise.resolve(true), store };
 }
 
-async function download(url) {
-  const response = await fetch(url);
+// A bundle is safetensors: 8 bytes of header length (u64, little-endian), a JSON header, then
+// the tensors' bytes. The engine refuses weights over 1 GiB as f32, so no file above it loads.
+const MAX_MODEL_BYTES = 2 ** 30;
+const MAX_HEADER_BYTES = 2 ** 26;
+
+/** What the first bytes of a download say: null while more are needed, else the file's whole
+ *  length as its header declares it. Throws a coded error for a file that is no bundle. */
+function declaredLength(head, url) {
+  if (head.length < 8) return null;
+  const n = Number(new DataView(head.buffer, head.byteOffset, 8).getBigUint64(0, true));
+  if (n < 2 || n > MAX_HEADER_BYTES) throw coded('not-a-model', `${url} is not a model bundle (header length ${n})`, { url });
+  if (head.length < 8 + n) return null;
+  let header;
+  try { header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(head.subarray(8, 8 + n))); } catch { header = null; }
+  if (!header || typeof header !== 'object' || Array.isArray(header)) throw coded('not-a-model', `${url} is not a model bundle (its header is not JSON)`, { url });
+  const end = Math.max(0, ...Object.entries(header).filter(([k]) => k !== '__metadata__').map(([, t]) => Number(t?.data_offsets?.[1]) || 0));
+  const length = 8 + n + end;
+  if (length > MAX_MODEL_BYTES) throw coded('model-too-large', `${url} declares ${length} bytes, over ${MAX_MODEL_BYTES}`, { url, mb: Math.round(length / 1e6) });
+  return length;
+}
+
+/** Joins chunks into one array of `length` bytes. */
+function joined(chunks, length) {
+  const bytes = new Uint8Array(length);
+  let offset = 0;
+  for (const c of chunks) { bytes.set(c.subarray(0, length - offset), offset); offset += Math.min(c.length, length - offset); }
+  return bytes;
+}
+
+/** Streams the bundle, checking its header as soon as it has arrived: a file that is no
+ *  bundle, or larger than any model can be, stops the download at once. */
+async function download(url, cache = 'default') {
+  let response;
+  try { response = await fetch(url, { cache }); } catch (e) { throw coded('download', `model download failed: ${e?.message ?? e} for ${url}`); }
   if (!response.ok) throw coded('download', `model download failed: HTTP ${response.status} for ${url}`);
   const total = Number(response.headers.get('content-length')) || 0;
+  if (total > MAX_MODEL_BYTES) throw coded('model-too-large', `${url} is ${total} bytes, over ${MAX_MODEL_BYTES}`, { url, mb: Math.round(total / 1e6) });
   const reader = response.body.getReader();
   const chunks = [];
-  let received = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    received += value.length;
-    postMessage({ type: 'progress', received, total });
+  let received = 0, expected = null;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      received += value.length;
+      if (expected === null) expected = declaredLength(joined(chunks, Math.min(received, MAX_HEADER_BYTES + 8)), url);
+      if (expected !== null && received > expected) throw coded('not-a-model', `${url} is longer than its header says`, { url });
+      postMessage({ type: 'progress', received, total });
+    }
+  } catch (e) {
+    reader.cancel().catch(() => {});
+    throw e;
   }
   const bytes = new Uint8Array(received);
   let offset = 0;
@@ -152,6 +204,7 @@ onmessage = async ({ data }) => {
         built = await engineFrom(model);
       }
       engine = built;
+      await model.store?.(); // only a model the engine accepted is kept
       postMessage({ id, type: 'loaded', info: engine.info });
     } else if (type === 'run') {
       // Latest wins, for each asker (a page may hold several widgets on one engine): a run still
@@ -163,6 +216,6 @@ onmessage = async ({ data }) => {
       setTimeout(runWaiting, 0);
     }
   } catch (e) {
-    postMessage({ id, type: 'error', code: e?.code ?? 'internal', message: String(e?.message ?? e) });
+    postMessage({ id, type: 'error', code: e?.code ?? 'internal', message: String(e?.message ?? e), params: e?.params ?? {} });
   }
 };

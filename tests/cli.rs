@@ -279,6 +279,7 @@ struct Measured {
 /// Runs the CLI under an address-space guard of 1 GiB (an input that makes it grow fails
 /// quickly instead of taking the machine), with `zeros` bytes of NUL on standard input if
 /// given (the feeder stops when the CLI closes its end).
+#[allow(clippy::zombie_processes)] // reaped by wait4, which also gives its rusage
 fn measured(args: &[&std::ffi::OsStr], zeros: Option<u64>) -> Measured {
     use std::io::Read;
     use std::os::unix::process::CommandExt;

@@ -7,6 +7,8 @@ const params = new URLSearchParams(location.search);
 const MODELS = { minilm: '../models/all-MiniLM-L6-v2.int8.safetensors', e5pt: '../models/e5-small-enpt.q4_0.safetensors' };
 const bytes = new Uint8Array(await (await fetch(MODELS[params.get('model') ?? 'minilm'])).arrayBuffer());
 const engine = await createEngine(bytes, { build: bestBuild() });
+// ?integer=1: the integer path forced on (src/kernels/intdot.rs), to see where its time goes.
+if (params.has('integer')) engine.raw.setIntegerDot(params.get('integer') === '1');
 const text = Array(Number(params.get('t') ?? 32) - 2).fill('word').join(' ');
 for (let i = 0; i < 50; i++) engine.timeRun(text);
 window.go = (n) => {

@@ -8,6 +8,9 @@
 //                               scores and the rollout too) and as runs are now (neither: the
 //                               page derives score rows from q and k, and asks for the rollout
 //                               in the Flow view), alternating, at T = 32, 128 and 512: median ms, MB
+//   ?mode=integer               the integer path (src/kernels/intdot.rs: activations to 8 bits,
+//                               integer dot products) against the f32-activation path, one
+//                               engine, runs alternating, at T = 32 and 128 (median ms)
 // Results in window.quantResults.
 import { createEngine, loadWasm, bestBuild } from '../www/engine/wasm-engine.js';
 import { median } from './stats.js';
@@ -45,6 +48,28 @@ async function speed() {
     }
     old.free();
     now.free();
+  }
+  return { rows, build };
+}
+
+async function integer() {
+  const rows = [];
+  for (const [key, url] of Object.entries(MODELS)) {
+    const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+    const { engine } = await engineWith(bytes, true);
+    const time = (on, text) => { engine.raw.setIntegerDot(on); return engine.timeRun(text); };
+    for (const t of [32, 128]) {
+      const text = Array(t - 2).fill('word').join(' ');
+      const times = { f32: [], int: [] };
+      for (let i = 0; i < 3; i++) { time(false, text); time(true, text); }
+      for (let i = 0; i < 21; i++) {
+        for (const k of i % 2 ? ['f32', 'int'] : ['int', 'f32']) times[k].push(time(k === 'int', text));
+      }
+      const [f32, int] = [median(times.f32), median(times.int)];
+      rows.push({ model: key, t, f32Ms: f32, intMs: int, ratio: int / f32, accuracy: engine.info.integerAccuracy });
+      out.textContent = JSON.stringify(rows, null, 1);
+    }
+    engine.free();
   }
   return { rows, build };
 }
@@ -87,7 +112,7 @@ async function copies() {
   return { rows, build };
 }
 
-const MODES = { memory, copies, speed };
+const MODES = { memory, copies, speed, integer };
 (MODES[params.get('mode')] ?? speed)()
   .then((r) => { window.quantResults = r; out.textContent = JSON.stringify(r, null, 1); })
   .catch((e) => { window.quantResults = { error: String(e) }; out.textContent = String(e); });

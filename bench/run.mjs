@@ -1,5 +1,5 @@
 // `make bench`: runs the bench pages in headless Chromium and prints their tables.
-//   node bench/run.mjs [peer|models|quant|ablation|load|builds|prefetch|matmul|profile ...] [--query=?t=32&runs=31]
+//   node bench/run.mjs [peer|models|quant|integer|ablation|load|builds|prefetch|matmul|profile ...] [--query=?t=32&runs=31]
 // With no section named, runs them all. The peer table is also written to bench/results.json.
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { serve } from '../scripts/serve.mjs';
@@ -69,6 +69,13 @@ try {
     console.log('  model      T  forward   every tensor (MB)   now (MB)     now/before');
     for (const x of c.rows) console.log(`  ${x.model.padEnd(7)} ${String(x.t).padStart(4)} ${f(x.forwardMs, 8)} ${f(x.allMs, 9)} (${f(x.allMB, 5, 0)}) ${f(x.leanMs, 9)} (${f(x.leanMB, 5, 0)}) ${f(x.leanMs / x.allMs, 10)}`);
   }
+  if (sections.includes('integer') || sections.includes('quant')) {
+    const r = await runPage('bench/quant.html?mode=integer', 'quantResults', 20);
+    console.log(`\nthe integer path (activations to 8 bits per 32 inputs, i32 dot products) vs f32 activations, ${r.build} build,`);
+    console.log('one engine, runs alternating, median ms; its accuracy against the f32 reference as convert measured it:');
+    console.log('  model      T   f32 act.   integer   integer/f32   max attention diff   same top piece');
+    for (const x of r.rows) console.log(`  ${x.model.padEnd(7)} ${String(x.t).padStart(4)} ${f(x.f32Ms, 9)} ${f(x.intMs, 9)} ${f(x.ratio, 12)} ${f(x.accuracy?.maxAttentionDiff ?? NaN, 17, 4)} ${f(100 * (x.accuracy?.sameTopKey ?? NaN), 14, 1)}%`);
+  }
   if (sections.includes('ablation')) {
     const r = await runPage('bench/ablation.html', 'ablationResults', 10);
     console.log(`\nranking the most influential judges (one run per head with it dismissed, its hidden states copied out, the word's cosine), ${r.build} build, one thread, median (min) of 3`);
@@ -105,9 +112,10 @@ try {
   if (sections.includes('profile')) {
     // Where a forward pass spends its time: V8's sampling profiler over 300 runs, self time by
     // wasm function (the builds keep their name section).
+    // PROFILE_QUERY adds to the page's query (e.g. `&integer=1` for the integer path).
     for (const [model, t] of [['minilm', 32], ['e5pt', 32], ['minilm', 512]]) {
       const page = await ctx.newPage();
-      await page.goto(`${base}/bench/profile.html?model=${model}&t=${t}`);
+      await page.goto(`${base}/bench/profile.html?model=${model}&t=${t}${process.env.PROFILE_QUERY ?? ''}`);
       await page.waitForFunction(() => window.profileReady, null, { timeout: 60_000 });
       const cdp = await ctx.newCDPSession(page);
       await cdp.send('Profiler.enable');

@@ -45,6 +45,9 @@ struct Info<'a> {
     precision: &'a str,
     /// A quantized bundle's attention against full precision, when its source had it.
     accuracy: Option<crate::load::accuracy::Accuracy>,
+    /// The integer path's accuracy (`kernels::intdot`), and whether it is on.
+    integer_accuracy: Option<crate::load::accuracy::Accuracy>,
+    integer_dot: bool,
     simd: bool,
 }
 
@@ -60,7 +63,8 @@ impl Engine {
         })
     }
 
-    /// {layers, heads, headDim, hidden, vocabSize, maxTokens, precision, accuracy, simd}
+    /// {layers, heads, headDim, hidden, vocabSize, maxTokens, precision, accuracy,
+    /// integerAccuracy, integerDot, simd}
     pub fn info(&self) -> Result<JsValue, JsError> {
         let c = &self.model.config;
         let info = Info {
@@ -72,9 +76,19 @@ impl Engine {
             max_tokens: self.model.max_tokens(),
             precision: self.model.precision.name(),
             accuracy: self.model.accuracy,
+            integer_accuracy: self.model.integer_accuracy,
+            integer_dot: self.model.integer_dot(),
             simd: simd_build(),
         };
         Ok(serde_wasm_bindgen::to_value(&info)?)
+    }
+
+    /// Turns the integer path (activations quantized to 8 bits, integer dot products) on or
+    /// off; returns whether it is on. The engine picks it at load only where its measured
+    /// accuracy allows (`integerDot` in info); the bench times both.
+    #[wasm_bindgen(js_name = setIntegerDot)]
+    pub fn set_integer_dot(&mut self, on: bool) -> bool {
+        self.model.set_integer_dot(on)
     }
 
     /// The token ids of `text` as the encoder would see them ([CLS] … [SEP], truncated to

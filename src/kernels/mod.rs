@@ -4,6 +4,7 @@
 //!
 //! Matmul works on weights packed once at load time into panels of `NR` output columns,
 //! so the inner loop reads weights contiguously.
+pub mod intdot;
 mod math;
 mod portable;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
@@ -69,6 +70,8 @@ pub struct Quantized {
     pub values: Values,
     pub q: Bytes,
     pub scale: Vec<f32>,
+    /// When set, the matmul takes the integer path (`intdot`); these are its zero sums.
+    pub zero_sums: Option<Vec<i32>>,
 }
 
 /// How a quantized panel stores its values.
@@ -139,6 +142,7 @@ impl Packed {
                 values: Values::Int8,
                 q: Bytes::owned(q),
                 scale,
+                zero_sums: None,
             }),
         }
     }
@@ -174,6 +178,7 @@ impl Packed {
                 values,
                 q,
                 scale,
+                zero_sums: None,
             }),
         })
     }
@@ -200,6 +205,19 @@ impl Packed {
         out
     }
 
+    /// Turns the integer path (`intdot`) on or off; returns whether it is on (it needs
+    /// quantized weights whose groups are whole activation groups).
+    pub fn set_integer_dot(&mut self, on: bool) -> bool {
+        let sums = (on && intdot::supports(self)).then(|| intdot::zero_sums(self));
+        match &mut self.quantized {
+            Some(qz) => {
+                qz.zero_sums = sums;
+                qz.zero_sums.is_some()
+            }
+            None => false,
+        }
+    }
+
     /// The same weights as f32 panels (the old path, which the bench times side by side).
     pub fn widened(&self) -> Packed {
         if self.quantized.is_none() {
@@ -221,7 +239,9 @@ impl Packed {
     /// Bytes its weights take in memory.
     pub fn bytes(&self) -> usize {
         match &self.quantized {
-            Some(qz) => qz.q.len() + 4 * qz.scale.len(),
+            Some(qz) => {
+                qz.q.len() + 4 * qz.scale.len() + 4 * qz.zero_sums.as_ref().map_or(0, Vec::len)
+            }
             None => 4 * self.data.len(),
         }
     }
@@ -360,6 +380,9 @@ pub fn matmul(x: &[f32], m: usize, b: &Packed, bias: &[f32], act: Activation, y:
     assert_eq!(y.len(), m * b.n, "Y is not M×N");
     assert!(bias.is_empty() || bias.len() == b.n, "bias is not N");
     let gelu = act == Activation::Gelu;
+    if let Some(zs) = b.quantized.as_ref().and_then(|qz| qz.zero_sums.as_ref()) {
+        return intdot::matmul(x, m, b, zs, bias, gelu, y);
+    }
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     simd128::matmul(x, m, b, bias, gelu, y);
     #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]

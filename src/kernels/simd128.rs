@@ -574,3 +574,163 @@ pub fn layer_norm(row: &mut [f32], gamma: &[f32], beta: &[f32], eps: f32) {
         }
     }
 }
+
+/// Four i8·u8 products summed into each i32 lane, added to `acc`: lane j gets
+/// Σ_{i<4} w[4j+i]·u[4j+i], u unsigned bytes. Relaxed SIMD multiplies by 7-bit values only,
+/// so u goes in as its upper seven bits (twice) and its last bit; every build gets the same
+/// integers.
+#[inline(always)]
+fn dot4(w: v128, u: v128, acc: v128) -> v128 {
+    #[cfg(target_feature = "relaxed-simd")]
+    {
+        let (high, low) = (u8x16_shr(u, 1), v128_and(u, u8x16_splat(1)));
+        let acc = i32x4_relaxed_dot_i8x16_i7x16_add(w, high, acc);
+        let acc = i32x4_relaxed_dot_i8x16_i7x16_add(w, high, acc);
+        i32x4_relaxed_dot_i8x16_i7x16_add(w, low, acc)
+    }
+    #[cfg(not(target_feature = "relaxed-simd"))]
+    {
+        // Pairs through i16, then the pairs of pairs.
+        let lo = i32x4_dot_i16x8(i16x8_extend_low_i8x16(w), u16x8_extend_low_u8x16(u));
+        let hi = i32x4_dot_i16x8(i16x8_extend_high_i8x16(w), u16x8_extend_high_u8x16(u));
+        let sums = i32x4_add(
+            i32x4_shuffle::<0, 2, 4, 6>(lo, hi),
+            i32x4_shuffle::<1, 3, 5, 7>(lo, hi),
+        );
+        i32x4_add(acc, sums)
+    }
+}
+
+/// A chunk of panel rows (`bytes`: kc rows of `values`) into the integer path's layout,
+/// four inputs of a column side by side (see `intdot`'s WCHUNK): per four rows, one 4×8
+/// transpose by byte shuffles.
+pub fn rearrange_chunk(bytes: &[u8], values: super::Values, out: &mut [i8]) {
+    let rows = out.len() / NR;
+    assert!(rows.is_multiple_of(4) && bytes.len() == rows * values.row_bytes());
+    // SAFETY: per four rows we read 4·row_bytes bytes of `bytes` and write 32 bytes of `out`,
+    // both in range (asserted above).
+    unsafe {
+        let o = out.as_mut_ptr() as *mut v128;
+        match values {
+            super::Values::Int8 => {
+                for s in 0..rows / 4 {
+                    let a = v128_load(bytes.as_ptr().add(s * 32) as *const v128); // rows 0-1
+                    let b = v128_load(bytes.as_ptr().add(s * 32 + 16) as *const v128); // rows 2-3
+                    let lo =
+                        i8x16_shuffle::<0, 8, 16, 24, 1, 9, 17, 25, 2, 10, 18, 26, 3, 11, 19, 27>(
+                            a, b,
+                        );
+                    let hi = i8x16_shuffle::<
+                        4,
+                        12,
+                        20,
+                        28,
+                        5,
+                        13,
+                        21,
+                        29,
+                        6,
+                        14,
+                        22,
+                        30,
+                        7,
+                        15,
+                        23,
+                        31,
+                    >(a, b);
+                    v128_store(o.add(2 * s), lo);
+                    v128_store(o.add(2 * s + 1), hi);
+                }
+            }
+            super::Values::Nibbles => {
+                let (mask, eight) = (u8x16_splat(0x0F), i8x16_splat(8));
+                for s in 0..rows / 4 {
+                    let v = v128_load(bytes.as_ptr().add(s * 16) as *const v128);
+                    let l = i8x16_sub(v128_and(v, mask), eight); // columns 0-3 of four rows
+                    let h = i8x16_sub(u8x16_shr(v, 4), eight); // columns 4-7
+                    let lo =
+                        i8x16_shuffle::<0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15>(l, l);
+                    let hi =
+                        i8x16_shuffle::<0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15>(h, h);
+                    v128_store(o.add(2 * s), lo);
+                    v128_store(o.add(2 * s + 1), hi);
+                }
+            }
+        }
+    }
+}
+
+/// The integer path's micro-kernel (see `intdot::micro`): MR rows × NR columns, per
+/// activation group eight steps of four inputs, two dot products per row and step.
+#[inline(always)]
+pub fn int_micro(
+    xrows: &[&[u8]; MR],
+    xs: &[&[f32]; MR],
+    w: &[i8],
+    sw: &[[f32; NR]],
+    z: &[[i32; NR]],
+    tile: &mut [[f32; NR]; MR],
+) {
+    use super::intdot::XG;
+    let groups = w.len() / (XG * NR);
+    assert!(xrows.iter().all(|r| r.len() == groups * XG) && xs.iter().all(|s| s.len() == groups));
+    assert!(sw.len() >= groups && z.len() >= groups);
+    // SAFETY: w holds groups·XG·NR bytes and each x row groups·XG bytes (asserted); every
+    // load below stays inside them.
+    unsafe {
+        let mut out = [[f32x4_splat(0.0); 2]; MR];
+        for g in 0..groups {
+            let mut acc = [[i32x4_splat(0); 2]; MR];
+            let wg = w.as_ptr().add(g * XG * NR) as *const v128;
+            for s in 0..XG / 4 {
+                let (wl, wh) = (v128_load(wg.add(2 * s)), v128_load(wg.add(2 * s + 1)));
+                for r in 0..MR {
+                    let xv = v128_load32_splat(xrows[r].as_ptr().add(g * XG + s * 4) as *const u32);
+                    acc[r][0] = dot4(wl, xv, acc[r][0]);
+                    acc[r][1] = dot4(wh, xv, acc[r][1]);
+                }
+            }
+            let (sw0, sw1) = (load(sw[g].as_ptr()), load(sw[g].as_ptr().add(4)));
+            let zp = z[g].as_ptr() as *const v128;
+            let (z0, z1) = (v128_load(zp), v128_load(zp.add(1)));
+            for r in 0..MR {
+                let sx = f32x4_splat(xs[r][g]);
+                let t0 = f32x4_convert_i32x4(i32x4_sub(acc[r][0], z0));
+                let t1 = f32x4_convert_i32x4(i32x4_sub(acc[r][1], z1));
+                out[r][0] = fma(t0, f32x4_mul(sw0, sx), out[r][0]);
+                out[r][1] = fma(t1, f32x4_mul(sw1, sx), out[r][1]);
+            }
+        }
+        for r in 0..MR {
+            store(tile[r].as_mut_ptr(), out[r][0]);
+            store(tile[r].as_mut_ptr().add(4), out[r][1]);
+        }
+    }
+}
+
+/// Each row of Y (M×N) plus the bias, then GELU if asked: the integer path's last step.
+pub fn bias_gelu(y: &mut [f32], n: usize, bias: &[f32], gelu: bool) {
+    let c = GeluK::new();
+    for row in y.chunks_exact_mut(n) {
+        let four = n / 4 * 4;
+        for j in (0..four).step_by(4) {
+            // SAFETY: j + 4 ≤ four ≤ n = row.len(), and bias holds n values when not empty.
+            unsafe {
+                let mut v = load(row.as_ptr().add(j));
+                if !bias.is_empty() {
+                    v = f32x4_add(v, load(bias.as_ptr().add(j)));
+                }
+                if gelu {
+                    v = gelu4(v, &c);
+                }
+                store(row.as_mut_ptr().add(j), v);
+            }
+        }
+        for (j, v) in row.iter_mut().enumerate().skip(four) {
+            *v += bias.get(j).copied().unwrap_or(0.0);
+            if gelu {
+                *v = super::gelu(*v);
+            }
+        }
+    }
+}

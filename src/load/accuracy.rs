@@ -8,6 +8,9 @@ use crate::model::Model;
 
 /// Metadata key of the measurement (JSON of [`Accuracy`]).
 pub const ACCURACY_KEY: &str = "orquestra.accuracy";
+/// Metadata key of the integer path's measurement (`kernels::intdot`), against the same
+/// reference: the f32 model, or for a model published quantized its own weights on the f32 path.
+pub const INTEGER_ACCURACY_KEY: &str = "orquestra.integer_accuracy";
 
 /// English and Portuguese, short and long, punctuation and words split into pieces.
 pub const SENTENCES: [&str; 8] = [

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use half::f16;
 use safetensors::{tensor::TensorView, Dtype};
 
-use super::accuracy::{self, Accuracy, ACCURACY_KEY};
+use super::accuracy::{self, Accuracy, ACCURACY_KEY, INTEGER_ACCURACY_KEY};
 use super::e5bin::E5Bin;
 use super::safetensors::{Weights, GROUP_KEY, SCALE_SUFFIX};
 use crate::bytes::Bytes;
@@ -67,6 +67,8 @@ pub struct Header {
     pub tokenizer: Tokenizer,
     pub precision: Precision,
     pub accuracy: Option<Accuracy>,
+    /// The same with the integer path on (`kernels::intdot`).
+    pub integer_accuracy: Option<Accuracy>,
 }
 
 impl Header {
@@ -106,18 +108,20 @@ impl Header {
             Some(name) => Precision::parse(name)?,
             None => Precision::F32,
         };
-        let accuracy = match w.metadata.get(ACCURACY_KEY) {
-            Some(json) => Some(
-                serde_json::from_str(json)
-                    .map_err(|e| Error::Model(format!("{ACCURACY_KEY}: {e}")))?,
-            ),
-            None => None,
+        let measure = |key: &str| -> Result<Option<Accuracy>> {
+            w.metadata
+                .get(key)
+                .map(|json| {
+                    serde_json::from_str(json).map_err(|e| Error::Model(format!("{key}: {e}")))
+                })
+                .transpose()
         };
         Ok(Header {
             config,
             tokenizer,
             precision,
-            accuracy,
+            accuracy: measure(ACCURACY_KEY)?,
+            integer_accuracy: measure(INTEGER_ACCURACY_KEY)?,
         })
     }
 }
@@ -267,6 +271,24 @@ pub fn convert_with(
         ACCURACY_KEY.to_string(),
         serde_json::to_string(&measured).expect("accuracy serializes"),
     );
+    with_integer_accuracy(&model, out, meta)
+}
+
+/// The bundle with the integer path's accuracy against `reference` in its metadata: measured
+/// on the bundle as it loads, with the integer path forced on.
+fn with_integer_accuracy(
+    reference: &Model,
+    out: Vec<Entry>,
+    mut meta: HashMap<String, String>,
+) -> Result<Vec<u8>> {
+    let mut model = super::from_bundle(&write(out.clone(), meta.clone())?)?;
+    if model.set_integer_dot(true) {
+        let measured = accuracy::measure(reference, &model)?;
+        meta.insert(
+            INTEGER_ACCURACY_KEY.to_string(),
+            serde_json::to_string(&measured).expect("accuracy serializes"),
+        );
+    }
     write(out, meta)
 }
 
@@ -371,7 +393,8 @@ pub fn convert_e5_with(bin: &[u8], charsmap: &[u8], layout: Layout) -> Result<Ve
         serde_json::json!({"bos": vocab.bos, "eos": vocab.eos, "pad": vocab.pad, "unk": vocab.unk})
             .to_string(),
     );
-    write(out, meta)
+    // The reference is the container's own 4-bit weights on the f32 path.
+    with_integer_accuracy(&model, out, meta)
 }
 
 /// Replaces each linear's row-major quantized tensors in `out` (int8 with `.scale`, or Q4_0

@@ -33,6 +33,9 @@ pub fn from_bundle_vec(bytes: Vec<u8>) -> Result<Model> {
     let header = bundle::Header::read(&w)?;
     let mut model = Model::new(header.config, header.tokenizer, header.precision, &w)?;
     model.accuracy = header.accuracy;
+    model.integer_accuracy = header.integer_accuracy;
+    let ok = model.integer_dot_ok();
+    model.set_integer_dot(ok);
     Ok(model)
 }
 

@@ -37,6 +37,8 @@ pub struct Model {
     pub precision: Precision,
     /// For a quantized bundle: its attention against the full-precision source, if measured.
     pub accuracy: Option<crate::load::accuracy::Accuracy>,
+    /// The same, with the integer path on (`kernels::intdot`: activations to 7 bits).
+    pub integer_accuracy: Option<crate::load::accuracy::Accuracy>,
     /// BertEmbeddings
     pub embeddings: Embeddings,
     /// BertLayer × L
@@ -68,7 +70,43 @@ impl Model {
             tokenizer,
             precision,
             accuracy: None,
+            integer_accuracy: None,
         })
+    }
+
+    /// Turns the integer path on or off for every quantized linear; returns whether it is
+    /// on (an f32 model has none).
+    pub fn set_integer_dot(&mut self, on: bool) -> bool {
+        let mut any = false;
+        for l in &mut self.layers {
+            for lin in [
+                &mut l.qkv,
+                &mut l.attention_output,
+                &mut l.intermediate,
+                &mut l.output,
+            ] {
+                any |= lin.w.set_integer_dot(on);
+            }
+        }
+        any
+    }
+
+    /// Whether the integer path is on.
+    pub fn integer_dot(&self) -> bool {
+        self.layers.first().is_some_and(|l| {
+            l.output
+                .w
+                .quantized
+                .as_ref()
+                .is_some_and(|q| q.zero_sums.is_some())
+        })
+    }
+
+    /// Whether the measured integer path stays close enough to the f32 model to be the
+    /// default: attention within 0.03 everywhere, the same most-watched piece in ≥ 98.5% of rows.
+    pub fn integer_dot_ok(&self) -> bool {
+        self.integer_accuracy
+            .is_some_and(|a| a.max_attention_diff <= 0.03 && a.same_top_key >= 0.985)
     }
 }
 

@@ -1397,6 +1397,12 @@ await test('screenshots of every view, laptop and phone, both languages: each sh
   assert(!bad.length, bad.join('\n'));
 });
 
+// Issue 28's tests, in files of their own: the picture first (layout.mjs), labels that tell
+// the truth (labels.mjs). Each gets this file's harness.
+const harness = { test, assert, ready, modelReady, hashOf, showTable, cli, ctx, base, launch, serve };
+await (await import('./layout.mjs')).run(harness);
+await (await import('./labels.mjs')).run(harness);
+
 await ctx.close();
 server.close();
 if (failed) { console.log(`${failed} browser test(s) failed`); process.exit(1); }

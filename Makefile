@@ -4,6 +4,7 @@ MODEL_DIR := models/all-MiniLM-L6-v2
 BUNDLE := models/all-MiniLM-L6-v2.int8.safetensors
 E5_DIR := models/e5-small-enpt
 E5_BUNDLE := models/e5-small-enpt.q4_0.safetensors
+SMOLLM_DIR := models/smollm2-135m
 CLI := target/release/orquestra
 RUST_SRC := $(shell find src -name '*.rs') Cargo.toml
 PKG := www/pkg/relaxed/orquestra_bg.wasm www/pkg/simd/orquestra_bg.wasm www/pkg/nosimd/orquestra_bg.wasm
@@ -15,11 +16,15 @@ export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER := wasm-bindgen-test-runner
 setup:
 	@scripts/setup.sh
 
-model: $(MODEL_DIR)/.complete $(E5_DIR)/.complete
+model: $(MODEL_DIR)/.complete $(E5_DIR)/.complete $(SMOLLM_DIR)/.complete
 $(MODEL_DIR)/.complete:
 	scripts/fetch_model.sh $(MODEL_DIR)
 $(E5_DIR)/.complete:
 	scripts/fetch_e5.sh $(E5_DIR)
+# The decoder (issue 23): SmolLM2-135M-Instruct's GGUF, which the Rust tests read.
+$(SMOLLM_DIR)/.complete:
+	scripts/fetch_smollm.sh $(SMOLLM_DIR)
+test-native fuzz: $(SMOLLM_DIR)/.complete
 
 $(CLI): $(RUST_SRC)
 	cargo build --release --bin orquestra

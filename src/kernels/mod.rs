@@ -7,6 +7,7 @@
 pub mod intdot;
 mod math;
 mod portable;
+pub mod quant;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd128;
 

@@ -3,6 +3,7 @@
 pub mod accuracy;
 pub mod bundle;
 pub mod e5bin;
+pub mod gguf;
 pub mod safetensors;
 
 use crate::error::Result;

@@ -3,7 +3,7 @@
 import { AttentionController } from './controller.js';
 import { parse, serialize, MAX_SENTENCE } from './state.js';
 import { loadMessages, browserLanguage, translator, loadErrorText } from './i18n.js';
-import { el } from './dom.js';
+import { el, num, pct, setNumberLocale } from './dom.js';
 import { PRESET_KEYS, PRESET_PATHS, MODELS, MODEL_KEYS, FRESH_MODEL, limitsOf } from './config.js';
 
 const $ = (id) => document.getElementById(id);
@@ -71,7 +71,7 @@ function showLoading(e) {
   if (e.kind === 'progress') {
     $('progress').hidden = false;
     $('progress').value = e.total ? e.got / e.total : 0;
-    showStatus('model.progress', { model: MODELS[e.model].name, mb: (e.got / 1e6).toFixed(1), total: e.total ? (e.total / 1e6).toFixed(1) : '?' });
+    showStatus('model.progress', { model: MODELS[e.model].name, mb: num(e.got / 1e6, 1), total: e.total ? num(e.total / 1e6, 1) : '?' });
   } else if (e.kind === 'ready') {
     $('progress').hidden = true;
     showStatus(e.info.simd ? 'model.ready' : 'model.readyNoSimd', { precision: e.info.precision });
@@ -93,7 +93,7 @@ function showAccuracy(info = accuracy) {
   const precision = { int8: 'int8', q4_0: t('model.fourBit'), f16: 'f16' }[info.precision] ?? info.precision;
   const a = info.accuracy;
   $('accuracy').textContent = a
-    ? t('model.accuracy', { precision, diff: a.maxAttentionDiff.toFixed(3), n: a.sentences, same: `${(a.sameTopKey * 100).toFixed(1)}%` })
+    ? t('model.accuracy', { precision, diff: num(a.maxAttentionDiff, 3), n: a.sentences, same: pct(a.sameTopKey) })
     : t('model.unmeasured', { precision });
 }
 
@@ -110,6 +110,7 @@ function loadModel(retry = false) {
 function applyLanguage(lang) {
   t = translator(messages[lang]);
   component.t = t;
+  setNumberLocale(t('locale'));
   showStatus(...status);
   showAccuracy();
   document.documentElement.lang = lang === 'pt' ? 'pt-BR' : 'en';

@@ -7,12 +7,13 @@ import { clamp, VIEWS, headFlags, engineText, MAX_ENGINE_CHARS } from './state.j
 import { hasValues } from './engine/run.js';
 import { items as itemsOf, remapWord } from './units.js';
 import { views, loadView, keepingFocus } from './views/index.js';
-import { el } from './dom.js';
-import { withSpecials } from './i18n.js';
+import { el, num, setNumberLocale } from './dom.js';
+import { withSpecials, withTouch, touchScreen } from './i18n.js';
 import { instantResult } from './presets.js';
 import { MODELS, MODEL_KEYS, limitsOf } from './config.js';
 import { rankHeads, findItem } from './paths.js';
 import { moved } from './ablation.js';
+import { looksForeign, splitWords } from './language.js';
 
 const FORM_FIELDS = 'textarea, input, select';
 let channels = 0;
@@ -74,6 +75,11 @@ export class AttentionController {
       const w = this.state.word + (e.key === 'ArrowRight' ? 1 : -1);
       this.change({ word: Math.min(Math.max(w, 0), this.data.items.length - 1) });
     });
+    // Numbers in this component's language (dom.js): set before its views' handlers run, which
+    // format the value under the pointer or a tapped musician's arithmetic (capture phase: first).
+    for (const type of ['pointermove', 'pointerover', 'mouseover', 'pointerdown', 'click', 'focusin', 'keydown']) {
+      view.addEventListener(type, () => setNumberLocale(this.t('locale')), true);
+    }
     let width = 0;
     new ResizeObserver(() => { if (Math.abs(view.clientWidth - width) > 40) { width = view.clientWidth; this.render(); } }).observe(view);
   }
@@ -385,7 +391,7 @@ export class AttentionController {
     if (model) {
       model.replaceChildren(...MODEL_KEYS.map((k) => {
         const m = MODELS[k];
-        return new Option(t('ctl.modelN', { name: m.name, languages: m.languages, layers: m.layers, heads: m.heads, mb: m.mb }), k);
+        return new Option(t('ctl.modelN', { name: m.name, languages: m.languages, layers: m.layers, heads: m.heads, mb: num(m.mb, 1) }), k);
       }));
       model.value = state.model;
     }
@@ -410,7 +416,9 @@ export class AttentionController {
    *  {start} and {end}), the step, its width; live, a way to change the state. */
   context() {
     const width = this.parts.view.clientWidth || 960;
-    const t = withSpecials(this.t, this.data?.result.meta);
+    // (touch screens read "toque" where a mouse reads "passe o mouse": the keys' .touch variants)
+    const t = withTouch(withSpecials(this.t, this.data?.result.meta), touchScreen());
+    setNumberLocale(this.t('locale'));
     return {
       t, set: (p) => this.change(p), ui: this.ui, rerender: () => this.render(), width, narrow: width < 600,
       rollout: () => this.computeRollout(),
@@ -424,6 +432,7 @@ export class AttentionController {
    *  its progress, or that it failed), never a blank box. */
   placeholder() {
     const { view } = this.parts;
+    setNumberLocale(this.t('locale'));
     let box = view.querySelector(':scope > .view-loading');
     if (!box) {
       box = el('div', { class: 'view-loading', role: 'status' }, el('p'), el('progress', { max: 1 }));
@@ -439,8 +448,24 @@ export class AttentionController {
     bar.hidden = false;
     if (p.total) bar.value = p.got / p.total; else bar.removeAttribute('value');
     line.textContent = p.key
-      ? this.t('model.progress', { model: MODELS[p.key].name, mb: (p.got / 1e6).toFixed(1), total: p.total ? (p.total / 1e6).toFixed(1) : '?' })
+      ? this.t('model.progress', { model: MODELS[p.key].name, mb: num(p.got / 1e6, 1), total: p.total ? num(p.total / 1e6, 1) : '?' })
       : this.t('model.loading');
+  }
+
+  /**
+   * An English-only model reading a sentence that is not English (language.js measures it on
+   * the run: the share of words split into pieces): a line at the top of the view says so, with
+   * one tap to the multilingual model. Links keep their meaning (no m= is MiniLM); this only
+   * offers the switch.
+   */
+  foreignLine(ctx) {
+    const { state, data, parts } = this;
+    const other = MODEL_KEYS.find((k) => !MODELS[k].english);
+    if (this.override || !MODELS[state.model].english || !other || !looksForeign(data.result.meta)) return;
+    const { split, words } = splitWords(data.result.meta);
+    parts.view.prepend(el('p', { class: 'foreign-line', role: 'status' },
+      ctx.t('model.foreign', { split, words }), ' ',
+      el('button', { type: 'button', class: 'foreign-switch', text: ctx.t('model.foreignSwitch'), onclick: () => this.change({ model: other }) })));
   }
 
   /** The most pieces the model reads: its own max_position_embeddings (at most 512). */
@@ -451,6 +476,7 @@ export class AttentionController {
   render() {
     if (!this.state) return;
     const { t, state, parts } = this;
+    setNumberLocale(t('locale'));
     this.syncItems();
     if (this.data) clamp(state, this.limits);
     this.controls();
@@ -462,6 +488,7 @@ export class AttentionController {
     }
     const ctx = this.context();
     keepingFocus(parts.view, () => view.render(parts.view, state, this.data, ctx));
+    this.foreignLine(ctx);
     parts.table.replaceChildren(this.ui.table ? view.tableOf(state, this.data, ctx) : '');
     parts.table.hidden = !this.ui.table;
     if (parts.title) parts.title.textContent = t(`view.${state.view}`);

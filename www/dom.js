@@ -34,8 +34,18 @@ export function replaceKeeping(parent, children) {
   }
 }
 
-export const pct = (w, digits = 1) => `${(w * 100).toFixed(digits)}%`;
-export const num = (x, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
+// Numbers in the reader's language: pt-BR writes a decimal comma (40,3%), English a point.
+// One setting for the drawing being made: the component sets it from its language before it
+// draws and before its views' handlers run (controller.js), the export before it exports.
+// (A string replace, not Intl: 512 rows a drawing, and no thousands separator in a share.)
+let decimal = '.';
+/** The decimal mark of `locale` ('pt-BR' → ',', anything else '.'). */
+export function setNumberLocale(locale) {
+  decimal = /^pt\b/i.test(String(locale ?? '')) ? ',' : '.';
+}
+const mark = (s) => (decimal === '.' ? s : s.replace('.', decimal));
+export const pct = (w, digits = 1) => `${mark((w * 100).toFixed(digits))}%`;
+export const num = (x, digits = 2) => (Number.isFinite(x) ? mark(x.toFixed(digits)) : '–');
 
 /** A table from headers and rows of cell strings. */
 export function table(caption, headers, rows) {

@@ -3,6 +3,7 @@
 import { views } from './views/index.js';
 import { text } from './views/svg-text.js';
 import { MODELS } from './config.js';
+import { setNumberLocale } from './dom.js';
 
 const NS = 'http://www.w3.org/2000/svg';
 
@@ -57,6 +58,7 @@ const captionHeight = (lines) => 18 + 17 * lines.sentence.length + 4 + 15 * line
 export function exportSvg(state, data, ctx, info) {
   const view = views[state.view];
   if (!view?.toSvg) throw new Error(`no export for the view ${JSON.stringify(state.view)}`);
+  setNumberLocale(ctx.t('locale')); // a pt-BR export writes 40,3%
   const width = Math.round(ctx.width);
   const { body, height } = view.toSvg(state, data, { ...ctx, width, exporting: true });
   const lines = captionLines(state, ctx.t, info, width);

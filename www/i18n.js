@@ -34,3 +34,16 @@ export function withSpecials(t, meta) {
   const specials = { start: words[0]?.text ?? '[CLS]', end: words[words.length - 1]?.text ?? '[SEP]' };
   return (key, params = {}) => t(key, { ...specials, ...params });
 }
+
+/** Whether the primary pointer cannot hover (a phone or tablet): then the page says "toque"
+ *  (tap), not "passe o mouse" (hover). */
+export const touchScreen = () => typeof matchMedia === 'function' && matchMedia('(hover: none)').matches;
+
+/** t that, on a touch screen, takes a key's `<key>.touch` variant where there is one. */
+export function withTouch(t, touch) {
+  if (!touch) return t;
+  return (key, params = {}) => {
+    const variant = t(`${key}.touch`, params);
+    return variant === `${key}.touch` ? t(key, params) : variant;
+  };
+}

@@ -1,7 +1,7 @@
 // The guided lesson (aula.html): six steps along the article's arc, each a real state of the
 // live widget. A step's link is aula.html#passo=N&lang=xx.
 import './widget.js';
-import { loadMessages, browserLanguage, translator } from './i18n.js';
+import { loadMessages, browserLanguage, translator, withTouch, touchScreen } from './i18n.js';
 import { serialize, attributesOf } from './state.js';
 
 const SENTENCE = 'A menina que, depois de uma longa caminhada pelo parque, adotou vários cachorros de rua, estava radiante.';
@@ -34,7 +34,7 @@ function read() {
 
 function show() {
   const { n, lang } = read();
-  const t = translator(messages[lang]);
+  const t = withTouch(translator(messages[lang]), touchScreen()); // "toque" on a touch screen
   const s = STEPS[n - 1];
   document.documentElement.lang = lang === 'pt' ? 'pt-BR' : 'en';
   document.title = t('lesson.title');

@@ -8,7 +8,7 @@
 import { AttentionController } from './controller.js';
 import { parse, serialize, hashOfAttributes, ATTRIBUTES } from './state.js';
 import { loadMessages, browserLanguage, translator, loadErrorText } from './i18n.js';
-import { el } from './dom.js';
+import { el, num } from './dom.js';
 import { PRESET_KEYS, MODELS, limitsOf } from './config.js';
 
 const messages = loadMessages();
@@ -52,7 +52,7 @@ class OrquestraAttention extends HTMLElement {
       guessed: (g) => this.dispatchEvent(new CustomEvent('orquestra-guess', { bubbles: true, composed: true, detail: g })),
       loading: (e) => {
         if (e.kind === 'progress' && !this.component.data) {
-          parts.summary.textContent = this.t('model.progress', { model: MODELS[e.model].name, mb: (e.got / 1e6).toFixed(1), total: e.total ? (e.total / 1e6).toFixed(1) : '?' });
+          parts.summary.textContent = this.t('model.progress', { model: MODELS[e.model].name, mb: num(e.got / 1e6, 1), total: e.total ? num(e.total / 1e6, 1) : '?' });
         } else if (e.kind === 'failed') {
           this.component.computed = null; // an attribute change tries again
           parts.summary.textContent = `${this.t(e.error.code === 'engine' ? 'error.engine' : 'error.load')} (${loadErrorText(this.t, e.error)})`;

@@ -3,7 +3,7 @@
 // conducting at the same layer and head; below, layer by layer, the cosine similarity between
 // the word's hidden vectors in the two sentences (0 = the embeddings, the same for both; then
 // after each layer), where the context pulls the two meanings apart.
-import { el, svg, pct, table } from '../dom.js';
+import { el, svg, pct, num, table } from '../dom.js';
 import { weightColor } from '../color.js';
 import { itemRow } from '../units.js';
 import { findItem } from '../paths.js';
@@ -65,11 +65,11 @@ function chart(sims, t) {
     svg('line', { x1: g.x(0), x2: g.x(sims.length - 1), y1: g.y(1), y2: g.y(1), class: 'axis-line' }),
     svg('line', { x1: g.x(0), x2: g.x(sims.length - 1), y1: g.y(g.lo), y2: g.y(g.lo), class: 'axis-line' }),
     svg('text', { x: 30, y: g.y(1) + 4, class: 'tick end', text: '1' }),
-    svg('text', { x: 30, y: g.y(g.lo) + 4, class: 'tick end', text: g.lo.toFixed(2) }),
+    svg('text', { x: 30, y: g.y(g.lo) + 4, class: 'tick end', text: num(g.lo) }),
     svg('polyline', { points: g.points.map(([x, y]) => `${x},${y}`).join(' '), class: 'sim-line' }),
     g.points.map(([x, y, v], l) => [
       svg('circle', { cx: x, cy: y, r: 4, class: 'sim-point' }),
-      svg('text', { x, y: y - 8, class: 'sim-value', text: v.toFixed(2) }),
+      svg('text', { x, y: y - 8, class: 'sim-value', text: num(v) }),
       svg('text', { x, y: g.h - 6, class: 'tick', text: String(l) }),
     ]));
 }
@@ -100,7 +100,7 @@ export function render(root, state, data, ctx) {
 export function tableOf(state, data, ctx) {
   const sims = data.second && similarity(state, data);
   return table(ctx.t('compare.chart'), [ctx.t('col.layer'), ctx.t('col.cosine')],
-    (sims ?? []).map((v, l) => [String(l), v.toFixed(4)]));
+    (sims ?? []).map((v, l) => [String(l), num(v, 4)]));
 }
 
 export function toSvg(state, data, ctx) {
@@ -110,7 +110,7 @@ export function toSvg(state, data, ctx) {
   let body = text(12, 20, ctx.t('compare.pair', { a: data.items[state.word].text, b: data.second.items[secondWord(state, data)].text, layer: state.layer + 1, head: state.head + 1 }), { size: 13, weight: 700 });
   body += tag('polyline', { points: g.points.map(([x, y]) => `${x + 10},${y + 30}`).join(' '), fill: 'none', stroke: '#8a3b12', 'stroke-width': 2 });
   for (const [l, [x, y, v]] of g.points.entries()) {
-    body += tag('circle', { cx: x + 10, cy: y + 30, r: 4, fill: '#8a3b12' }) + text(x + 10, y + 22, v.toFixed(2), { size: 10, anchor: 'middle' })
+    body += tag('circle', { cx: x + 10, cy: y + 30, r: 4, fill: '#8a3b12' }) + text(x + 10, y + 22, num(v), { size: 10, anchor: 'middle' })
       + text(x + 10, g.h + 24, String(l), { size: 10, anchor: 'middle', fill: '#5a6172' });
   }
   return { body, height: g.h + 34 };

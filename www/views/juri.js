@@ -5,14 +5,15 @@
 import { el, pct, num, table } from '../dom.js';
 import { itemMatrix } from '../units.js';
 import { heatmap, heatmapSvg, legend, readableSize } from './heatmap.js';
-import { text } from './svg-text.js';
+import { text, tag } from './svg-text.js';
 import { toggled, isDismissed, moved } from '../ablation.js';
+import { habitText, MEASURES } from './habit.js';
+import { weightColor, inkOn } from '../color.js';
 
 /** A judge that parks this share or more of the focused word's attention on the special
  *  tokens ([CLS]/[SEP], <s>/</s>) abstains. */
 export const ABSTAIN = 0.5;
 
-const MEASURES = ['previous', 'next', 'itself', 'cls', 'sep', 'punctuation', 'sameWord'];
 
 // The layer's matrices for the items shown, kept while the layer stays: a focus or head change
 // only recounts the votes (at 510 items each matrix is 260,000 cells).
@@ -75,12 +76,6 @@ export function verdict(js) {
   };
 }
 
-/** The habit's label; the number after it is always a share (a spread head has none). */
-function habitText(summary, t) {
-  const label = t(`label.${summary.label}`);
-  return summary.label === 'spreads' ? label : `${label} (${pct(summary.strength, 0)})`;
-}
-
 function measureText(summary, t) {
   return MEASURES.map((k) => `${t(`measure.${k}`)}: ${pct(summary.measures[k], 0)}`).join(' · ')
     + ` · ${t('measure.entropy', { value: num(summary.measures.entropy) })}`;
@@ -93,12 +88,41 @@ function doingText(j, items, t) {
   return t('jury.doesWord', { word: items[j.vote].text, share: pct(j.share, 0) });
 }
 
+/** Whether an item is punctuation (or a symbol), not a word: a vote for "," is no word choice. */
+export const isPunctuation = (item) => !item.special && /^[\p{P}\p{S}]+$/u.test(item.text);
+
+/**
+ * The verdict's lines: what the jury chose (a word, or punctuation, said as such), how many of
+ * the sitting judges voted for it (dismissed judges neither vote nor abstain: they are not
+ * counted), the strongest judge, and the focused word's share to itself.
+ */
+export function verdictLines(js, items, focus, layer, t) {
+  const sitting = js.filter((j) => !j.dismissed);
+  const v = verdict(sitting);
+  const total = sitting.length;
+  if (!total) return [t('jury.allDismissed', { focus, layer })];
+  const lines = [];
+  if (v.winner < 0) lines.push(t('jury.allAbstain', { total, focus, layer }));
+  else {
+    const votes = t(v.count === 1 ? 'jury.votesOne' : 'jury.votes', { count: v.count, total, weight: pct(v.weight, 0) });
+    if (isPunctuation(items[v.winner])) {
+      // The heaviest word that is a word, if any judge voted for one.
+      const word = [...v.weights.entries()].filter(([k]) => !isPunctuation(items[k])).sort((a, b) => b[1] - a[1])[0];
+      lines.push(`${t('jury.verdictPunct', { layer, focus, word: items[v.winner].text })} ${votes}`
+        + (word ? ` ${t('jury.topWord', { word: items[word[0]].text, weight: pct(word[1], 0) })}` : ''));
+    } else lines.push(`${t('jury.verdict', { layer, focus, word: items[v.winner].text })} ${votes}`);
+    lines.push(t('jury.strongest', { n: v.strongest.head + 1, word: items[v.strongest.vote].text, share: pct(v.strongest.share, 0) }));
+  }
+  lines.push(t(v.abstaining === 1 ? 'jury.selfOne' : 'jury.self', { focus, share: pct(v.self, 0), abstaining: v.abstaining, total }));
+  return lines;
+}
+
 export function render(root, state, data, ctx) {
   const { t } = ctx;
   const { items } = data;
-  // A dismissed judge does not sit: it has no vote.
-  const js = judges(state, data).map((j) => (isDismissed(state.ablate, state.layer, j.head) ? { ...j, abstains: true } : j));
-  const v = verdict(js);
+  // A dismissed judge does not sit: it neither votes nor abstains.
+  const js = judges(state, data).map((j) => (isDismissed(state.ablate, state.layer, j.head) ? { ...j, abstains: true, dismissed: true } : j));
+  const v = verdict(js.filter((j) => !j.dismissed));
   const N = items.length, focus = items[state.word].text, layer = state.layer + 1;
   const size = ctx.narrow ? Math.min(280, ctx.width - 40) : 160;
   // One judge's map opened large, with its labels (a click on a map opens or closes it).
@@ -132,16 +156,13 @@ export function render(root, state, data, ctx) {
       el('p', { class: 'label', tabindex: 0, 'data-focus': `j${j.head}`, title: measureText(j.summary, t), 'aria-label': `${t('jury.habit')} ${habitText(j.summary, t)}. ${measureText(j.summary, t)}` },
         el('span', { class: 'muted', text: `${t('jury.habit')} ` }), habitText(j.summary, t)),
       large ? el('div', { class: 'scroll-x' }, map) : map,
-      j.abstains
+      j.dismissed ? el('p', { class: 'vote' }, el('strong', { text: t('jury.dismissedVote') }))
+      : j.abstains
         ? el('p', { class: 'vote' }, el('strong', { text: t('jury.abstained') }))
         : el('p', { class: 'vote' }, t('jury.vote'), ' ', el('strong', { text: items[j.vote].text }), ` ${pct(j.share, 0)}`, agrees ? el('span', { class: 'badge', text: ` ✓ ${t('jury.withMajority')}` }) : ''),
       el('p', { class: 'muted small', text: t('jury.apart', { self: pct(j.self, 0), parked: pct(j.parked, 0) }) }));
   });
-  const lines = v.winner < 0
-    ? [t('jury.allAbstain', { total: js.length, focus, layer })]
-    : [t('jury.verdict', { layer, focus, word: items[v.winner].text, count: v.count, total: js.length, weight: pct(v.weight, 0) }),
-      t('jury.strongest', { n: v.strongest.head + 1, word: items[v.strongest.vote].text, share: pct(v.strongest.share, 0) })];
-  lines.push(t('jury.self', { focus, share: pct(v.self, 0), abstaining: v.abstaining }));
+  const lines = verdictLines(js, items, focus, layer, t);
   root.replaceChildren(
     el('div', { class: 'verdict' }, lines.map((l) => el('p', { text: l }))),
     dismissedBox(state, data, ctx),
@@ -163,7 +184,7 @@ function dismissedBox(state, data, ctx) {
     el('p', {}, el('strong', { text: t('jury.dismissedList', { names }) }), ' ',
       el('button', { type: 'button', text: t('jury.recallAll'), onclick: () => ctx.set({ ablate: '' }) })),
     el('p', { text: m
-      ? t('jury.moved', { sentence: m.sentence.toFixed(4), word: data.items[state.word].text, wordCos: m.word.toFixed(4) })
+      ? t('jury.moved', { sentence: num(m.sentence, 4), word: data.items[state.word].text, wordCos: num(m.word, 4) })
       : t('jury.recomputing') }));
 }
 
@@ -185,38 +206,75 @@ function rankingBox(state, data, ctx) {
   }
   const sorted = [...r.results].sort((a, b) => b.shift - a.shift).slice(0, 8);
   return el('div', { class: 'ranking' },
-    el('p', { text: r.cancelled ? t('jury.rankCancelled', { done: r.done, total: r.total }) : r.error ? r.error : t('jury.ranked', { word, total: r.total, s: (r.ms / 1000).toFixed(1) }) }),
+    el('p', { text: r.cancelled ? t('jury.rankCancelled', { done: r.done, total: r.total }) : r.error ? r.error : t('jury.ranked', { word, total: r.total, s: num(r.ms / 1000, 1) }) }),
     el('ol', { class: 'path-list' }, sorted.map(({ layer, head, shift }) => el('li', {}, el('button', {
-      type: 'button', text: t('jury.rankedOne', { layer: layer + 1, head: head + 1, cos: (1 - shift).toFixed(4) }),
+      type: 'button', text: t('jury.rankedOne', { layer: layer + 1, head: head + 1, cos: num(1 - shift, 4) }),
       onclick: () => ctx.set({ layer, ablate: `${layer + 1}.${head + 1}` }),
     })))),
     start);
 }
+
+/** The judges as the view seats them: a dismissed one marked, not sitting. */
+const seated = (state, data) => judges(state, data).map((j) => (isDismissed(state.ablate, state.layer, j.head) ? { ...j, abstains: true, dismissed: true } : j));
 
 export function tableOf(state, data, ctx) {
   const { t } = ctx;
   const { items } = data;
   return table(t('jury.table', { layer: state.layer + 1, word: items[state.word].text }),
     [t('col.judge'), t('col.vote'), t('col.self'), t('col.abstains'), t('col.specialty')],
-    judges(state, data).map((j) => [t('jury.judge', { n: j.head + 1 }),
-      j.abstains ? t('jury.abstained') : `${items[j.vote].text} (${pct(j.share, 0)})`,
+    seated(state, data).map((j) => [t('jury.judge', { n: j.head + 1 }),
+      j.dismissed ? t('jury.dismissedVote') : j.abstains ? t('jury.abstained') : `${items[j.vote].text} (${pct(j.share, 0)})`,
       pct(j.self, 0), pct(j.parked, 0), habitText(j.summary, t)]));
 }
 
-/** The judges four to a row: number, what it does for the word, heatmap and vote. */
+/** The colour scale as SVG at (x, y): its name, then 0%, 25% … 100% on their colours. */
+function legendSvg(x, y, t) {
+  let out = text(x, y + 14, t('heat.legend'), { size: 12 });
+  const x0 = x + Math.max(110, t('heat.legend').length * 7.5);
+  [0, 0.25, 0.5, 0.75, 1].forEach((v, k) => {
+    out += tag('rect', { x: x0 + k * 52, y, width: 52, height: 20, fill: weightColor(v) })
+      + text(x0 + k * 52 + 26, y + 14, `${v * 100}%`, { size: 11, anchor: 'middle', fill: inkOn(v) });
+  });
+  return out;
+}
+
+/**
+ * What a slide needs: the verdict, the colour scale, then the judges (fewer to a row as the
+ * sentence grows, so each map keeps its word labels readable): number, what it does for the
+ * word, the labelled heatmap with the focused row marked, its vote and its habit.
+ */
 export function toSvg(state, data, ctx) {
   const { t } = ctx;
   const { items, result } = data;
-  const cols = 4, cw = Math.floor(ctx.width / cols), size = Math.min(cw - 24, 160);
-  const focus = items[state.word].text;
-  let body = '';
-  judges(state, data).forEach((j, k) => {
-    const x = (k % cols) * cw + 12, y = Math.floor(k / cols) * (size + 90) + 10;
-    body += text(x, y + 14, t('jury.judge', { n: j.head + 1 }), { size: 13, weight: 'bold' });
-    body += text(x, y + 32, `${t('jury.forWord', { word: focus })} ${doingText(j, items, t)}`, { size: 11 });
-    body += heatmapSvg(j.matrix, items.length, x, y + 40, size, { highlightRow: state.word });
-    body += text(x, y + size + 58, j.abstains ? t('jury.abstained') : `${t('jury.vote')} ${items[j.vote].text} ${pct(j.share, 0)}`, { size: 11 });
-    body += text(x, y + size + 74, `${t('jury.habit')} ${habitText(j.summary, t)}`, { size: 10 });
+  const N = items.length, focus = items[state.word].text;
+  const js = seated(state, data);
+  let y = 4, body = '';
+  for (const line of verdictLines(js, items, focus, state.layer + 1, t)) {
+    for (const l of wrap(line, Math.floor((ctx.width - 24) / (0.62 * 13)))) { body += text(12, y + 16, l, { size: 13 }); y += 18; }
+  }
+  body += legendSvg(12, y + 8, t);
+  y += 40;
+  const cols = N <= 10 ? 4 : N <= 20 ? 3 : 2;
+  const cw = Math.floor(ctx.width / cols), size = cw - 24;
+  const labels = items.map((it) => it.text);
+  js.forEach((j, k) => {
+    const x = (k % cols) * cw + 12, top = y + Math.floor(k / cols) * (size + 90);
+    body += text(x, top + 14, t('jury.judge', { n: j.head + 1 }), { size: 13, weight: 'bold' });
+    body += text(x, top + 32, `${t('jury.forWord', { word: focus })} ${doingText(j, items, t)}`, { size: 11 });
+    body += heatmapSvg(j.matrix, N, x, top + 40, size, { highlightRow: state.word, labels });
+    const vote = j.dismissed ? t('jury.dismissedVote') : j.abstains ? t('jury.abstained') : `${t('jury.vote')} ${items[j.vote].text} ${pct(j.share, 0)}`;
+    body += text(x, top + size + 58, vote, { size: 11 });
+    body += text(x, top + size + 74, `${t('jury.habit')} ${habitText(j.summary, t)}`, { size: 10 });
   });
-  return { body, height: Math.ceil(result.meta.heads / cols) * (size + 90) + 10 };
+  return { body, height: y + Math.ceil(result.meta.heads / cols) * (size + 90) + 10 };
+}
+
+/** `s` in lines of at most `chars` characters, cut at spaces. */
+function wrap(s, chars) {
+  const lines = [''];
+  for (const w of s.split(' ')) {
+    const last = lines.length - 1;
+    if (lines[last] && lines[last].length + 1 + w.length > chars) lines.push(w); else lines[last] = lines[last] ? `${lines[last]} ${w}` : w;
+  }
+  return lines;
 }

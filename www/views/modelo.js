@@ -2,8 +2,9 @@
 import { el, pct, num, table } from '../dom.js';
 import { weightColor, inkOn } from '../color.js';
 import { headShift, isDismissed } from '../ablation.js';
-import { itemMatrix } from '../units.js';
-import { heatmap, heatmapSvg } from './heatmap.js';
+import { itemMatrix, itemRow } from '../units.js';
+import { heatmap, heatmapSvg, legend } from './heatmap.js';
+import { habitLabel } from './habit.js';
 import { text } from './svg-text.js';
 
 // Drawn thumbnails by run: a focus, layer or head change reuses them (only the outline moves).
@@ -44,22 +45,57 @@ export function render(root, state, data, ctx) {
       el('span', { class: 'axis', text: t('model.layer', { n: l + 1 }) }),
       Array.from({ length: meta.heads }, (_, h) => {
         const s = heads[l * meta.heads + h];
-        const name = t('model.thumb', { layer: l + 1, head: h + 1, label: t(`label.${s.label}`) });
+        const name = t('model.thumb', { layer: l + 1, head: h + 1, label: habitLabel(s, t) });
         const button = el('button', {
-          type: 'button', class: `thumb${l === state.layer && h === state.head ? ' current' : ''}`, title: name, 'aria-label': name,
+          type: 'button', class: `thumb${l === state.layer && h === state.head ? ' current' : ''}`, title: name, 'aria-label': name, 'data-layer': l, 'data-head': h,
           onclick: () => ctx.set({ view: 'orquestra', layer: l, head: h }),
         }, el('span', { style: { display: 'inline-block', width: `${size}px`, height: `${size}px` } })); // until drawn
         pending.push({ button, l, h, name });
         return button;
       }),
     ]));
-  root.replaceChildren(el('p', { class: 'step-text', text: t('model.explain') }), shiftGrid(state, data, ctx), el('div', { class: 'scroll-x' }, grid));
+  const readout = el('p', { class: 'readout model-readout', 'aria-live': 'polite', text: t('model.point') });
+  pointing(grid, readout, data, t, ctx);
+  root.replaceChildren(el('p', { class: 'step-text', text: t('model.explain') }), shiftGrid(state, data, ctx),
+    legend(t), readout, el('div', { class: 'scroll-x' }, grid));
   fill(pending, data, size, ++drawing);
 }
 
 /** With judges dismissed: how far every head's attention moved (mean over rows of ½·Σ|a − a′|),
  *  layer by head; the dismissed ones are marked ×. Nothing before the layer of the first one moves. */
 function shiftGrid(state, data, ctx) {
+/**
+ * The value under the pointer (or a tap): the thumbnail's head, the focused and the looked-at
+ * word, and the weight, computed for that one row (itemRow), not kept for 144 matrices. On a
+ * touch screen the first tap on a thumbnail reads it, the second opens it.
+ */
+function pointing(grid, readout, data, t, ctx) {
+  const { result, items } = data;
+  const { meta } = result;
+  const at = (e) => {
+    const button = e.target.closest?.('.thumb');
+    const canvas = button?.querySelector('canvas');
+    if (!canvas) return null;
+    const rect = canvas.getBoundingClientRect(), n = items.length;
+    const c = Math.floor(((e.clientX - rect.left) / rect.width) * n), r = Math.floor(((e.clientY - rect.top) / rect.height) * n);
+    if (r < 0 || r >= n || c < 0 || c >= n) return null;
+    return { l: Number(button.dataset.layer), h: Number(button.dataset.head), r, c };
+  };
+  const show = (p) => {
+    const w = itemRow(result.attention, meta, p.l, p.h, items, p.r)[p.c];
+    readout.textContent = t('model.value', { layer: p.l + 1, head: p.h + 1, from: items[p.r].text, to: items[p.c].text, value: pct(w) });
+  };
+  grid.addEventListener('pointermove', (e) => { const p = at(e); if (p) show(p); });
+  grid.addEventListener('click', (e) => {
+    const p = at(e);
+    if (!p) return;
+    show(p);
+    const key = `${p.l}.${p.h}`;
+    if (e.pointerType === 'touch' && ctx.ui.modelTap !== key) { ctx.ui.modelTap = key; e.stopPropagation(); }
+    else ctx.ui.modelTap = null;
+  }, true);
+}
+
   const { t } = ctx;
   const a = state.ablate && data.ablated?.spec === state.ablate ? data.ablated.result : null;
   if (!a) return state.ablate ? el('p', { class: 'note', text: t('jury.recomputing') }) : '';
@@ -85,7 +121,7 @@ export function tableOf(state, data, ctx) {
   const rows = [];
   for (let l = 0; l < meta.layers; l++) for (let h = 0; h < meta.heads; h++) {
     const s = heads[l * meta.heads + h];
-    rows.push([t('model.thumb', { layer: l + 1, head: h + 1, label: '' }).replace(/[:—]\s*$/, ''), t(`label.${s.label}`), s.label === 'spreads' ? '' : pct(s.strength, 0), num(s.measures.entropy)]);
+    rows.push([t('model.thumb', { layer: l + 1, head: h + 1, label: '' }).replace(/[:—]\s*$/, ''), habitLabel(s, t), s.label === 'spreads' ? '' : pct(s.strength, 0), num(s.measures.entropy)]);
   }
   // The share behind the label, and the spread in its own column (an entropy, not a share).
   return table(t('model.table'), [t('col.head'), t('col.specialty'), t('col.measure'), t('col.spread')], rows);

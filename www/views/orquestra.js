@@ -300,18 +300,22 @@ const SORTED_SHOWN = 30;
 
 /** Beside the orchestra: the same weights as bars sorted from the largest, what a reader can
  *  compare (areas and colours mislead: Schuff et al. 2022). */
-function sortedBars(items, weights, r, t, guessed) {
-  const order = items.map((_, j) => j).sort((a, b) => weights[b] - weights[a]);
+function sortedBars(items, weights, r, t, guessed, guessing = false) {
+  // In guess mode the list ranks what the guess ranks (candidatesOf: no special token, not the
+  // conductor), numbered as the guess's rank is; the ones left out are named under it.
+  const order = (guessing ? candidatesOf(items, r) : items.map((_, j) => j)).sort((a, b) => weights[b] - weights[a]);
+  const leftOut = guessing ? items.map((_, j) => j).filter((j) => j === r || items[j].special) : [];
   const top = weights[order[0]] || 1;
   // The leading ones: past SORTED_SHOWN the rest are in the table (a long text stays quick).
   const shown = order.slice(0, SORTED_SHOWN);
   return el('section', { class: 'sorted-bars', 'aria-label': t('orq.sorted') },
     el('h3', { text: t('orq.sorted') }),
-    shown.map((j) => el('div', { class: `sorted-row${j === r ? ' self' : ''}${j === guessed ? ' guessed' : ''}` },
-      el('span', { class: 'name', text: items[j].text }),
+    shown.map((j, k) => el('div', { class: `sorted-row${j === r ? ' self' : ''}${j === guessed ? ' guessed' : ''}` },
+      el('span', { class: 'name' }, guessing ? el('span', { class: 'rank', text: `${t('guess.rank', { rank: k + 1 })} ` }) : '', items[j].text),
       el('span', { class: 'bar' }, el('span', { style: { width: `${((100 * weights[j]) / top).toFixed(1)}%`, background: weightColor(weights[j]) } })),
       el('span', { class: 'value', text: pct(weights[j]) }))),
-    order.length > shown.length ? el('p', { class: 'note', text: t('orq.sortedMore', { n: order.length - shown.length }) }) : '');
+    order.length > shown.length ? el('p', { class: 'note', text: t('orq.sortedMore', { n: order.length - shown.length }) }) : '',
+    leftOut.length ? el('p', { class: 'note sorted-left-out', text: t('guess.leftOut', { list: leftOut.map((j) => `${items[j].text} ${pct(weights[j])}`).join(', ') }) }) : '');
 }
 
 export function render(root, state, data, ctx) {
@@ -368,7 +372,7 @@ export function render(root, state, data, ctx) {
   drawn.querySelector(`[data-focus="m${guess?.j}"]`)?.classList.add('guessed');
   const chart = drawn.parentElement ?? el('div');
   chart.className = `orq-main${ctx.width >= BESIDE ? ' beside' : ''}`;
-  replaceKeeping(chart, [drawn, sortedBars(items, weights, r, t, guess?.j)]);
+  replaceKeeping(chart, [drawn, sortedBars(items, weights, r, t, guess?.j, Boolean(guess))]);
   const verdictLine = guess && el('p', { class: `guess-result${guess.rank === 1 ? ' right' : ''}`, role: 'status',
     text: t(guess.rank === 1 ? 'guess.right' : 'guess.result', { word: items[guess.j].text, rank: guess.rank, of: guess.of, weight: pct(guess.weight) }) });
 

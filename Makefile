@@ -127,6 +127,7 @@ fixtures: model
 	cd scripts && python3 make_e5_fixtures.py ../$(E5_DIR)/e5-small-enpt-q4.bin ../$(E5_DIR)/tokenizer.json ../$(E5_DIR)
 	cd scripts && python3 make_rollout_fixtures.py ../$(MODEL_DIR) ../$(E5_DIR)/e5-small-enpt-q4.bin ../$(E5_DIR)/tokenizer.json
 	cd scripts && python3 make_compare_fixtures.py ../$(MODEL_DIR) ../$(E5_DIR)/e5-small-enpt-q4.bin ../$(E5_DIR)/tokenizer.json
+	cd scripts && python3 make_smollm_fixtures.py ../$(SMOLLM_DIR)/SmolLM2-135M-Instruct.Q4_1.gguf ../tests/fixtures/smollm
 
 clean:
 	rm -rf target www/pkg models

@@ -1,9 +1,12 @@
 //! Tokenizers that keep, for every token, the word it belongs to and the span of the user's
 //! original text it came from (HF keeps neither the words nor the user's spelling):
-//! BERT's WordPiece (all-MiniLM-L6-v2) and SentencePiece Unigram (multilingual-e5-small).
+//! BERT's WordPiece (all-MiniLM-L6-v2), SentencePiece Unigram (multilingual-e5-small) and
+//! byte-level BPE (the decoder, SmolLM2).
+pub mod bpe;
 mod unigram;
 mod wordpiece;
 
+pub use bpe::Bpe;
 pub use unigram::{Unigram, UnigramVocab};
 pub use wordpiece::{is_bert_punctuation, WordPiece};
 
@@ -60,10 +63,12 @@ impl Encoding {
     }
 }
 
-/// A model's tokenizer.
+/// A model's tokenizer. The encoders' close every text with an end special (`[SEP]`,
+/// `</s>`); a decoder's (`Bpe`) has none, and a start special only if its model asks.
 pub enum Tokenizer {
     WordPiece(WordPiece),
     Unigram(Unigram),
+    Bpe(Bpe),
 }
 
 impl Tokenizer {
@@ -76,7 +81,13 @@ impl Tokenizer {
         match self {
             Tokenizer::WordPiece(t) => t.vocab_size(),
             Tokenizer::Unigram(t) => t.vocab_size(),
+            Tokenizer::Bpe(t) => t.vocab_size(),
         }
+    }
+
+    /// Whether every encoding ends with a special of its own (the encoders' `[SEP]`, `</s>`).
+    fn has_end_special(&self) -> bool {
+        !matches!(self, Tokenizer::Bpe(_))
     }
 
     /// Tokenizes `text` into `<start> pieces… <end>`, truncated to 512 pieces as HF does.
@@ -93,8 +104,14 @@ impl Tokenizer {
     /// whole text's. Otherwise the prefix grows fourfold, up to the whole text, but never past
     /// MAX_TEXT_CHARS (see `encode_bounded`). A 2 MB paste costs what its first few kilobytes
     /// cost; a text of megabytes with no place to cut costs what its first MAX_TEXT_CHARS do.
+    ///
+    /// The BPE reads its pre-tokens in order and stops at the limit by itself, so it takes
+    /// the whole text (up to MAX_TEXT_CHARS) at once.
     pub fn encode_max(&self, text: &str, max_tokens: usize) -> Result<Encoding> {
         let bound = text.char_indices().nth(MAX_TEXT_CHARS).map(|(i, _)| i);
+        if !self.has_end_special() {
+            return self.encode_bounded(text, bound, max_tokens);
+        }
         let mut chars = PREFIX_CHARS;
         loop {
             let cut = safe_cut(text, chars).filter(|&cut| bound.is_none_or(|b| cut <= b));
@@ -123,13 +140,18 @@ impl Tokenizer {
         };
         let mut e = self.encode_all(&text[..end], max_tokens)?;
         e.truncated = true;
-        Ok(e.with_end_at(text))
+        Ok(if self.has_end_special() {
+            e.with_end_at(text)
+        } else {
+            e
+        })
     }
 
     fn encode_all(&self, text: &str, max_tokens: usize) -> Result<Encoding> {
         match self {
             Tokenizer::WordPiece(t) => t.encode_max(text, max_tokens),
             Tokenizer::Unigram(t) => t.encode_max(text, max_tokens),
+            Tokenizer::Bpe(t) => t.encode_max(text, max_tokens),
         }
     }
 }

@@ -1,0 +1,212 @@
+"""Fixtures for the decoder (SmolLM2-135M-Instruct, issue 23), from the GGUF itself, read by
+the `gguf` package (llama.cpp's own Python reader), with no code of Orquestra's:
+
+- tokenizer_corpus.json  the strings: e5's committed corpus (mostly Portuguese, every Unicode
+                         space and zero-width char) and this script's additions for a
+                         byte-level BPE (digits, contractions, specials typed in, code
+                         indentation, whitespace runs, NFC/NFD, long words, rare bytes);
+- tokenizer_hf.json      for each string, what an HF `tokenizers` Tokenizer built from the
+                         GGUF's vocabulary and merges gives: ids, token strings, char offsets
+                         (ByteLevel trim_offsets: a token's leading/trailing Ġ not counted),
+                         and the decoded text;
+- dequant_rows.json      some rows of the Q8_0 embedding, a Q4_1 matrix and an F32 norm,
+                         dequantized by `gguf.quants` (the reference for kernels/quant).
+
+The tokenizer is SmolLM2's HF tokenizer.json rebuilt from the GGUF: BPE over byte-level
+chars with no unknown token (a byte with no piece is dropped, as HF and llama.cpp both do),
+the 17 control tokens (token_type 3) as special added tokens, no normalizer, and the
+pre-tokenizer of `tokenizer.ggml.pre = smollm`: Digits(individual) then ByteLevel(no prefix
+space, GPT-2's regex) -- llama.cpp's `LLAMA_VOCAB_PRE_TYPE_SMOLLM` splits `\\p{N}` first, then
+the same regex. Usage: python3 make_smollm_fixtures.py MODEL.gguf OUT_DIR
+"""
+import json
+import sys
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+from gguf import GGUFReader
+from gguf.quants import dequantize
+from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, processors
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def field(reader, key):
+    return reader.fields[key].contents()
+
+
+def hf_tokenizer(reader):
+    tokens = field(reader, "tokenizer.ggml.tokens")
+    types = field(reader, "tokenizer.ggml.token_type")
+    merges = [tuple(m.split(" ", 1)) for m in field(reader, "tokenizer.ggml.merges")]
+    assert field(reader, "tokenizer.ggml.model") == "gpt2"
+    assert field(reader, "tokenizer.ggml.pre") == "smollm"
+    vocab = {t: i for i, t in enumerate(tokens)}
+    assert len(vocab) == len(tokens), "duplicate tokens"
+    tok = Tokenizer(models.BPE(vocab=vocab, merges=merges, unk_token=None, fuse_unk=False, byte_fallback=False))
+    tok.normalizer = None
+    tok.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Digits(individual_digits=True),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, trim_offsets=True, use_regex=True),
+    ])
+    tok.post_processor = processors.ByteLevel(add_prefix_space=False, trim_offsets=True)
+    tok.decoder = decoders.ByteLevel()
+    specials = [AddedToken(t, special=True, normalized=False) for t, ty in zip(tokens, types) if ty == 3]
+    tok.add_special_tokens(specials)
+    for t in specials:
+        assert tok.token_to_id(t.content) == vocab[t.content]
+    return tok
+
+
+def additions():
+    """Strings a byte-level BPE with individual digits may split differently."""
+    out = [
+        # numbers: every digit its own pre-token; other numerals (No, Nl) too
+        "Em 1987, 2.500 pessoas pagaram R$ 1.234,56 cada.",
+        "12345678901234567890",
+        "3,14159 e 2,71828; 1e-5 e 0x1F",
+        "Capítulo IV, página 42ª, 1º lugar, ½ xícara, ² ³ ¹",
+        "٣٤٥ १२३ ๑๒๓ ①②③ Ⅻ",
+        "ano2024 v1.2.3 COVID-19 mp3",
+        # contractions of the GPT-2 regex, and their near misses
+        "it's they're we've I'm you'll he'd don't",
+        "IT'S THEY'RE 's 't 're 'l 'x",
+        "d'água d’água pingo-d'água",
+        "a'b'c''d'''",
+        # specials typed into the text (split out whole, as HF's added tokens)
+        "<|im_start|>user\nOlá, tudo bem?<|im_end|>\n<|im_start|>assistant\n",
+        "<|endoftext|>",
+        "antes<|endoftext|>depois",
+        "<|im_start|><|im_end|><|im_start|>",
+        "<repo_name>orquestra<file_sep>src/lib.rs",
+        "<|im_start",
+        "im_end|>",
+        "< |im_start| >",
+        "<jupyter_code>print(1)<jupyter_output>1<empty_output>",
+        # code and indentation (runs of spaces, tabs, newlines)
+        "def f(x):\n    return x + 1\n",
+        "if (a) {\n\tb();\n\t\tc();\n}\n",
+        "    quatro espaços antes",
+        "depois quatro    ",
+        "linha\n\n\nlinhas\r\n\r\nfim",
+        "  \n  \n",
+        " ",
+        "  ",
+        "\n",
+        "\t",
+        " a",
+        "a ",
+        "a  b   c    d",
+        # NFC and NFD of the same words
+        unicodedata.normalize("NFD", "Ação, coração, não, pão, órgão, mãe, irmã, põe."),
+        unicodedata.normalize("NFD", "É café com açúcar à beça"),
+        unicodedata.normalize("NFC", "e\u0301 a\u0303 c\u0327"),
+        "e\u0301 a\u0303 c\u0327 o\u0303",
+        # long words
+        "inconstitucionalissimamente",
+        "pneumoultramicroscopicossilicovulcanoconiótico",
+        "a" * 300,
+        "ção" * 80,
+        "😀" * 40,
+        # emoji, CJK, other scripts
+        "🇧🇷🇵🇹 👨‍👩‍👧‍👦 🏳️‍🌈 ✊🏿",
+        "中文分词测试,日本語のテキスト、한국어 문장",
+        "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 𝐛𝐨𝐥𝐝 𝟙𝟚𝟛",
+        "𠀀𠀁 𪚥 𰻞",
+        # control and zero-width chars
+        "a\u0000b\u0001c\u001fd\u007fe",
+        "zero\u200bwidth\u200cjoin\u200dx\u2060y\ufeffz",
+        "bidi \u202eabc\u202c \u200e\u200f",
+        "soft\u00adhyphen",
+        "nel\u0085line",
+    ]
+    # whitespace runs: each of U+2000..U+200B and U+3000 alone, doubled and between words
+    for cp in list(range(0x2000, 0x200C)) + [0x3000, 0x00A0, 0x202F, 0x205F, 0x1680]:
+        c = chr(cp)
+        out += [f"olá{c}mundo", f"{c}{c}ação {c}", f"A {c} e{c}{c}{c}fim"]
+    out.append("".join(chr(cp) for cp in range(0x2000, 0x200C)) + "x\u3000\u3000y")
+    # rare bytes: chars whose UTF-8 holds bytes that may have no piece of their own; SmolLM2
+    # has none for 0x04 0x06 0x13 0x14 0x16 0x1D (and 0xF1 0xF2, planes 4-11): HF drops them
+    # and merges what was on either side
+    out += ["\U000e0041\U000e0042", "\U00010000\U0010fffd", "\U0001d11e music", "\x80\x81 Ā ſ",
+            "a\x04b in\x04g th\x06e", "!\x04! ..\x04.. --\x13--x", "a \x04\x06.", " \x04", "\x04",
+            "((\U00050000)) \U00040000x ab\U00080000cd", "é\x13\x14ção\x16\x1d fim"]
+    # more Portuguese: the article's sentences, with numbers, emoji and quotes
+    out += [
+        "A menina que, depois de uma longa caminhada pelo parque, adotou vários cachorros de rua, estava",
+        "A menina estava radiante porque ganhou 3 cachorros.",
+        "O maestro olhou para os músicos e a orquestra começou às 20h30.",
+        "Os jurados deram notas 9,5, 8,75 e 10 — média 9,42.",
+        "Você já tomou um copo d'água hoje? 💧",
+        "Não sei se ele vem; talvez venha amanhã, às 7 horas.",
+        "Fui ao banco sentar-me e depois ao banco pagar a conta.",
+        "A atenção é tudo de que você precisa (Vaswani et al., 2017).",
+        "“Olá!”, disse ela — e saiu correndo… 🏃‍♀️",
+        "R$ 1.000.000,00 é um milhão de reais.",
+        "Quantos anos você tem? Tenho 27 anos e meio.",
+        "Ele disse: 'não é assim que se faz'.",
+        "São Paulo, Rio de Janeiro, Belo Horizonte e Florianópolis.",
+        "coração, emoção, razão, canção, mão, irmãos, pães, cães",
+        "Tá bom, né? Cê vai lá amanhã?",
+        "Águas de março fechando o verão, é a promessa de vida no teu coração.",
+        "A temperatura caiu para -3,5 °C em Gramado.",
+        "Ligue para (11) 98765-4321 ou escreva para contato@exemplo.com.br",
+        "Capítulo 1: Introdução\n\nSeção 1.1 — Motivação",
+        "Ó mar salgado, quanto do teu sal são lágrimas de Portugal!",
+    ]
+    return out
+
+
+def corpus():
+    base = json.loads((ROOT / "tests/fixtures/e5/tokenizer_corpus.json").read_text())
+    seen, out = set(), []
+    for s in base + additions():
+        if s not in seen:
+            seen.add(s)
+            out.append(s)
+    return out
+
+
+def dequant_rows(reader):
+    picks = [("token_embd.weight", [0, 1, 1000, 49151]), ("blk.0.attn_q.weight", [0, 575]),
+             ("blk.29.ffn_down.weight", [3]), ("output_norm.weight", [0])]
+    tensors = {t.name: t for t in reader.tensors}
+    out = []
+    for name, rows in picks:
+        t = tensors[name]
+        full = dequantize(t.data, t.tensor_type).reshape(-1, int(t.shape[0]))  # (rows, dims[0])
+        for r in rows:
+            out.append({"tensor": name, "type": t.tensor_type.name, "row": r,
+                        "values": [float(v) for v in full[r].astype(np.float64)]})
+    return out
+
+
+def main():
+    gguf_path, out_dir = Path(sys.argv[1]), Path(sys.argv[2])
+    reader = GGUFReader(gguf_path)
+    tok = hf_tokenizer(reader)
+    vocab = tok.get_vocab()
+    # GPT-2's bytes_to_unicode, to count the bytes of a text that have no piece (HF drops them
+    # and, for the pieces after them in a pre-token, reports shifted offsets).
+    bs = list(range(33, 127)) + list(range(161, 173)) + list(range(174, 256))
+    cs = bs[:] + [256 + n for n in range(256 - len(bs))]
+    bs += [b for b in range(256) if b not in bs]
+    pieceless = {b for b, c in zip(bs, cs) if chr(c) not in vocab}
+    strings = corpus()
+    expected = []
+    for s in strings:
+        e = tok.encode(s)
+        expected.append({"ids": e.ids, "tokens": e.tokens, "offsets": [list(o) for o in e.offsets],
+                         "decoded": tok.decode(e.ids, skip_special_tokens=False),
+                         "dropped": sum(1 for b in s.encode() if b in pieceless)})
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "tokenizer_corpus.json").write_text(json.dumps(strings, ensure_ascii=False, indent=0) + "\n")
+    (out_dir / "tokenizer_hf.json").write_text(json.dumps(expected, ensure_ascii=False) + "\n")
+    (out_dir / "dequant_rows.json").write_text(json.dumps(dequant_rows(reader)) + "\n")
+    pt = sum(1 for s in strings if any(c in s for c in "ãõçáéíóúâêôà"))
+    print(f"{len(strings)} strings ({pt} with Portuguese letters), {sum(len(x['ids']) for x in expected)} tokens")
+
+
+if __name__ == "__main__":
+    main()

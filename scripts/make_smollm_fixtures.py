@@ -10,7 +10,15 @@ the `gguf` package (llama.cpp's own Python reader), with no code of Orquestra's:
                          (ByteLevel trim_offsets: a token's leading/trailing Ġ not counted),
                          and the decoded text;
 - dequant_rows.json      some rows of the Q8_0 embedding, a Q4_1 matrix and an F32 norm,
-                         dequantized by `gguf.quants` (the reference for kernels/quant).
+                         dequantized by `gguf.quants` (the reference for kernels/quant);
+- forward/               a float64 numpy forward pass of the model (HF modeling_llama.py's
+                         steps) over the dequantized weights, for a few prompts: the token
+                         ids, every layer's and head's attention (L, H, T, T) and the last
+                         position's logits (V,), as .npy, and prompts.json.
+
+The forward pass undoes the converter's permutation of q and k (convert_hf_to_gguf.py
+`LlamaModel.permute`, which makes llama.cpp's adjacent-pair RoPE right) and applies HF's
+rotate_half RoPE to the weights in HF's order: a check of the engine's own choice, not a copy.
 
 The tokenizer is SmolLM2's HF tokenizer.json rebuilt from the GGUF: BPE over byte-level
 chars with no unknown token (a byte with no piece is dropped, as HF and llama.cpp both do),
@@ -182,6 +190,100 @@ def dequant_rows(reader):
     return out
 
 
+PROMPTS = [
+    "A menina que, depois de uma longa caminhada pelo parque, adotou vários cachorros de rua, estava",
+    "The capital of France is",
+]
+
+
+def unpermute(w, n_head):
+    """convert_hf_to_gguf.py's permute, undone: (out, in) rows back in HF's order."""
+    out = w.shape[0]
+    return w.reshape(n_head, out // n_head // 2, 2, *w.shape[1:]).swapaxes(1, 2).reshape(w.shape)
+
+
+class Reference:
+    """SmolLM2 (llama) in float64 numpy, named after HF modeling_llama.py."""
+
+    def __init__(self, reader):
+        f = lambda k: field(reader, k)
+        self.L = f("llama.block_count")
+        self.D = f("llama.embedding_length")
+        self.H = f("llama.attention.head_count")
+        self.Hkv = f("llama.attention.head_count_kv")
+        self.Dh = self.D // self.H
+        self.theta = float(f("llama.rope.freq_base"))
+        self.eps = float(f("llama.attention.layer_norm_rms_epsilon"))
+        self.t = {t.name: t for t in reader.tensors}
+        assert "output.weight" not in self.t, "tied embeddings expected"
+
+    def w(self, name):  # (out, in) float64
+        t = self.t[name]
+        return dequantize(t.data, t.tensor_type).reshape(-1, int(t.shape[0])).astype(np.float64)
+
+    def rms_norm(self, x, name):  # LlamaRMSNorm
+        return x / np.sqrt((x * x).mean(-1, keepdims=True) + self.eps) * self.w(name)[0]
+
+    def rope(self, x):  # (H, T, Dh), HF apply_rotary_pos_emb with rotate_half
+        T = x.shape[1]
+        inv = self.theta ** (-np.arange(0, self.Dh, 2, dtype=np.float64) / self.Dh)  # (Dh/2,)
+        ang = np.arange(T, dtype=np.float64)[:, None] * inv[None, :]  # (T, Dh/2)
+        cos = np.concatenate([np.cos(ang)] * 2, -1)  # (T, Dh)
+        sin = np.concatenate([np.sin(ang)] * 2, -1)
+        half = self.Dh // 2
+        rot = np.concatenate([-x[..., half:], x[..., :half]], -1)
+        return x * cos + rot * sin
+
+    def forward(self, ids):
+        emb = self.w("token_embd.weight")  # (V, D)
+        h = emb[ids]  # (T, D)
+        T = len(ids)
+        attn_all = np.zeros((self.L, self.H, T, T))  # (L, H, T, T)
+        causal = np.triu(np.ones((T, T), dtype=bool), 1)
+        for l in range(self.L):
+            p = f"blk.{l}."
+            x = self.rms_norm(h, p + "attn_norm.weight")  # input_layernorm
+            q = x @ unpermute(self.w(p + "attn_q.weight"), self.H).T  # (T, H*Dh)
+            k = x @ unpermute(self.w(p + "attn_k.weight"), self.Hkv).T  # (T, Hkv*Dh)
+            v = x @ self.w(p + "attn_v.weight").T  # (T, Hkv*Dh)
+            q = self.rope(q.reshape(T, self.H, self.Dh).transpose(1, 0, 2))  # (H, T, Dh)
+            k = self.rope(k.reshape(T, self.Hkv, self.Dh).transpose(1, 0, 2))  # (Hkv, T, Dh)
+            v = v.reshape(T, self.Hkv, self.Dh).transpose(1, 0, 2)  # (Hkv, T, Dh)
+            rep = self.H // self.Hkv  # repeat_kv
+            k, v = np.repeat(k, rep, 0), np.repeat(v, rep, 0)  # (H, T, Dh)
+            s = q @ k.transpose(0, 2, 1) / np.sqrt(self.Dh)  # (H, T, T)
+            s[:, causal] = -np.inf
+            a = np.exp(s - s.max(-1, keepdims=True))
+            a /= a.sum(-1, keepdims=True)
+            attn_all[l] = a
+            o = (a @ v).transpose(1, 0, 2).reshape(T, self.D)  # (T, D)
+            h = h + o @ self.w(p + "attn_output.weight").T
+            x = self.rms_norm(h, p + "ffn_norm.weight")  # post_attention_layernorm
+            g = x @ self.w(p + "ffn_gate.weight").T  # (T, I)
+            u = x @ self.w(p + "ffn_up.weight").T
+            h = h + ((g / (1 + np.exp(-g))) * u) @ self.w(p + "ffn_down.weight").T
+        h = self.rms_norm(h, "output_norm.weight")
+        logits = h[-1] @ emb.T  # (V,), tied lm_head
+        return attn_all, logits
+
+
+def forward_fixtures(reader, tok, out_dir):
+    ref = Reference(reader)
+    fdir = out_dir / "forward"
+    fdir.mkdir(parents=True, exist_ok=True)
+    meta = []
+    for i, text in enumerate(PROMPTS):
+        ids = tok.encode(text).ids
+        attn, logits = ref.forward(ids)
+        np.save(fdir / f"attention_{i}.npy", attn.astype(np.float32))
+        np.save(fdir / f"logits_{i}.npy", logits.astype(np.float32))
+        top = np.argsort(-logits)[:5]
+        meta.append({"text": text, "ids": ids, "top5": [int(t) for t in top],
+                     "top5_tokens": [tok.id_to_token(int(t)) for t in top]})
+        print(text, "->", [tok.decode([int(t)]) for t in top])
+    (fdir / "prompts.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n")
+
+
 def main():
     gguf_path, out_dir = Path(sys.argv[1]), Path(sys.argv[2])
     reader = GGUFReader(gguf_path)
@@ -204,6 +306,7 @@ def main():
     (out_dir / "tokenizer_corpus.json").write_text(json.dumps(strings, ensure_ascii=False, indent=0) + "\n")
     (out_dir / "tokenizer_hf.json").write_text(json.dumps(expected, ensure_ascii=False) + "\n")
     (out_dir / "dequant_rows.json").write_text(json.dumps(dequant_rows(reader)) + "\n")
+    forward_fixtures(reader, tok, out_dir)
     pt = sum(1 for s in strings if any(c in s for c in "ãõçáéíóúâêôà"))
     print(f"{len(strings)} strings ({pt} with Portuguese letters), {sum(len(x['ids']) for x in expected)} tokens")
 

@@ -3,6 +3,7 @@
 //! (`crate::load` reads HF directories and Orquestra bundles into one).
 mod config;
 mod forward;
+pub mod llama;
 mod mask;
 mod modules;
 mod precision;

@@ -1,0 +1,374 @@
+//! The llama family of decoders (HF `modeling_llama.py`), read from a GGUF: SmolLM2 today.
+//! One struct per HF module, the weights kept in their GGUF block format and dequantized a
+//! row at a time as they are used (no f32 copy of the model).
+//!
+//! What differs from HF, on purpose: q_proj and k_proj come as the GGUF stores them, their
+//! rows permuted per head by llama.cpp's converter (`convert_hf_to_gguf.py`,
+//! `LlamaModel.permute`) so that RoPE turns adjacent pairs (x[2i], x[2i+1]) (llama.cpp's
+//! `LLAMA_ROPE_TYPE_NORM`) where HF's `rotate_half` turns (x[i], x[i + Dh/2]): the same
+//! rotation, so the same attention; q and k vectors are in the GGUF's order within a head.
+mod config;
+
+pub use config::LlamaConfig;
+
+use std::sync::Arc;
+
+use crate::bytes::Bytes;
+use crate::error::{Error, Result};
+use crate::kernels::quant::{dequantize_row, GgmlType};
+use crate::load::gguf::{Gguf, TensorView};
+use crate::tokenizer::Bpe;
+
+/// A weight matrix (out, in) in its GGUF block format: `rows` rows of `cols` weights.
+pub struct QMatrix {
+    pub ggml_type: GgmlType,
+    pub rows: usize,
+    pub cols: usize,
+    data: Bytes,
+}
+
+impl QMatrix {
+    fn load(t: &TensorView, buf: &Arc<Vec<u8>>, rows: usize, cols: usize) -> Result<QMatrix> {
+        if t.dims() != [cols, rows] {
+            return Err(Error::Model(format!(
+                "GGUF: tensor {} has dims {:?}, the config says [{cols}, {rows}]",
+                t.name(),
+                t.dims()
+            )));
+        }
+        if !t.ggml_type().can_dequantize() {
+            return Err(Error::Model(format!(
+                "GGUF: tensor {} is {}, which this engine has no kernel for yet",
+                t.name(),
+                t.ggml_type()
+            )));
+        }
+        Ok(QMatrix {
+            ggml_type: t.ggml_type(),
+            rows,
+            cols,
+            data: Bytes::shared(buf, t.info.start..t.info.start + t.info.n_bytes),
+        })
+    }
+
+    /// Row `r` as floats into `out` (cols).
+    pub fn row(&self, r: usize, out: &mut [f32]) {
+        let n = self.data.len() / self.rows;
+        dequantize_row(self.ggml_type, &self.data[r * n..(r + 1) * n], out)
+            .expect("sizes checked at load");
+    }
+
+    /// Y (T, rows) = X (T, cols) · Wᵀ: each weight row dequantized once, then dotted with
+    /// every input row.
+    pub fn matmul(&self, x: &[f32], t: usize, y: &mut [f32]) {
+        assert_eq!(x.len(), t * self.cols, "X is not T×in");
+        assert_eq!(y.len(), t * self.rows, "Y is not T×out");
+        let mut w = vec![0.0f32; self.cols]; // (in,)
+        for r in 0..self.rows {
+            self.row(r, &mut w);
+            for (i, xi) in x.chunks_exact(self.cols).enumerate() {
+                y[i * self.rows + r] = dot(xi, &w);
+            }
+        }
+    }
+}
+
+/// A dot product over eight partial sums (the compiler vectorizes it).
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 8];
+    let (ac, bc) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = ac
+        .remainder()
+        .iter()
+        .zip(bc.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in ac.zip(bc) {
+        for j in 0..8 {
+            acc[j] += x[j] * y[j];
+        }
+    }
+    acc.iter().sum::<f32>() + tail
+}
+
+/// `LlamaRMSNorm`: x / sqrt(mean(x²) + eps) · weight, over each row of `x` (R, D).
+pub struct LlamaRMSNorm {
+    pub weight: Vec<f32>, // (D,)
+    pub eps: f32,
+}
+
+impl LlamaRMSNorm {
+    fn load(g: &Gguf, name: &str, d: usize, eps: f32) -> Result<LlamaRMSNorm> {
+        let t = g.tensor(name)?;
+        if t.dims() != [d] {
+            return Err(Error::Model(format!(
+                "GGUF: tensor {name} has dims {:?}, not [{d}]",
+                t.dims()
+            )));
+        }
+        Ok(LlamaRMSNorm {
+            weight: t.dequantize()?,
+            eps,
+        })
+    }
+
+    pub fn forward(&self, x: &[f32], out: &mut [f32]) {
+        let d = self.weight.len();
+        for (row, o) in x.chunks_exact(d).zip(out.chunks_exact_mut(d)) {
+            let ms = row.iter().map(|&v| v as f64 * v as f64).sum::<f64>() / d as f64;
+            let inv = (1.0 / (ms + self.eps as f64).sqrt()) as f32;
+            for ((o, &v), &w) in o.iter_mut().zip(row).zip(&self.weight) {
+                *o = v * inv * w;
+            }
+        }
+    }
+}
+
+/// `LlamaAttention`: q, k, v, o projections (no biases), grouped-query heads.
+pub struct LlamaAttention {
+    pub q_proj: QMatrix, // (H·Dh, D)
+    pub k_proj: QMatrix, // (Hkv·Dh, D)
+    pub v_proj: QMatrix, // (Hkv·Dh, D)
+    pub o_proj: QMatrix, // (D, H·Dh)
+}
+
+/// `LlamaMLP`: down(silu(gate(x)) · up(x)).
+pub struct LlamaMLP {
+    pub gate_proj: QMatrix, // (I, D)
+    pub up_proj: QMatrix,   // (I, D)
+    pub down_proj: QMatrix, // (D, I)
+}
+
+/// `LlamaDecoderLayer`.
+pub struct LlamaDecoderLayer {
+    pub input_layernorm: LlamaRMSNorm,
+    pub self_attn: LlamaAttention,
+    pub post_attention_layernorm: LlamaRMSNorm,
+    pub mlp: LlamaMLP,
+}
+
+/// `LlamaForCausalLM`: the model, its tied head and its tokenizer.
+pub struct LlamaForCausalLM {
+    pub config: LlamaConfig,
+    pub tokenizer: Bpe,
+    pub embed_tokens: QMatrix, // (V, D)
+    pub layers: Vec<LlamaDecoderLayer>,
+    pub norm: LlamaRMSNorm,
+    /// None when tied to `embed_tokens` (SmolLM2).
+    pub lm_head: Option<QMatrix>, // (V, D)
+}
+
+/// What one forward pass over a prompt gives.
+pub struct LlamaTrace {
+    pub ids: Vec<u32>,
+    /// Every layer's and head's attention, zero above the diagonal:
+    /// (L, H, T, T), `i = ((l*H + h)*T + q)*T + k`.
+    pub attention: Vec<f32>,
+    /// The next-token logits after the last position: (V,).
+    pub logits: Vec<f32>,
+}
+
+impl LlamaForCausalLM {
+    /// The model in a GGUF file's bytes, which it keeps (the weights are used where they lie).
+    pub fn from_gguf(bytes: Vec<u8>) -> Result<LlamaForCausalLM> {
+        let buf = Arc::new(bytes);
+        let g = Gguf::parse(&buf)?;
+        let c = LlamaConfig::from_gguf(&g)?;
+        let tokenizer = Bpe::from_gguf(&g)?;
+        if tokenizer.vocab_size() != c.vocab_size {
+            return Err(Error::Model(format!(
+                "the vocabulary has {} tokens, the config {}",
+                tokenizer.vocab_size(),
+                c.vocab_size
+            )));
+        }
+        let (d, q_dim, kv_dim) = (c.hidden_size, c.q_dim(), c.kv_dim());
+        let m = |name: &str, rows: usize, cols: usize| {
+            QMatrix::load(&g.tensor(name)?, &buf, rows, cols)
+        };
+        let norm = |name: &str| LlamaRMSNorm::load(&g, name, d, c.rms_norm_eps);
+        let mut layers = Vec::with_capacity(c.num_hidden_layers);
+        for l in 0..c.num_hidden_layers {
+            let p = format!("blk.{l}.");
+            layers.push(LlamaDecoderLayer {
+                input_layernorm: norm(&format!("{p}attn_norm.weight"))?,
+                self_attn: LlamaAttention {
+                    q_proj: m(&format!("{p}attn_q.weight"), q_dim, d)?,
+                    k_proj: m(&format!("{p}attn_k.weight"), kv_dim, d)?,
+                    v_proj: m(&format!("{p}attn_v.weight"), kv_dim, d)?,
+                    o_proj: m(&format!("{p}attn_output.weight"), d, q_dim)?,
+                },
+                post_attention_layernorm: norm(&format!("{p}ffn_norm.weight"))?,
+                mlp: LlamaMLP {
+                    gate_proj: m(&format!("{p}ffn_gate.weight"), c.intermediate_size, d)?,
+                    up_proj: m(&format!("{p}ffn_up.weight"), c.intermediate_size, d)?,
+                    down_proj: m(&format!("{p}ffn_down.weight"), d, c.intermediate_size)?,
+                },
+            });
+        }
+        let lm_head = match g.tensor("output.weight") {
+            Ok(t) => Some(QMatrix::load(&t, &buf, c.vocab_size, d)?),
+            Err(_) => None,
+        };
+        Ok(LlamaForCausalLM {
+            embed_tokens: m("token_embd.weight", c.vocab_size, d)?,
+            norm: norm("output_norm.weight")?,
+            lm_head,
+            layers,
+            tokenizer,
+            config: c,
+        })
+    }
+
+    /// The forward pass over `ids` (causal), with every attention row kept.
+    pub fn forward(&self, ids: &[u32]) -> Result<LlamaTrace> {
+        let c = &self.config;
+        let t = ids.len();
+        if t == 0 {
+            return Err(Error::EmptyText);
+        }
+        if t > c.max_position_embeddings {
+            return Err(Error::Model(format!(
+                "{t} tokens: the model reads at most {}",
+                c.max_position_embeddings
+            )));
+        }
+        let (d, h, hkv, dh) = (
+            c.hidden_size,
+            c.num_attention_heads,
+            c.num_key_value_heads,
+            c.head_dim,
+        );
+        let mut hidden = vec![0.0f32; t * d]; // (T, D)
+        for (i, &id) in ids.iter().enumerate() {
+            if id as usize >= c.vocab_size {
+                return Err(Error::Vocab(format!(
+                    "token id {id} is outside the vocabulary"
+                )));
+            }
+            self.embed_tokens
+                .row(id as usize, &mut hidden[i * d..(i + 1) * d]);
+        }
+        let rope = Rope::new(c, t);
+        let mut attention = vec![0.0f32; c.num_hidden_layers * h * t * t]; // (L, H, T, T)
+        let mut x = vec![0.0f32; t * d]; // (T, D)
+        let mut q = vec![0.0f32; t * h * dh]; // (T, H·Dh)
+        let mut k = vec![0.0f32; t * hkv * dh]; // (T, Hkv·Dh)
+        let mut v = vec![0.0f32; t * hkv * dh]; // (T, Hkv·Dh)
+        let mut ctx = vec![0.0f32; t * h * dh]; // (T, H·Dh)
+        let mut out = vec![0.0f32; t * d]; // (T, D)
+        let mut gate = vec![0.0f32; t * c.intermediate_size]; // (T, I)
+        let mut up = vec![0.0f32; t * c.intermediate_size]; // (T, I)
+        let scale = 1.0 / (dh as f32).sqrt();
+        let group = h / hkv;
+        for (l, layer) in self.layers.iter().enumerate() {
+            layer.input_layernorm.forward(&hidden, &mut x);
+            let a = &layer.self_attn;
+            a.q_proj.matmul(&x, t, &mut q);
+            a.k_proj.matmul(&x, t, &mut k);
+            a.v_proj.matmul(&x, t, &mut v);
+            rope.apply(&mut q, h, dh);
+            rope.apply(&mut k, hkv, dh);
+            for head in 0..h {
+                let kvh = head / group; // repeat_kv: query head → its key/value head
+                let probs = &mut attention[(l * h + head) * t * t..(l * h + head + 1) * t * t];
+                for i in 0..t {
+                    let qi = &q[(i * h + head) * dh..(i * h + head + 1) * dh];
+                    let row = &mut probs[i * t..(i + 1) * t]; // (T,), zero past i
+                    for j in 0..=i {
+                        row[j] =
+                            dot(qi, &k[(j * hkv + kvh) * dh..(j * hkv + kvh + 1) * dh]) * scale;
+                    }
+                    softmax(&mut row[..=i]);
+                    let ci = &mut ctx[(i * h + head) * dh..(i * h + head + 1) * dh];
+                    ci.fill(0.0);
+                    for j in 0..=i {
+                        let vj = &v[(j * hkv + kvh) * dh..(j * hkv + kvh + 1) * dh];
+                        for (o, &vv) in ci.iter_mut().zip(vj) {
+                            *o += row[j] * vv;
+                        }
+                    }
+                }
+            }
+            a.o_proj.matmul(&ctx, t, &mut out);
+            crate::kernels::add_assign(&mut hidden, &out);
+            layer.post_attention_layernorm.forward(&hidden, &mut x);
+            layer.mlp.gate_proj.matmul(&x, t, &mut gate);
+            layer.mlp.up_proj.matmul(&x, t, &mut up);
+            for (g, &u) in gate.iter_mut().zip(&up) {
+                *g = *g / (1.0 + (-*g).exp()) * u; // silu(gate) · up
+            }
+            layer.mlp.down_proj.matmul(&gate, t, &mut out);
+            crate::kernels::add_assign(&mut hidden, &out);
+        }
+        let last = &hidden[(t - 1) * d..]; // (D,)
+        let mut normed = vec![0.0f32; d];
+        self.norm.forward(last, &mut normed);
+        let head = self.lm_head.as_ref().unwrap_or(&self.embed_tokens);
+        let mut logits = vec![0.0f32; c.vocab_size]; // (V,)
+        head.matmul(&normed, 1, &mut logits);
+        Ok(LlamaTrace {
+            ids: ids.to_vec(),
+            attention,
+            logits,
+        })
+    }
+}
+
+/// In place over a row: softmax.
+fn softmax(row: &mut [f32]) {
+    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0.0f32;
+    for v in row.iter_mut() {
+        *v = (*v - max).exp();
+        sum += *v;
+    }
+    for v in row.iter_mut() {
+        *v /= sum;
+    }
+}
+
+/// RoPE's cos and sin for positions 0..T, pairs (x[2i], x[2i+1]) of the first `rope_dim`
+/// dims of each head turned by pos · θ^(−2i/rope_dim) (llama.cpp's NORM rope; see the module
+/// note for why not HF's rotate_half).
+struct Rope {
+    cos: Vec<f32>, // (T, rope_dim/2)
+    sin: Vec<f32>, // (T, rope_dim/2)
+    pairs: usize,
+}
+
+impl Rope {
+    fn new(c: &LlamaConfig, t: usize) -> Rope {
+        let pairs = c.rope_dim / 2;
+        let (mut cos, mut sin) = (Vec::with_capacity(t * pairs), Vec::with_capacity(t * pairs));
+        for pos in 0..t {
+            for i in 0..pairs {
+                let inv = (c.rope_theta as f64).powf(-2.0 * i as f64 / c.rope_dim as f64);
+                let a = pos as f64 * inv;
+                cos.push(a.cos() as f32);
+                sin.push(a.sin() as f32);
+            }
+        }
+        Rope { cos, sin, pairs }
+    }
+
+    /// `x` (T, heads·Dh), each head's vector turned at its position.
+    fn apply(&self, x: &mut [f32], heads: usize, dh: usize) {
+        for (pos, row) in x.chunks_exact_mut(heads * dh).enumerate() {
+            let (cos, sin) = (
+                &self.cos[pos * self.pairs..(pos + 1) * self.pairs],
+                &self.sin[pos * self.pairs..(pos + 1) * self.pairs],
+            );
+            for head in row.chunks_exact_mut(dh) {
+                for i in 0..self.pairs {
+                    let (x0, x1) = (head[2 * i], head[2 * i + 1]);
+                    head[2 * i] = x0 * cos[i] - x1 * sin[i];
+                    head[2 * i + 1] = x0 * sin[i] + x1 * cos[i];
+                }
+            }
+        }
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests;

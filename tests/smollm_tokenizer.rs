@@ -5,9 +5,17 @@
 //! decoded text equal. Where a text holds bytes with no piece, HF reports offsets shifted by
 //! the dropped bytes (its offsets count only the bytes it kept): there ids, tokens and the
 //! decoded text are compared, and ours span the bytes the pieces really came from.
+//!
+//! Property tests (seeded as tests/fuzz_inputs.rs: a fixed seed unless
+//! ORQUESTRA_FUZZ_SEED=random): any text encodes without a panic, keeps its words in order and
+//! its spans on char boundaries, and decodes back to itself less the bytes with no piece.
 #![cfg(not(target_arch = "wasm32"))]
 
 use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use proptest::prelude::*;
+use proptest::test_runner::RngSeed;
 
 use orquestra::load::gguf::Gguf;
 use orquestra::tokenizer::{Bpe, Encoding, Tokenizer};
@@ -35,6 +43,115 @@ fn tokenizer() -> Tokenizer {
     let bytes = std::fs::read(gguf_path()).unwrap();
     let g = Gguf::parse(&bytes).unwrap();
     Tokenizer::Bpe(Bpe::from_gguf(&g).unwrap())
+}
+
+fn shared() -> &'static Tokenizer {
+    static T: OnceLock<Tokenizer> = OnceLock::new();
+    T.get_or_init(tokenizer)
+}
+
+/// The seed of `make test`'s run, as in tests/fuzz_inputs.rs (`config` there).
+const FIXED_SEED: u64 = 20261206;
+
+fn config(cases: u32) -> ProptestConfig {
+    let seed = match std::env::var("ORQUESTRA_FUZZ_SEED").as_deref() {
+        Err(_) => FIXED_SEED,
+        Ok("random") => {
+            use std::hash::{BuildHasher, RandomState};
+            RandomState::new().hash_one(std::process::id())
+        }
+        Ok(n) => n
+            .parse()
+            .expect("ORQUESTRA_FUZZ_SEED: unset, `random` or a number"),
+    };
+    let cases = std::env::var("ORQUESTRA_FUZZ_CASES")
+        .map(|n| n.parse().expect("ORQUESTRA_FUZZ_CASES: a number"))
+        .unwrap_or(cases);
+    eprintln!("fuzz: seed {seed}, {cases} cases");
+    ProptestConfig {
+        cases,
+        rng_seed: RngSeed::Fixed(seed),
+        ..ProptestConfig::default()
+    }
+}
+
+/// Texts of letters, marks, digits, quotes, specials' pieces, emoji and every kind of space.
+fn mixed_text() -> impl Strategy<Value = String> {
+    let pool: Vec<char> = "aAçã\u{301}1٣'’sre .,!<|>_中😀\u{200d}\t\n\r\u{4}\u{6}\u{a0}\u{2003}\u{200b}\u{3000}\u{feff}\u{85}\u{40000}"
+        .chars()
+        .collect();
+    proptest::collection::vec(proptest::sample::select(pool), 0..24)
+        .prop_map(|v| v.into_iter().collect())
+}
+
+/// What the tokenizer keeps for any text: the limit, words in order (each with a token),
+/// spans on char boundaries, and the text back from the ids (less bytes with no piece).
+fn check(text: &str, max: usize) -> Result<(), TestCaseError> {
+    let tok = shared();
+    let Tokenizer::Bpe(bpe) = tok else {
+        unreachable!()
+    };
+    let e = match tok.encode_max(text, max) {
+        Ok(e) => e,
+        Err(orquestra::Error::EmptyText) => return Ok(()),
+        Err(e) => return Err(TestCaseError::fail(format!("{e}"))),
+    };
+    prop_assert!(!e.tokens.is_empty() && e.tokens.len() <= max);
+    prop_assert!(words_in_order(&e));
+    for t in &e.tokens {
+        prop_assert!(t.span.byte_start <= t.span.byte_end && t.span.byte_end <= text.len());
+        prop_assert!(
+            text.is_char_boundary(t.span.byte_start) && text.is_char_boundary(t.span.byte_end)
+        );
+    }
+    if !e.truncated {
+        let ids: Vec<u32> = e.tokens.iter().map(|t| t.id).collect();
+        let kept: Vec<u8> = text
+            .bytes()
+            .filter(|b| ![0x04, 0x06, 0x13, 0x14, 0x16, 0x1d, 0xf1, 0xf2].contains(b))
+            .collect();
+        prop_assert_eq!(
+            bpe.decode(&ids),
+            String::from_utf8_lossy(&kept).into_owned()
+        );
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(config(2000))]
+
+    #[test]
+    fn bpe_keeps_its_invariants_on_any_text(text in any::<String>(), max in 1usize..40) {
+        check(&text, max)?;
+    }
+
+    #[test]
+    fn bpe_keeps_its_invariants_on_mixed_text(text in mixed_text(), max in 1usize..40) {
+        check(&text, max)?;
+    }
+}
+
+#[test]
+fn a_long_word_and_a_long_text_stay_fast() {
+    let tok = shared();
+    for text in [
+        "a".repeat(131_072),
+        "ação ".repeat(50_000),
+        "😀".repeat(40_000),
+    ] {
+        let start = std::time::Instant::now();
+        let e = tok.encode_max(&text, 1_000_000).unwrap();
+        let whole = start.elapsed();
+        let cut = tok.encode_max(&text, 512).unwrap();
+        println!(
+            "smollm tokenizer: {} bytes, {} tokens in {whole:?}",
+            text.len(),
+            e.tokens.len()
+        );
+        assert!(whole.as_secs_f64() < 2.0, "{whole:?}");
+        assert!(cut.truncated && cut.tokens[..] == e.tokens[..512]);
+    }
 }
 
 fn words_in_order(e: &Encoding) -> bool {

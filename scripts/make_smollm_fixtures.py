@@ -14,7 +14,10 @@ the `gguf` package (llama.cpp's own Python reader), with no code of Orquestra's:
 - forward/               a float64 numpy forward pass of the model (HF modeling_llama.py's
                          steps) over the dequantized weights, for a few prompts: the token
                          ids, every layer's and head's attention (L, H, T, T) and the last
-                         position's logits (V,), as .npy, and prompts.json.
+                         position's logits (V,), as .npy, and prompts.json; greedy.json:
+                         20 greedy tokens after each of five prompts (two Portuguese), each
+                         step a full forward pass with no cache, with its margin (top-1
+                         minus top-2 logit).
 
 The forward pass undoes the converter's permutation of q and k (convert_hf_to_gguf.py
 `LlamaModel.permute`, which makes llama.cpp's adjacent-pair RoPE right) and applies HF's
@@ -196,6 +199,16 @@ PROMPTS = [
 ]
 
 
+GREEDY_PROMPTS = [
+    "A menina que, depois de uma longa caminhada pelo parque, adotou vários cachorros de rua, estava",
+    "O Brasil é o maior país da América do Sul e sua capital é",
+    "The capital of France is",
+    "Once upon a time, there was a little girl who",
+    "def fibonacci(n):",
+]
+GREEDY_TOKENS = 20
+
+
 def unpermute(w, n_head):
     """convert_hf_to_gguf.py's permute, undone: (out, in) rows back in HF's order."""
     out = w.shape[0]
@@ -215,11 +228,14 @@ class Reference:
         self.theta = float(f("llama.rope.freq_base"))
         self.eps = float(f("llama.attention.layer_norm_rms_epsilon"))
         self.t = {t.name: t for t in reader.tensors}
+        self.cache = {}
         assert "output.weight" not in self.t, "tied embeddings expected"
 
-    def w(self, name):  # (out, in) float64
-        t = self.t[name]
-        return dequantize(t.data, t.tensor_type).reshape(-1, int(t.shape[0])).astype(np.float64)
+    def w(self, name):  # (out, in) float64, dequantized once
+        if name not in self.cache:
+            t = self.t[name]
+            self.cache[name] = dequantize(t.data, t.tensor_type).reshape(-1, int(t.shape[0])).astype(np.float64)
+        return self.cache[name]
 
     def rms_norm(self, x, name):  # LlamaRMSNorm
         return x / np.sqrt((x * x).mean(-1, keepdims=True) + self.eps) * self.w(name)[0]
@@ -282,6 +298,22 @@ def forward_fixtures(reader, tok, out_dir):
                      "top5_tokens": [tok.id_to_token(int(t)) for t in top]})
         print(text, "->", [tok.decode([int(t)]) for t in top])
     (fdir / "prompts.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n")
+    eos = field(reader, "tokenizer.ggml.eos_token_id")
+    greedy = []
+    for text in GREEDY_PROMPTS:
+        ids = tok.encode(text).ids
+        out, margins = [], []
+        for _ in range(GREEDY_TOKENS):
+            _, logits = ref.forward(ids + out)
+            top2 = np.argsort(-logits, kind="stable")[:2]
+            if top2[0] == eos:
+                break
+            out.append(int(top2[0]))
+            margins.append(float(logits[top2[0]] - logits[top2[1]]))
+        greedy.append({"text": text, "ids": ids, "continuation": out, "margins": margins,
+                       "decoded": tok.decode(out)})
+        print(repr(text), "->", repr(tok.decode(out)), "min margin", round(min(margins), 3))
+    (fdir / "greedy.json").write_text(json.dumps(greedy, ensure_ascii=False, indent=1) + "\n")
 
 
 def main():

@@ -8,8 +8,10 @@
 //! `LLAMA_ROPE_TYPE_NORM`) where HF's `rotate_half` turns (x[i], x[i + Dh/2]): the same
 //! rotation, so the same attention; q and k vectors are in the GGUF's order within a head.
 mod config;
+mod generate;
 
 pub use config::LlamaConfig;
+pub use generate::{top_k, Generation, Sampling, Written};
 
 use std::sync::Arc;
 
@@ -220,16 +222,39 @@ impl LlamaForCausalLM {
         })
     }
 
+    /// An empty KV cache for this model.
+    pub fn new_cache(&self) -> KvCache {
+        KvCache {
+            k: vec![Vec::new(); self.config.num_hidden_layers],
+            v: vec![Vec::new(); self.config.num_hidden_layers],
+            len: 0,
+        }
+    }
+
     /// The forward pass over `ids` (causal), with every attention row kept.
     pub fn forward(&self, ids: &[u32]) -> Result<LlamaTrace> {
+        let mut cache = self.new_cache();
+        let step = self.step(ids, &mut cache)?;
+        Ok(LlamaTrace {
+            ids: ids.to_vec(),
+            attention: step.attention,
+            logits: step.logits,
+        })
+    }
+
+    /// Runs `ids` after the tokens `cache` holds (their keys and values are appended to it):
+    /// the prefill of a prompt on an empty cache, then one token at a time as it is written.
+    pub fn step(&self, ids: &[u32], cache: &mut KvCache) -> Result<Step> {
         let c = &self.config;
         let t = ids.len();
         if t == 0 {
             return Err(Error::EmptyText);
         }
-        if t > c.max_position_embeddings {
+        let start = cache.len;
+        let p = start + t; // positions seen after this step
+        if p > c.max_position_embeddings {
             return Err(Error::Model(format!(
-                "{t} tokens: the model reads at most {}",
+                "{p} tokens: the model reads at most {}",
                 c.max_position_embeddings
             )));
         }
@@ -249,8 +274,8 @@ impl LlamaForCausalLM {
             self.embed_tokens
                 .row(id as usize, &mut hidden[i * d..(i + 1) * d]);
         }
-        let rope = Rope::new(c, t);
-        let mut attention = vec![0.0f32; c.num_hidden_layers * h * t * t]; // (L, H, T, T)
+        let rope = Rope::new(c, start, t);
+        let mut attention = vec![0.0f32; c.num_hidden_layers * h * t * p]; // (L, H, T, P)
         let mut x = vec![0.0f32; t * d]; // (T, D)
         let mut q = vec![0.0f32; t * h * dh]; // (T, H·Dh)
         let mut k = vec![0.0f32; t * hkv * dh]; // (T, Hkv·Dh)
@@ -269,23 +294,28 @@ impl LlamaForCausalLM {
             a.v_proj.matmul(&x, t, &mut v);
             rope.apply(&mut q, h, dh);
             rope.apply(&mut k, hkv, dh);
+            let (keys, values) = (&mut cache.k[l], &mut cache.v[l]);
+            keys.truncate(start * hkv * dh);
+            values.truncate(start * hkv * dh);
+            keys.extend_from_slice(&k); // (P, Hkv·Dh)
+            values.extend_from_slice(&v); // (P, Hkv·Dh)
             for head in 0..h {
                 let kvh = head / group; // repeat_kv: query head → its key/value head
-                let probs = &mut attention[(l * h + head) * t * t..(l * h + head + 1) * t * t];
+                let probs = &mut attention[(l * h + head) * t * p..(l * h + head + 1) * t * p];
                 for i in 0..t {
                     let qi = &q[(i * h + head) * dh..(i * h + head + 1) * dh];
-                    let row = &mut probs[i * t..(i + 1) * t]; // (T,), zero past i
-                    for j in 0..=i {
-                        row[j] =
-                            dot(qi, &k[(j * hkv + kvh) * dh..(j * hkv + kvh + 1) * dh]) * scale;
+                    let seen = start + i + 1; // keys this position may read
+                    let row = &mut probs[i * p..(i + 1) * p]; // (P,), zero from `seen` on
+                    for (j, r) in row[..seen].iter_mut().enumerate() {
+                        *r = dot(qi, &keys[(j * hkv + kvh) * dh..(j * hkv + kvh + 1) * dh]) * scale;
                     }
-                    softmax(&mut row[..=i]);
+                    softmax(&mut row[..seen]);
                     let ci = &mut ctx[(i * h + head) * dh..(i * h + head + 1) * dh];
                     ci.fill(0.0);
-                    for j in 0..=i {
-                        let vj = &v[(j * hkv + kvh) * dh..(j * hkv + kvh + 1) * dh];
+                    for (j, &w) in row[..seen].iter().enumerate() {
+                        let vj = &values[(j * hkv + kvh) * dh..(j * hkv + kvh + 1) * dh];
                         for (o, &vv) in ci.iter_mut().zip(vj) {
-                            *o += row[j] * vv;
+                            *o += w * vv;
                         }
                     }
                 }
@@ -301,18 +331,41 @@ impl LlamaForCausalLM {
             layer.mlp.down_proj.matmul(&gate, t, &mut out);
             crate::kernels::add_assign(&mut hidden, &out);
         }
+        cache.len = p;
         let last = &hidden[(t - 1) * d..]; // (D,)
         let mut normed = vec![0.0f32; d];
         self.norm.forward(last, &mut normed);
         let head = self.lm_head.as_ref().unwrap_or(&self.embed_tokens);
         let mut logits = vec![0.0f32; c.vocab_size]; // (V,)
         head.matmul(&normed, 1, &mut logits);
-        Ok(LlamaTrace {
-            ids: ids.to_vec(),
+        Ok(Step {
             attention,
+            positions: p,
             logits,
         })
     }
+}
+
+/// Every layer's keys and values of the tokens seen so far.
+#[derive(Clone)]
+pub struct KvCache {
+    /// Per layer: (len, Hkv·Dh), after RoPE.
+    pub k: Vec<Vec<f32>>,
+    /// Per layer: (len, Hkv·Dh).
+    pub v: Vec<Vec<f32>>,
+    /// Tokens held.
+    pub len: usize,
+}
+
+/// What one step gives: the new tokens' attention over every position so far, and the
+/// next-token logits.
+pub struct Step {
+    /// (L, H, T, P) for T new tokens and P positions in all, `i = ((l*H + h)*T + q)*P + k`;
+    /// new token q (at position P − T + q) reads keys 0..=P − T + q, zero after.
+    pub attention: Vec<f32>,
+    pub positions: usize,
+    /// After the last new token: (V,).
+    pub logits: Vec<f32>,
 }
 
 /// In place over a row: softmax.
@@ -328,7 +381,7 @@ fn softmax(row: &mut [f32]) {
     }
 }
 
-/// RoPE's cos and sin for positions 0..T, pairs (x[2i], x[2i+1]) of the first `rope_dim`
+/// RoPE's cos and sin for positions start..start + T, pairs (x[2i], x[2i+1]) of the first `rope_dim`
 /// dims of each head turned by pos · θ^(−2i/rope_dim) (llama.cpp's NORM rope; see the module
 /// note for why not HF's rotate_half).
 struct Rope {
@@ -338,10 +391,10 @@ struct Rope {
 }
 
 impl Rope {
-    fn new(c: &LlamaConfig, t: usize) -> Rope {
+    fn new(c: &LlamaConfig, start: usize, t: usize) -> Rope {
         let pairs = c.rope_dim / 2;
         let (mut cos, mut sin) = (Vec::with_capacity(t * pairs), Vec::with_capacity(t * pairs));
-        for pos in 0..t {
+        for pos in start..start + t {
             for i in 0..pairs {
                 let inv = (c.rope_theta as f64).powf(-2.0 * i as f64 / c.rope_dim as f64);
                 let a = pos as f64 * inv;
@@ -352,7 +405,7 @@ impl Rope {
         Rope { cos, sin, pairs }
     }
 
-    /// `x` (T, heads·Dh), each head's vector turned at its position.
+    /// `x` (T, heads·Dh), each head's vector turned at its position (start + row).
     fn apply(&self, x: &mut [f32], heads: usize, dh: usize) {
         for (pos, row) in x.chunks_exact_mut(heads * dh).enumerate() {
             let (cos, sin) = (

@@ -10,17 +10,28 @@ cases=${FUZZ_CASES:-5000}
 regressions=tests/fuzz_inputs.proptest-regressions
 # The test binary itself, run round after round: a source change elsewhere mid-run does not
 # rebuild it under the fuzzer.
-bin=$(cargo test --release --test fuzz_inputs --no-run 2>&1 | grep -o 'target/release/deps/fuzz_inputs-[0-9a-f]*' | tail -1)
-[ -x "$bin" ] || { echo "fuzz: no test binary" >&2; exit 1; }
+built=$(cargo test --release --test fuzz_inputs --no-run 2>&1 | grep -o 'target/release/deps/fuzz_inputs-[0-9a-f]*' | tail -1)
+[ -x "$built" ] || { echo "fuzz: no test binary" >&2; exit 1; }
+# A copy: a `cargo test` meanwhile rewrites the built file in place (one round of an earlier
+# run failed to start that way).
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+bin="$work/fuzz_inputs"
+cp "$built" "$bin"
 before=$(grep -c '^cc ' "$regressions")
 end=$(($(date +%s) + minutes * 60))
 rounds=0
 failed=0
 while [ "$(date +%s)" -lt "$end" ]; do
   rounds=$((rounds + 1))
-  ORQUESTRA_FUZZ_SEED=random ORQUESTRA_FUZZ_CASES=$cases \
-    "$bin" -q --test-threads "${FUZZ_THREADS:-2}" 2>&1 | grep -E 'fuzz: seed|minimal failing|panicked|test result'
-  [ "${PIPESTATUS[0]}" -eq 0 ] || failed=$((failed + 1))
+  if ORQUESTRA_FUZZ_SEED=random ORQUESTRA_FUZZ_CASES=$cases \
+    "$bin" -q --test-threads "${FUZZ_THREADS:-2}" > "$work/round.log" 2>&1; then
+    grep -E 'test result' "$work/round.log"
+  else
+    failed=$((failed + 1))
+    echo "fuzz: round $rounds failed:"
+    tail -40 "$work/round.log"
+  fi
 done
 after=$(grep -c '^cc ' "$regressions")
 echo "fuzz: $rounds rounds of $cases cases per property in $minutes min; $failed rounds failed;" \

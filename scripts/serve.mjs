@@ -28,8 +28,36 @@ function gzipOf(file, stat) {
 export const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; worker-src 'self'";
 
 /** `cache(path)` gives each response's Cache-Control (tests play hosts with ordinary caching). */
-export function serve(root, port = 0, { csp = true, cache = () => 'no-cache' } = {}) {
+/** A slow link for tests, shared by every response of the server as a real link is:
+ *  `{ bytesPerSecond, latency }` (ms before each response's first byte). Writes `body` (a
+ *  Buffer or a readable stream) to `res` at that rate. */
+function throttled({ bytesPerSecond, latency }) {
+  let free = 0; // when the link has sent what was queued before (ms, performance.now())
+  const wait = (ms) => new Promise((ok) => setTimeout(ok, ms));
+  const take = (bytes) => {
+    const start = Math.max(performance.now(), free);
+    free = start + (1000 * bytes) / bytesPerSecond;
+    return wait(free - performance.now());
+  };
+  return async (res, head, body) => {
+    await wait(latency);
+    res.writeHead(...head);
+    const chunks = Buffer.isBuffer(body) ? [body] : body;
+    for await (const chunk of chunks) {
+      for (let i = 0; i < chunk.length; i += 16384) {
+        const part = chunk.subarray(i, i + 16384);
+        await take(part.length);
+        if (res.destroyed) return;
+        res.write(part);
+      }
+    }
+    res.end();
+  };
+}
+
+export function serve(root, port = 0, { csp = true, cache = () => 'no-cache', throttle = null } = {}) {
   root = resolve(root);
+  const slow = throttle && throttled(throttle);
   const server = createServer((req, res) => {
     let path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     if (path.endsWith('/')) path += 'index.html';
@@ -40,7 +68,7 @@ export function serve(root, port = 0, { csp = true, cache = () => 'no-cache' } =
     if (stat.isDirectory()) { res.writeHead(302, { location: path + '/' }).end(); return; }
     const gzip = COMPRESSED.has(extname(file)) && /\bgzip\b/.test(req.headers['accept-encoding'] ?? '');
     const body = gzip ? gzipOf(file, stat) : null;
-    res.writeHead(200, {
+    const head = [200, {
       'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
       'content-length': body ? body.length : stat.size,
       ...(body ? { 'content-encoding': 'gzip', vary: 'accept-encoding' } : {}),
@@ -49,7 +77,9 @@ export function serve(root, port = 0, { csp = true, cache = () => 'no-cache' } =
       'x-content-type-options': 'nosniff',
       // Teachers load the widget and the model from here into their own pages.
       'access-control-allow-origin': '*',
-    });
+    }];
+    if (slow) { slow(res, head, req.method === 'HEAD' ? Buffer.alloc(0) : (body ?? createReadStream(file))); return; }
+    res.writeHead(...head);
     if (body) res.end(req.method === 'HEAD' ? undefined : body);
     else createReadStream(file).pipe(res);
   });

@@ -399,6 +399,15 @@ export class AttentionController {
       type: 'button', role: 'tab', 'aria-selected': String(state.view === v), class: state.view === v ? 'on' : '',
       text: t(`view.${v}`), onclick: () => this.change({ view: v }),
     })));
+    // A phone's tabs scroll sideways: the open view's tab is brought into the row's sight
+    // (the row alone scrolls, not the page).
+    const on = tabs.querySelector('.on');
+    if (on && tabs.scrollWidth > tabs.clientWidth) {
+      requestAnimationFrame(() => {
+        const left = on.offsetLeft - tabs.offsetLeft;
+        if (left < tabs.scrollLeft || left + on.offsetWidth > tabs.scrollLeft + tabs.clientWidth) tabs.scrollLeft = left - (tabs.clientWidth - on.offsetWidth) / 2;
+      });
+    }
     for (const [sel, n, key, field] of [[layer, limits.layers, 'ctl.layerN', 'layer'], [head, limits.heads, 'ctl.headN', 'head']]) {
       sel.replaceChildren(...Array.from({ length: n }, (_, i) => new Option(t(key, { n: i + 1 }), String(i))));
       sel.value = String(state[field]);

@@ -22,8 +22,19 @@ export const STEPS = [
 ];
 
 const $ = (id) => document.getElementById(id);
-const messages = await loadMessages();
 const widget = $('widget');
+
+/** The widget's attributes for the step in the link: set before anything is awaited, so the
+ *  widget's first drawing is this step's (on a slow link it had drawn the default model's
+ *  example first, then this one). */
+function applyStep() {
+  const { n, lang } = read();
+  const attrs = attributesOf({ ...STEPS[n - 1], lang });
+  for (const a of ['guess']) if (!attrs.some(([k]) => k === a)) widget.removeAttribute(a); // a step without it
+  for (const [k, v] of attrs) if (widget.getAttribute(k) !== String(v)) widget.setAttribute(k, v);
+}
+applyStep();
+const messages = await loadMessages();
 
 function read() {
   const params = new URLSearchParams(location.hash.slice(1));
@@ -43,6 +54,13 @@ function show() {
   $('lesson-count').textContent = t('lesson.stepOf', { n, total: STEPS.length });
   $('lesson-step-title').textContent = t(`lesson.${n}.title`);
   $('lesson-text').textContent = t(`lesson.${n}.text`);
+  // On a phone the text shows its first lines and the widget follows at once; "read all"
+  // opens the rest. Shown only when the text is cut.
+  $('lesson-text').classList.remove('open');
+  $('read-all').setAttribute('aria-expanded', 'false');
+  $('read-all').textContent = t('lesson.readAll');
+  requestAnimationFrame(() => { $('read-all').hidden = $('lesson-text').scrollHeight <= $('lesson-text').clientHeight + 1; });
+  document.querySelector('.lesson-nav').setAttribute('aria-label', t('lesson.nav'));
   $('prev').textContent = t('lesson.prev');
   $('next').textContent = t('lesson.next');
   $('prev').disabled = n === 1;
@@ -50,9 +68,7 @@ function show() {
   $('copy-step').textContent = t('lesson.copy');
   $('open-page').textContent = t('lesson.open');
   $('open-page').href = `index.html${serialize({ ...s, lang })}`;
-  const attrs = attributesOf({ ...s, lang });
-  for (const a of ['guess']) if (!attrs.some(([k]) => k === a)) widget.removeAttribute(a); // a step without it
-  for (const [k, v] of attrs) if (widget.getAttribute(k) !== String(v)) widget.setAttribute(k, v);
+  applyStep();
   const guesses = Object.values(readGuesses());
   $('lesson-score').textContent = n === STEPS.length && guesses.length
     ? t('lesson.score', { right: guesses.filter(Boolean).length, total: guesses.length }) : '';
@@ -73,6 +89,11 @@ const go = (patch) => {
   const { n, lang } = { ...read(), ...patch };
   location.hash = `passo=${n}&lang=${lang}`;
 };
+$('read-all').addEventListener('click', () => {
+  const open = $('lesson-text').classList.toggle('open');
+  $('read-all').setAttribute('aria-expanded', String(open));
+  $('read-all').textContent = translator(messages[read().lang])(open ? 'lesson.readLess' : 'lesson.readAll');
+});
 $('prev').addEventListener('click', () => go({ n: read().n - 1 }));
 $('next').addEventListener('click', () => go({ n: read().n + 1 }));
 $('lang').addEventListener('change', (e) => go({ lang: e.target.value }));

@@ -37,12 +37,17 @@ class OrquestraAttention extends HTMLElement {
       keys: this,
     };
     this.labels = { model: el('span'), layer: el('span'), head: el('span'), units: el('span'), table: el('span') };
-    this.root.append(parts.tabs,
-      el('div', { class: 'controls' },
-        el('label', {}, this.labels.model, ' ', parts.model),
-        el('label', {}, this.labels.layer, ' ', parts.layer), el('label', {}, this.labels.head, ' ', parts.head),
-        el('label', {}, this.labels.units, ' ', parts.units), el('label', {}, parts.tableToggle, ' ', this.labels.table)),
-      parts.summary, parts.view, parts.table);
+    // In a narrow column the layer and head stay; the rest waits behind "more", so the
+    // picture comes first (as on the page).
+    this.more = el('button', { type: 'button', class: 'more', 'aria-expanded': 'false' });
+    const controls = el('div', { class: 'controls' },
+      el('label', {}, this.labels.layer, ' ', parts.layer), el('label', {}, this.labels.head, ' ', parts.head),
+      this.more,
+      el('label', { class: 'secondary' }, this.labels.model, ' ', parts.model),
+      el('label', { class: 'secondary' }, this.labels.units, ' ', parts.units),
+      el('label', { class: 'secondary' }, parts.tableToggle, ' ', this.labels.table));
+    this.more.addEventListener('click', () => this.more.setAttribute('aria-expanded', String(controls.classList.toggle('expanded'))));
+    this.root.append(parts.tabs, controls, parts.summary, parts.view, parts.table);
     this.parts = parts;
     const announce = (type, state) => this.dispatchEvent(new CustomEvent(type, { bubbles: true, composed: true, detail: { state: { ...state }, hash: serialize(state) } }));
     this.component = new AttentionController(parts, {
@@ -78,6 +83,7 @@ class OrquestraAttention extends HTMLElement {
     this.t = translator((await messages)[state.lang]);
     if (!state.sentence.trim()) state.sentence = this.t(PRESET_KEYS[0]);
     for (const [k, key] of [['model', 'ctl.model'], ['layer', 'ctl.layer'], ['head', 'ctl.head'], ['units', 'ctl.units'], ['table', 'ctl.table']]) this.labels[k].textContent = this.t(key);
+    this.more.textContent = this.t('ctl.more');
     this.parts.table.setAttribute('aria-label', this.t('ctl.tableRegion'));
     // model-src: a bundle URL of the host's own. Blank means none; a malformed one is said,
     // not thrown (and never fetched as the page itself).

@@ -100,7 +100,7 @@ await test("the orchestra table's weights equal the CLI's (word mode) within 0.1
     let sum = 0;
     for (const i of pieces) for (let k = 0; k < T; k++) if (out.wordOfToken[k] === j) sum += data[((l * shape[1] + h) * T + i) * T + k];
     const want = (sum / pieces.length) * 100;
-    const shown = Number(rows[j].at(-1).replace('%', ''));
+    const shown = Number(rows[j].at(-1).replace('%', '').replace(',', '.')); // pt writes 12,3%
     assert(rows[j][0] === word, `row ${j} is ${rows[j][0]}, CLI word ${word}`);
     worst = Math.max(worst, Math.abs(shown - want));
   });
@@ -255,16 +255,19 @@ await test('every view fits a 360×740 touch phone without horizontal page scrol
       assert(width <= 360, `${v}: the page scrolls sideways (${width}px)`);
       await phone.screenshot({ path: `test-artifacts/${v}-phone360-pt.png`, fullPage: true });
     }
-    // On touch, the first tap on a musician shows its arithmetic, the second hands it the baton.
+    // On touch, one tap hands the baton over: the row under the finger becomes the conductor,
+    // in place (it does not move off screen).
     await phone.goto(`${base}#v=orquestra&w=1&lang=pt`);
-    await ready(phone);
+    await modelReady(phone);
     const seat = phone.locator('.musician').nth(3); // a row of the phone's list
-    await seat.tap();
-    const detail = await phone.textContent('.detail');
-    // (word mode with words of several pieces: the pieces' weights and their sum)
-    assert(/q·k|= [\d.]+%$/.test(detail), `no arithmetic after a tap: ${detail}`);
+    await seat.scrollIntoViewIfNeeded(); // (as the tap will: then its place is measured)
+    const before = (await seat.boundingBox()).y;
     await seat.tap();
     await phone.waitForFunction(() => location.hash.includes('w=3'), null, { timeout: 5000 });
+    const row = phone.locator('.orchestra-list .musician.self');
+    assert((await row.getAttribute('data-focus')) === 'm3', 'the tapped row is the conductor');
+    const after = (await row.boundingBox()).y;
+    assert(Math.abs(after - before) < 2, `the conductor's row moved from ${before} to ${after} px`);
   } finally {
     await phoneCtx.close();
   }
@@ -403,9 +406,10 @@ await test('the iframe embed restores a share link', async (page) => {
   await page.goto(`${base}embed.html#s=${encodeURIComponent('Olá, mundo bonito!')}&v=matriz&l=2&h=3&w=1&u=pecas&lang=en`);
   await page.waitForSelector('orquestra-attention canvas', { timeout: 60_000 });
   assert((await page.locator('orquestra-attention [role=tab][aria-selected=true]').textContent()) === 'Matrix', 'view');
-  assert((await page.locator('orquestra-attention select >> nth=0').inputValue()) === 'minilm', 'model');
-  assert((await page.locator('orquestra-attention select >> nth=1').inputValue()) === '1', 'layer');
-  assert((await page.locator('orquestra-attention select >> nth=2').inputValue()) === '2', 'head');
+  // (the layer and head first; the model and units behind "More options")
+  assert((await page.locator('orquestra-attention select >> nth=0').inputValue()) === '1', 'layer');
+  assert((await page.locator('orquestra-attention select >> nth=1').inputValue()) === '2', 'head');
+  assert((await page.locator('orquestra-attention select >> nth=2').inputValue()) === 'minilm', 'model');
   assert((await page.locator('orquestra-attention select >> nth=3').inputValue()) === 'pecas', 'units');
   await page.locator('orquestra-attention [role=tab] >> nth=0').click();
   await page.waitForFunction(() => location.hash.includes('v=orquestra'));
@@ -843,7 +847,7 @@ await test('model-src: 400 MB that is no bundle stops at its header, in the read
     assert(!cached.some((u) => u.includes('big.bin')), `cached: ${cached}`);
     // Swapped on the host: the tiny model (2 layers), then MiniLM (6) at the same URL.
     site.write('swap.safetensors', tinyBundle());
-    const layers = () => page.evaluate(() => document.getElementById('w').shadowRoot.querySelectorAll('select')[1].options.length);
+    const layers = () => page.evaluate(() => document.getElementById('w').shadowRoot.querySelectorAll('select')[0].options.length);
     await page.evaluate(() => document.getElementById('w').setAttribute('model-src', 'swap.safetensors'));
     await page.waitForFunction(() => /^\d+ peças/.test(document.getElementById('w').shadowRoot.querySelector('.summary').textContent), null, { timeout: 30_000 });
     assert((await layers()) === 2, `before the swap: ${await layers()} layers`);
@@ -1287,7 +1291,7 @@ await test('comparar: an s2 link restores both sentences and the pair; the simil
   assert((await hashOf(page)) === link, `the link changed: ${await hashOf(page)}`);
   assert((await page.inputValue('input.sentence2')) === b, 'the second sentence');
   await showTable(page);
-  const shown = await page.$$eval('#table tbody tr', (trs) => trs.map((tr) => Number(tr.lastElementChild.textContent)));
+  const shown = await page.$$eval('#table tbody tr', (trs) => trs.map((tr) => Number(tr.lastElementChild.textContent.replace(',', '.')))); // pt: a decimal comma
   // The CLI's states of the same bundle: the word's pieces are those of "banco" (word 3 of each).
   const cos = [];
   const states = [a, b].map((text, k) => {

@@ -59,8 +59,11 @@ function chartGeometry(sims, w = 560, h = 200) {
   return { w, h, lo, x, y, points: sims.map((v, l) => [x(l), y(v), v]) };
 }
 
-function chart(sims, t) {
-  const g = chartGeometry(sims);
+/** Drawn at the width it is shown at (on a phone a 560-wide drawing scaled down made its
+ *  numbers 6 px): where points are under 30 px apart, every other value is written. */
+function chart(sims, t, width = 560) {
+  const g = chartGeometry(sims, Math.max(240, Math.min(560, width)));
+  const every = (g.x(1) - g.x(0)) < 30 ? 2 : 1;
   return svg('svg', { viewBox: `0 0 ${g.w} ${g.h}`, class: 'similarity', role: 'img', 'aria-label': t('compare.chart') },
     svg('line', { x1: g.x(0), x2: g.x(sims.length - 1), y1: g.y(1), y2: g.y(1), class: 'axis-line' }),
     svg('line', { x1: g.x(0), x2: g.x(sims.length - 1), y1: g.y(g.lo), y2: g.y(g.lo), class: 'axis-line' }),
@@ -69,7 +72,7 @@ function chart(sims, t) {
     svg('polyline', { points: g.points.map(([x, y]) => `${x},${y}`).join(' '), class: 'sim-line' }),
     g.points.map(([x, y, v], l) => [
       svg('circle', { cx: x, cy: y, r: 4, class: 'sim-point' }),
-      svg('text', { x, y: y - 8, class: 'sim-value', text: num(v) }),
+      l % every === 0 || l === sims.length - 1 ? svg('text', { x, y: y - 8, class: 'sim-value', text: num(v) }) : null,
       svg('text', { x, y: g.h - 6, class: 'tick', text: String(l) }),
     ]));
 }
@@ -80,21 +83,25 @@ export function render(root, state, data, ctx) {
   input.addEventListener('change', () => ctx.set({ sentence2: input.value, word2: -1 }));
   const examples = el('p', { class: 'presets' }, el('span', { text: `${t('ctl.presets')} ` }),
     COMPARISONS.map((k) => el('button', { type: 'button', text: t(`${k}.name`), onclick: () => ctx.compare?.(t(`${k}.a`), t(`${k}.b`), t(`${k}.word`)) })));
-  const head = [el('p', { class: 'step-text', text: t('compare.explain') }), el('label', { class: 'sentence2-label' }, t('compare.second'), ' ', input), examples];
-  if (!state.sentence2.trim()) { root.replaceChildren(...head); return; }
+  const explain = el('p', { class: 'step-text', text: t('compare.explain') });
+  const head = [el('label', { class: 'sentence2-label' }, t('compare.second'), ' ', input), examples];
+  if (!state.sentence2.trim()) { root.replaceChildren(...head, explain); return; }
   const second = data.second?.text === state.sentence2 ? data.second : null;
-  if (!second) { root.replaceChildren(...head, el('p', { class: 'note', role: 'status', text: t('compare.reading') })); return; }
+  if (!second) { root.replaceChildren(...head, el('p', { class: 'note', role: 'status', text: t('compare.reading') }), explain); return; }
   const j = secondWord(state, { ...data, second });
   const a = side(data.result, data.items, state.word, state, (w) => ctx.set({ word: w, word2: -1 }), t, t('compare.first'));
   const b = j >= 0
     ? side(second.result, second.items, j, state, (w) => ctx.set({ word2: w }), t, t('compare.second'))
     : el('p', { class: 'note', text: t('compare.noMatch', { word: data.items[state.word].text }) });
   const sims = similarity(state, { ...data, second });
-  root.replaceChildren(...head,
+  // With both sentences in, the two sides come first; the second sentence's box and the
+  // examples follow them.
+  root.replaceChildren(
     el('p', { class: 'start-hint', text: t('compare.pair', { a: data.items[state.word].text, b: j >= 0 ? second.items[j].text : '?', layer: state.layer + 1, head: state.head + 1 }) }),
-    el('div', { class: 'compare-sides' }, a, b),
-    ...(sims ? [el('h3', { text: t('compare.chart') }), el('p', { class: 'note', text: t('compare.chartExplain') }), chart(sims, t)]
-      : [el('p', { class: 'note', text: t('compare.later') })]));
+    el('div', { class: 'compare-sides' }, a, b), // the picture first, what it means under it
+    ...(sims ? [el('h3', { text: t('compare.chart') }), el('p', { class: 'note', text: t('compare.chartExplain') }), chart(sims, t, ctx.width)]
+      : [el('p', { class: 'note', text: t('compare.later') })]),
+    ...head, explain);
 }
 
 export function tableOf(state, data, ctx) {

@@ -38,7 +38,7 @@ export function render(root, state, data, ctx) {
     return;
   }
   const [maxR, maxA] = [Math.max(...f.rollout), Math.max(...f.raw)];
-  root.replaceChildren(explain, assumes,
+  root.replaceChildren( // the picture first, what it means and assumes under it
     el('div', { class: 'flow-list', role: 'group', 'aria-label': t('flow.chart', { word: items[state.word].text, layer: state.layer + 1 }) },
       el('p', { class: 'list-conductor' }, el('span', { class: 'muted', text: `${t('orq.conductor')}: ` }), el('strong', { class: 'conductor', text: items[state.word].text })),
       el('div', { class: 'flow-row flow-head', 'aria-hidden': 'true' }, el('span'), el('span', { text: t('flow.rollout', { layer: state.layer + 1 }) }),
@@ -50,7 +50,8 @@ export function render(root, state, data, ctx) {
         onclick: () => ctx.set({ word: j }),
         onkeydown: (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); ctx.set({ word: j }); } },
       }, el('span', { class: 'name', text: it.text }), ' ', bar(f.rollout[j], maxR), ' ', el('span', { class: 'value', text: pct(f.rollout[j]) }),
-      ' ', bar(f.raw[j], maxA), ' ', el('span', { class: 'value', text: pct(f.raw[j]) })))));
+      ' ', bar(f.raw[j], maxA), ' ', el('span', { class: 'value', text: pct(f.raw[j]) })))),
+    explain, assumes);
 }
 
 export function tableOf(state, data, ctx) {

@@ -10,15 +10,21 @@ export const LABEL_PAD = 110;
 export const LABEL_CHARS = 14;
 export const labelText = (l) => l.slice(0, LABEL_CHARS);
 
-/** Where things go in a heatmap `size` px wide: the labels' band, a cell, the labels' font. */
+/** Where things go in a heatmap `size` px wide: the labels' band, a cell, the labels' font,
+ *  and which labels are written (every `rowStep`-th row's, every `colStep`-th column's).
+ *  Column labels are turned 60°: two lie 0.87 cell apart across their lines, so a line of
+ *  1.2 × font fits when the font is at most 0.7 cell; at the 8 px floor, labels are skipped
+ *  rather than piled on each other. */
 export function geometry(n, size, labels) {
   const pad = labels ? LABEL_PAD : 0;
   const cell = (size - pad) / n; // may be under a pixel: cells are resampled to pixels
-  return { pad, cell, font: Math.min(13, Math.max(8, cell * 0.8)) };
+  const font = Math.min(13, Math.max(8, cell * 0.7));
+  const line = 1.2 * font;
+  return { pad, cell, font, rowStep: Math.ceil(line / cell), colStep: Math.ceil(line / (Math.sin(Math.PI / 3) * cell)) };
 }
 
 /** A cell wide enough for a 12 px label (phones scroll sideways rather than shrink them). */
-export const READABLE_CELL = 15;
+export const READABLE_CELL = 18;
 /** The widest canvas drawn (a 510-item matrix at 15 px a cell would pass canvas limits). */
 export const MAX_CANVAS = 4000;
 
@@ -78,7 +84,7 @@ function resampledOnce(matrix, n, p) {
  * names the axes in the labels' corner.
  */
 export function heatmap(matrix, n, size, { labels = null, highlightRow = -1, onCell = null, onPoint = null, name = '', axes = null } = {}) {
-  const { pad, cell, font } = geometry(n, size, labels);
+  const { pad, cell, font, rowStep, colStep } = geometry(n, size, labels);
   const canvas = document.createElement('canvas');
   const dpr = window.devicePixelRatio || 1;
   canvas.width = Math.ceil(size * dpr);
@@ -110,7 +116,7 @@ export function heatmap(matrix, n, size, { labels = null, highlightRow = -1, onC
     g.font = `${font}px system-ui, sans-serif`;
     g.textAlign = 'right';
     g.textBaseline = 'middle';
-    labels.forEach((l, i) => g.fillText(labelText(l), pad - 4, pad + (i + 0.5) * cell));
+    labels.forEach((l, i) => { if (i % rowStep === 0) g.fillText(labelText(l), pad - 4, pad + (i + 0.5) * cell); });
     if (axes) { // the corner: what the rows and the columns are
       g.save();
       g.font = `12px system-ui, sans-serif`;
@@ -123,6 +129,7 @@ export function heatmap(matrix, n, size, { labels = null, highlightRow = -1, onC
     g.save();
     g.textAlign = 'left';
     labels.forEach((l, i) => {
+      if (i % colStep) return;
       g.setTransform(dpr, 0, 0, dpr, pad + (i + 0.5) * cell, pad - 4);
       g.rotate(-Math.PI / 3);
       g.fillText(labelText(l), 0, 0);
@@ -170,7 +177,7 @@ function cellsPng(matrix, n, p) {
 
 /** The same heatmap as SVG text, its top-left corner at (x, y). */
 export function heatmapSvg(matrix, n, x, y, size, { labels = null, highlightRow = -1 } = {}) {
-  const { pad, cell, font } = geometry(n, size, labels);
+  const { pad, cell, font, rowStep, colStep } = geometry(n, size, labels);
   let out = '';
   if (n > RASTER_ABOVE) {
     const p = Math.max(1, Math.round(n * cell));
@@ -184,8 +191,8 @@ export function heatmapSvg(matrix, n, x, y, size, { labels = null, highlightRow 
     out += tag('rect', { x: x + pad + 1, y: y + pad + highlightRow * cell + 1, width: n * cell - 2, height: cell - 2, fill: 'none', stroke: '#d1495b', 'stroke-width': 2 });
   }
   if (labels) labels.forEach((l, i) => {
-    out += text(x + pad - 4, y + pad + (i + 0.5) * cell, labelText(l), { size: font, anchor: 'end', baseline: 'middle' });
-    out += text(x + pad + (i + 0.5) * cell, y + pad - 4, labelText(l), { size: font, rotate: -60 });
+    if (i % rowStep === 0) out += text(x + pad - 4, y + pad + (i + 0.5) * cell, labelText(l), { size: font, anchor: 'end', baseline: 'middle' });
+    if (i % colStep === 0) out += text(x + pad + (i + 0.5) * cell, y + pad - 4, labelText(l), { size: font, rotate: -60 });
   });
   return out;
 }

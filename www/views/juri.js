@@ -155,7 +155,7 @@ export function render(root, state, data, ctx) {
       el('p', { class: 'doing', text: `${t('jury.forWord', { word: focus })} ${doingText(j, items, t)}` }),
       el('p', { class: 'label', tabindex: 0, 'data-focus': `j${j.head}`, title: measureText(j.summary, t), 'aria-label': `${t('jury.habit')} ${habitText(j.summary, t)}. ${measureText(j.summary, t)}` },
         el('span', { class: 'muted', text: `${t('jury.habit')} ` }), habitText(j.summary, t)),
-      large ? el('div', { class: 'scroll-x' }, map) : map,
+      large ? [bigSize > ctx.width - 30 ? el('p', { class: 'scroll-hint', text: t('matrix.scrolls') }) : null, el('div', { class: 'scroll-x' }, map)] : map,
       j.dismissed ? el('p', { class: 'vote' }, el('strong', { text: t('jury.dismissedVote') }))
       : j.abstains
         ? el('p', { class: 'vote' }, el('strong', { text: t('jury.abstained') }))
@@ -163,13 +163,14 @@ export function render(root, state, data, ctx) {
       el('p', { class: 'muted small', text: t('jury.apart', { self: pct(j.self, 0), parked: pct(j.parked, 0) }) }));
   });
   const lines = verdictLines(js, items, focus, layer, t);
+  // The picture first: the judges, then the verdict and what to do with them.
   root.replaceChildren(
+    legend(t), readout,
+    el('div', { class: 'jury' }, cards),
     el('div', { class: 'verdict' }, lines.map((l) => el('p', { text: l }))),
     dismissedBox(state, data, ctx),
     rankingBox(state, data, ctx),
-    el('p', { class: 'note', text: t('jury.noop') }),
-    legend(t), readout,
-    el('div', { class: 'jury' }, cards));
+    el('p', { class: 'note', text: t('jury.noop') }));
 }
 
 /** With judges dismissed: who, and how much the sentence's meaning and the focused word's

@@ -26,11 +26,11 @@ export function render(root, state, data, ctx) {
       onPoint: point, onCell: (r) => ctx.set({ word: r }),
     }));
   const scrolls = size > ctx.width;
-  root.replaceChildren(
-    el('p', { class: 'step-text', text: t('matrix.explain') }),
+  root.replaceChildren( // the picture first, what it means under it
     legend(t), readout,
     scrolls ? el('p', { class: 'scroll-hint', text: t('matrix.scrolls') }) : '',
-    scroller);
+    scroller,
+    el('p', { class: 'step-text', text: t('matrix.explain') }));
 }
 
 export function tableOf(state, data, ctx) {

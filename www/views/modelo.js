@@ -56,14 +56,11 @@ export function render(root, state, data, ctx) {
     ]));
   const readout = el('p', { class: 'readout model-readout', 'aria-live': 'polite', text: t('model.point') });
   pointing(grid, readout, data, t, ctx);
-  root.replaceChildren(el('p', { class: 'step-text', text: t('model.explain') }), shiftGrid(state, data, ctx),
-    legend(t), readout, el('div', { class: 'scroll-x' }, grid));
+  root.replaceChildren(legend(t), readout, el('div', { class: 'scroll-x' }, grid), // the picture first
+    el('p', { class: 'step-text', text: t('model.explain') }), shiftGrid(state, data, ctx));
   fill(pending, data, size, ++drawing);
 }
 
-/** With judges dismissed: how far every head's attention moved (mean over rows of ½·Σ|a − a′|),
- *  layer by head; the dismissed ones are marked ×. Nothing before the layer of the first one moves. */
-function shiftGrid(state, data, ctx) {
 /**
  * The value under the pointer (or a tap): the thumbnail's head, the focused and the looked-at
  * word, and the weight, computed for that one row (itemRow), not kept for 144 matrices. On a
@@ -96,6 +93,9 @@ function pointing(grid, readout, data, t, ctx) {
   }, true);
 }
 
+/** With judges dismissed: how far every head's attention moved (mean over rows of ½·Σ|a − a′|),
+ *  layer by head; the dismissed ones are marked ×. Nothing before the layer of the first one moves. */
+function shiftGrid(state, data, ctx) {
   const { t } = ctx;
   const a = state.ablate && data.ablated?.spec === state.ablate ? data.ablated.result : null;
   if (!a) return state.ablate ? el('p', { class: 'note', text: t('jury.recomputing') }) : '';
@@ -104,7 +104,8 @@ function pointing(grid, readout, data, t, ctx) {
   return el('section', { 'aria-label': t('model.shift') },
     el('h3', { text: t('model.shift') }),
     el('p', { class: 'note', text: t('model.shiftExplain', { spec: state.ablate }) }),
-    el('div', { class: 'shift-grid', role: 'table', style: { gridTemplateColumns: `auto repeat(${heads}, minmax(2.4rem, 1fr))` } },
+    // 12 columns of 2.4rem are wider than a phone: the grid scrolls, not the page.
+    el('div', { class: 'scroll-x' }, el('div', { class: 'shift-grid', role: 'table', style: { gridTemplateColumns: `auto repeat(${heads}, minmax(2.4rem, 1fr))` } },
       el('span'), Array.from({ length: heads }, (_, h) => el('span', { class: 'axis', text: t('model.head', { n: h + 1 }) })),
       Array.from({ length: layers }, (_, l) => [
         el('span', { class: 'axis', text: t('model.layer', { n: l + 1 }) }),
@@ -112,7 +113,7 @@ function pointing(grid, readout, data, t, ctx) {
           const v = shift[l * heads + h], out = isDismissed(state.ablate, l, h);
           return el('span', { style: { background: weightColor(v), color: inkOn(v) }, title: t('model.thumb', { layer: l + 1, head: h + 1, label: pct(v, 1) }), text: out ? '×' : pct(v, 0) });
         }),
-      ])));
+      ]))));
 }
 
 export function tableOf(state, data, ctx) {

@@ -348,13 +348,9 @@ export function render(root, state, data, ctx) {
   const act = {
     enter: (j) => { detail.textContent = line(j); hovered(j); },
     focus: (j) => { detail.textContent = line(j); hovered(j); pathsTo(j); },
-    click: (j, e) => {
-      // Touch: the first tap shows the arithmetic, the second hands over the baton.
-      // (ui outlives a re-render, e.g. the model arriving between the two taps)
-      if (e.pointerType === 'touch' && ctx.ui.lastTap !== j) { ctx.ui.lastTap = j; detail.textContent = line(j); hovered(j); pathsTo(j); return; }
-      ctx.ui.lastTap = -1;
-      ctx.set({ word: j });
-    },
+    // One tap or click hands over the baton: the row or seat under the finger becomes the
+    // conductor (a phone has no hover to show the arithmetic first; the detail line shows it).
+    click: (j) => ctx.set({ word: j }),
     key: (j, e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); ctx.set({ word: j }); } },
   };
   const musician = (s) => ({
@@ -387,13 +383,16 @@ export function render(root, state, data, ctx) {
   const explain = el('p', { class: 'step-text', text: t(`orq.explain.${STEPS[step]}`, { d: meta.headDim, sqrt: num(sqrtD, 3) }) });
 
   const note = arithmetic ? null : el('p', { class: 'note', text: t('orq.wordsNote') });
+  // The picture first: what to do and the steps on one line, then the drawing; what the
+  // step means, the arithmetic line and the rest under it.
+  const top = el('div', { class: 'orq-top' }, verdictLine ?? start, stepper);
   if (!hasValues(result)) { // a build-time example: values arrive with the live model
-    replaceKeeping(root, [verdictLine ?? start, stepper, explain, chart, detail, paths, el('p', { class: 'note', text: t('orq.melodyLater') }), note]);
+    replaceKeeping(root, [top, chart, detail, explain, paths, el('p', { class: 'note', text: t('orq.melodyLater') }), note]);
     return;
   }
   const melodyBox = melodySection(data, state, nums, t);
   hovered = (j) => melodyBox.showKey(j);
-  replaceKeeping(root, [verdictLine ?? start, stepper, explain, chart, detail, paths, melodyBox, note]);
+  replaceKeeping(root, [top, chart, detail, explain, paths, melodyBox, note]);
 }
 
 /** How many heads the path ranking lists. */

@@ -147,6 +147,43 @@ export async function run({ test, assert, launch, serve, base }) {
     }
   });
 
+  await test('phone at CPU 4×: no main-thread task over 200 ms opening Júri, enlarging a map, dismissing a judge, or going to lesson step 5', async () => {
+    const browser = await launch({ ...PHONE, serviceWorkers: 'block' });
+    try {
+      const page = await browser.newPage();
+      await page.addInitScript(() => {
+        window.tasks = [];
+        new PerformanceObserver((l) => { for (const e of l.getEntries()) window.tasks.push(Math.round(e.duration)); }).observe({ type: 'longtask', buffered: true });
+      });
+      await page.goto(`${base}#s=${encodeURIComponent(ARTICLE)}&m=e5pt&lang=pt&v=orquestra`);
+      await page.waitForSelector('#progress', { state: 'hidden', timeout: 60_000 });
+      await (await browser.newCDPSession(page)).send('Emulation.setCPUThrottlingRate', { rate: 4 });
+      await page.waitForTimeout(500);
+      const longest = async (act, settled) => {
+        await page.evaluate(() => { window.tasks = []; });
+        await act();
+        await settled();
+        await page.waitForTimeout(1000); // what the tap set off (a dismissal's run comes back)
+        return Math.max(0, ...(await page.evaluate(() => window.tasks)));
+      };
+      const times = {
+        'open Júri': await longest(() => page.locator('#views button', { hasText: 'Júri' }).tap(), () => page.waitForSelector('.jury')),
+        'enlarge a map': await longest(() => page.locator('.judge canvas').nth(1).tap(), () => page.waitForSelector('.judge.large')),
+        'dismiss a judge': await longest(() => page.locator('.judge .dismiss').nth(2).tap(), () => page.waitForFunction(() => location.hash.includes('x='))),
+      };
+      await page.goto(`${base}aula.html#passo=4&lang=pt`);
+      await page.waitForFunction(() => document.querySelector('orquestra-attention')?.shadowRoot?.querySelector('.orq-main'), null, { timeout: 60_000 });
+      await page.waitForTimeout(1000);
+      times['lesson step 5'] = await longest(() => page.locator('#next').tap(),
+        () => page.waitForFunction(() => document.querySelector('orquestra-attention').shadowRoot.querySelector('.jury'), null, { timeout: 30_000 }));
+      console.log(`     longest task at CPU 4×: ${Object.entries(times).map(([k, v]) => `${k} ${v} ms`).join(', ')}`);
+      const over = Object.entries(times).filter(([, v]) => v > 200);
+      assert(!over.length, `tasks over 200 ms: ${over.map(([k, v]) => `${k} ${v} ms`).join(', ')}`);
+    } finally {
+      await browser.close();
+    }
+  });
+
   await test('phone: 44 px tap targets and 12 px text in every view and lesson step, pt and en', async () => {
     const browser = await launch({ ...PHONE, serviceWorkers: 'block' });
     try {

@@ -17,7 +17,12 @@ the `gguf` package (llama.cpp's own Python reader), with no code of Orquestra's:
                          position's logits (V,), as .npy, and prompts.json; greedy.json:
                          20 greedy tokens after each of five prompts (two Portuguese), each
                          step a full forward pass with no cache, with its margin (top-1
-                         minus top-2 logit).
+                         minus top-2 logit); q_1.npy, k_1.npy, v_1.npy, hidden_1.npy for "The capital of France is": q
+                         (L, H, T, Dh) and k, v (L, Hkv, T, Dh) after RoPE, in the GGUF's
+                         order within a head (the converter's permutation applied to the
+                         vectors), and the residual stream (L+1, T, D); lens_0.json: the logit
+                         lens of the article's sentence's last token, the top 5 after every
+                         layer (final norm and tied head on the residual stream).
 
 The forward pass undoes the converter's permutation of q and k (convert_hf_to_gguf.py
 `LlamaModel.permute`, which makes llama.cpp's adjacent-pair RoPE right) and applies HF's
@@ -215,6 +220,13 @@ def unpermute(w, n_head):
     return w.reshape(n_head, out // n_head // 2, 2, *w.shape[1:]).swapaxes(1, 2).reshape(w.shape)
 
 
+def to_gguf_order(x):
+    """(heads, T, Dh) vectors from HF's order to the GGUF's: HF dims (i, i + Dh/2) become
+    (2i, 2i + 1), as the converter's permutation does to the rows of q_proj and k_proj."""
+    n, t, dh = x.shape
+    return x.reshape(n, t, 2, dh // 2).swapaxes(-1, -2).reshape(n, t, dh)
+
+
 class Reference:
     """SmolLM2 (llama) in float64 numpy, named after HF modeling_llama.py."""
 
@@ -250,10 +262,12 @@ class Reference:
         rot = np.concatenate([-x[..., half:], x[..., :half]], -1)
         return x * cos + rot * sin
 
-    def forward(self, ids):
+    def forward(self, ids, record=None):
         emb = self.w("token_embd.weight")  # (V, D)
         h = emb[ids]  # (T, D)
         T = len(ids)
+        if record is not None:
+            record.update(q=[], k=[], v=[], hidden=[h.copy()])
         attn_all = np.zeros((self.L, self.H, T, T))  # (L, H, T, T)
         causal = np.triu(np.ones((T, T), dtype=bool), 1)
         for l in range(self.L):
@@ -265,6 +279,10 @@ class Reference:
             q = self.rope(q.reshape(T, self.H, self.Dh).transpose(1, 0, 2))  # (H, T, Dh)
             k = self.rope(k.reshape(T, self.Hkv, self.Dh).transpose(1, 0, 2))  # (Hkv, T, Dh)
             v = v.reshape(T, self.Hkv, self.Dh).transpose(1, 0, 2)  # (Hkv, T, Dh)
+            if record is not None:
+                record["q"].append(to_gguf_order(q))
+                record["k"].append(to_gguf_order(k))
+                record["v"].append(v.copy())
             rep = self.H // self.Hkv  # repeat_kv
             k, v = np.repeat(k, rep, 0), np.repeat(v, rep, 0)  # (H, T, Dh)
             s = q @ k.transpose(0, 2, 1) / np.sqrt(self.Dh)  # (H, T, T)
@@ -278,6 +296,8 @@ class Reference:
             g = x @ self.w(p + "ffn_gate.weight").T  # (T, I)
             u = x @ self.w(p + "ffn_up.weight").T
             h = h + ((g / (1 + np.exp(-g))) * u) @ self.w(p + "ffn_down.weight").T
+            if record is not None:
+                record["hidden"].append(h.copy())
         h = self.rms_norm(h, "output_norm.weight")
         logits = h[-1] @ emb.T  # (V,), tied lm_head
         return attn_all, logits
@@ -298,6 +318,22 @@ def forward_fixtures(reader, tok, out_dir):
                      "top5_tokens": [tok.id_to_token(int(t)) for t in top]})
         print(text, "->", [tok.decode([int(t)]) for t in top])
     (fdir / "prompts.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n")
+    rec = {}
+    ref.forward(tok.encode(PROMPTS[1]).ids, rec)
+    for k, v in rec.items():
+        np.save(fdir / f"{k}_1.npy", np.stack(v).astype(np.float32))
+    rec = {}
+    ref.forward(tok.encode(PROMPTS[0]).ids, rec)
+    emb = ref.w("token_embd.weight")
+    lens = []
+    for h in rec["hidden"]:  # (L+1) × (T, D)
+        logits = ref.rms_norm(h[-1:], "output_norm.weight")[0] @ emb.T  # (V,)
+        prob = np.exp(logits - logits.max())
+        prob /= prob.sum()
+        top = np.argsort(-logits, kind="stable")[:5]
+        lens.append({"ids": [int(i) for i in top], "probs": [float(prob[i]) for i in top],
+                     "tokens": [tok.id_to_token(int(i)) for i in top]})
+    (fdir / "lens_0.json").write_text(json.dumps(lens, ensure_ascii=False, indent=1) + "\n")
     eos = field(reader, "tokenizer.ggml.eos_token_id")
     greedy = []
     for text in GREEDY_PROMPTS:

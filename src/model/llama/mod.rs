@@ -168,6 +168,37 @@ pub struct LlamaTrace {
     pub attention: Vec<f32>,
     /// The next-token logits after the last position: (V,).
     pub logits: Vec<f32>,
+    /// Queries after RoPE, in the GGUF's order within a head (see the module note):
+    /// (L, H, T, Dh), `i = ((l*H + h)*T + t)*Dh + d`.
+    pub q: Vec<f32>,
+    /// Keys after RoPE, per key/value head: (L, Hkv, T, Dh).
+    pub k: Vec<f32>,
+    /// Values per key/value head: (L, Hkv, T, Dh).
+    pub v: Vec<f32>,
+    /// The key/value head each query head reads: (H,), `kv_head[h] = h / (H / Hkv)`.
+    pub kv_head: Vec<usize>,
+    /// The residual stream: the embeddings, then after each layer: (L+1, T, D).
+    pub hidden: Vec<f32>,
+}
+
+/// The per-layer vectors `forward` keeps (see `LlamaTrace`).
+#[derive(Default)]
+struct Recorded {
+    q: Vec<f32>,
+    k: Vec<f32>,
+    v: Vec<f32>,
+    hidden: Vec<f32>,
+}
+
+impl Recorded {
+    /// Appends one layer's (T, heads·Dh) rows as (heads, T, Dh).
+    fn heads(out: &mut Vec<f32>, x: &[f32], t: usize, heads: usize, dh: usize) {
+        for head in 0..heads {
+            for i in 0..t {
+                out.extend_from_slice(&x[(i * heads + head) * dh..(i * heads + head + 1) * dh]);
+            }
+        }
+    }
 }
 
 impl LlamaForCausalLM {
@@ -231,20 +262,74 @@ impl LlamaForCausalLM {
         }
     }
 
-    /// The forward pass over `ids` (causal), with every attention row kept.
+    /// The forward pass over `ids` (causal), with every attention row, q, k, v and the
+    /// residual stream kept.
     pub fn forward(&self, ids: &[u32]) -> Result<LlamaTrace> {
         let mut cache = self.new_cache();
-        let step = self.step(ids, &mut cache)?;
+        let mut rec = Recorded::default();
+        let step = self.run(ids, &mut cache, Some(&mut rec))?;
+        let group = self.config.num_attention_heads / self.config.num_key_value_heads;
         Ok(LlamaTrace {
             ids: ids.to_vec(),
             attention: step.attention,
             logits: step.logits,
+            q: rec.q,
+            k: rec.k,
+            v: rec.v,
+            kv_head: (0..self.config.num_attention_heads)
+                .map(|h| h / group)
+                .collect(),
+            hidden: rec.hidden,
         })
+    }
+
+    /// The logit lens at `position` of a trace: after every layer (and the embeddings), the
+    /// residual stream through the final norm and the head, its `k` most likely next tokens
+    /// with their probabilities. (L+1) lists, best first.
+    pub fn logit_lens(
+        &self,
+        trace: &LlamaTrace,
+        position: usize,
+        k: usize,
+    ) -> Result<Vec<Vec<(u32, f32)>>> {
+        let (d, t) = (self.config.hidden_size, trace.ids.len());
+        if position >= t {
+            return Err(Error::Model(format!(
+                "position {position} is past the {t} tokens"
+            )));
+        }
+        let head = self.lm_head.as_ref().unwrap_or(&self.embed_tokens);
+        let mut normed = vec![0.0f32; d]; // (D,)
+        let mut logits = vec![0.0f32; self.config.vocab_size]; // (V,)
+        let mut out = Vec::with_capacity(self.config.num_hidden_layers + 1);
+        for layer in trace.hidden.chunks_exact(t * d) {
+            self.norm
+                .forward(&layer[position * d..(position + 1) * d], &mut normed);
+            head.matmul(&normed, 1, &mut logits);
+            let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max) as f64;
+            let sum: f64 = logits.iter().map(|&l| (l as f64 - max).exp()).sum();
+            out.push(
+                generate::top_k(&logits, k)
+                    .into_iter()
+                    .map(|(id, l)| (id, ((l as f64 - max).exp() / sum) as f32))
+                    .collect(),
+            );
+        }
+        Ok(out)
     }
 
     /// Runs `ids` after the tokens `cache` holds (their keys and values are appended to it):
     /// the prefill of a prompt on an empty cache, then one token at a time as it is written.
     pub fn step(&self, ids: &[u32], cache: &mut KvCache) -> Result<Step> {
+        self.run(ids, cache, None)
+    }
+
+    fn run(
+        &self,
+        ids: &[u32],
+        cache: &mut KvCache,
+        mut rec: Option<&mut Recorded>,
+    ) -> Result<Step> {
         let c = &self.config;
         let t = ids.len();
         if t == 0 {
@@ -286,6 +371,9 @@ impl LlamaForCausalLM {
         let mut up = vec![0.0f32; t * c.intermediate_size]; // (T, I)
         let scale = 1.0 / (dh as f32).sqrt();
         let group = h / hkv;
+        if let Some(r) = rec.as_deref_mut() {
+            r.hidden.extend_from_slice(&hidden);
+        }
         for (l, layer) in self.layers.iter().enumerate() {
             layer.input_layernorm.forward(&hidden, &mut x);
             let a = &layer.self_attn;
@@ -294,6 +382,11 @@ impl LlamaForCausalLM {
             a.v_proj.matmul(&x, t, &mut v);
             rope.apply(&mut q, h, dh);
             rope.apply(&mut k, hkv, dh);
+            if let Some(r) = rec.as_deref_mut() {
+                Recorded::heads(&mut r.q, &q, t, h, dh);
+                Recorded::heads(&mut r.k, &k, t, hkv, dh);
+                Recorded::heads(&mut r.v, &v, t, hkv, dh);
+            }
             let (keys, values) = (&mut cache.k[l], &mut cache.v[l]);
             keys.truncate(start * hkv * dh);
             values.truncate(start * hkv * dh);
@@ -330,6 +423,9 @@ impl LlamaForCausalLM {
             }
             layer.mlp.down_proj.matmul(&gate, t, &mut out);
             crate::kernels::add_assign(&mut hidden, &out);
+            if let Some(r) = rec.as_deref_mut() {
+                r.hidden.extend_from_slice(&hidden);
+            }
         }
         cache.len = p;
         let last = &hidden[(t - 1) * d..]; // (D,)

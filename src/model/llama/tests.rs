@@ -223,3 +223,74 @@ fn maxdiff(a: &[f32], b: &[f32]) -> f32 {
         .map(|(x, y)| (x - y).abs())
         .fold(0.0, f32::max)
 }
+
+/// q, k, v (after RoPE, the GGUF's order within a head) and the residual stream against the
+/// reference's, and the logit lens of the article's sentence's last token.
+#[test]
+fn trace_vectors_and_logit_lens_match_the_reference() {
+    let m = model();
+    let dir = root().join("tests/fixtures/smollm/forward");
+    let prompts: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("prompts.json")).unwrap()).unwrap();
+    let ids = |p: &serde_json::Value| -> Vec<u32> {
+        p["ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_u64().unwrap() as u32)
+            .collect()
+    };
+    let trace = m.forward(&ids(&prompts[1])).unwrap();
+    let t = trace.ids.len();
+    assert_eq!(trace.kv_head, [0, 0, 0, 1, 1, 1, 2, 2, 2]);
+    for (name, got, shape) in [
+        ("q", &trace.q, [30, 9, t, 64]),
+        ("k", &trace.k, [30, 3, t, 64]),
+        ("v", &trace.v, [30, 3, t, 64]),
+    ] {
+        let want: Array4<f32> = read_npy(dir.join(format!("{name}_1.npy"))).unwrap();
+        assert_eq!(want.shape(), shape);
+        let d = maxdiff(got, want.as_slice().unwrap());
+        // Relative to the largest value: the residual stream grows to hundreds.
+        let scale = want.iter().fold(0.0f32, |a, b| a.max(b.abs()));
+        println!("llama trace: {name} maxdiff {d:e} (largest |value| {scale})");
+        assert!(d < 1e-4 * scale.max(1.0), "{name}: {d}");
+    }
+    let want: ndarray::Array3<f32> = read_npy(dir.join("hidden_1.npy")).unwrap();
+    assert_eq!(want.shape(), [31, t, 576]);
+    let d = maxdiff(&trace.hidden, want.as_slice().unwrap());
+    let scale = want.iter().fold(0.0f32, |a, b| a.max(b.abs()));
+    println!("llama trace: hidden maxdiff {d:e} (largest |value| {scale})");
+    assert!(d < 1e-4 * scale.max(1.0), "hidden: {d}");
+
+    let trace = m.forward(&ids(&prompts[0])).unwrap();
+    let lens = m.logit_lens(&trace, trace.ids.len() - 1, 5).unwrap();
+    let want: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("lens_0.json")).unwrap()).unwrap();
+    let want = want.as_array().unwrap();
+    assert_eq!(lens.len(), 31);
+    let (mut ranks, mut pdiff) = (0, 0.0f32);
+    for (got, want) in lens.iter().zip(want) {
+        let wp: Vec<f32> = want["probs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap() as f32)
+            .collect();
+        let wi = ids(&serde_json::json!({"ids": want["ids"]}));
+        // Ranks up to the first near-tie in the reference (probabilities within 1e-4).
+        let clear = (1..5).find(|&r| wp[r - 1] - wp[r] < 1e-4).unwrap_or(5);
+        for r in 0..clear {
+            assert_eq!(got[r].0, wi[r], "rank {r}");
+            pdiff = pdiff.max((got[r].1 - wp[r]).abs());
+        }
+        ranks += clear;
+    }
+    let last: Vec<&str> = lens[30]
+        .iter()
+        .map(|&(id, _)| m.tokenizer.token(id).unwrap())
+        .collect();
+    println!("llama logit lens: {ranks} ranks over 31 layers equal, probability maxdiff {pdiff:e}; last layer {last:?}");
+    assert!(pdiff < 1e-4, "{pdiff}");
+    assert!(ranks >= 31, "{ranks}");
+}

@@ -8,6 +8,10 @@
 //! and F32 rows dequantize to what llama.cpp's own Python reader (`gguf.quants`) gives
 //! (tests/fixtures/smollm/dequant_rows.json, written by scripts/make_smollm_fixtures.py).
 //!
+//! And the decoder on a tiny llama GGUF built here (1 layer, hidden 32, 2 query heads on one
+//! key/value head, the 256 byte tokens and two merges, Q8_0, Q4_1 and F32 weights): it loads, tokenizes and writes; every
+//! byte flip or truncation of it is an error or still runs, never a panic.
+//!
 //! Seeds as in tests/fuzz_inputs.rs: `make test` runs a fixed seed after replaying the cases
 //! in fuzz_gguf.proptest-regressions; ORQUESTRA_FUZZ_SEED=random (and ORQUESTRA_FUZZ_CASES)
 //! for fresh seeds.
@@ -16,6 +20,7 @@
 use orquestra::kernels::quant::GgmlType;
 use orquestra::load::gguf::write::{gguf, Tensor};
 use orquestra::load::gguf::{Array, Gguf, Value};
+use orquestra::model::llama::{LlamaForCausalLM, Sampling};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 
@@ -191,8 +196,198 @@ fn the_small_file_parses_and_every_truncation_is_an_error() {
     }
 }
 
+/// GPT-2's byte chars (`bytes_to_unicode`), the tiny vocabulary's first 256 tokens.
+fn byte_tokens() -> Vec<String> {
+    let mut n = 0;
+    (0..256u32)
+        .map(|b| {
+            let printable = (33..=126).contains(&b) || (161..=172).contains(&b) || b >= 174;
+            let c = if printable {
+                b
+            } else {
+                n += 1;
+                255 + n
+            };
+            char::from_u32(c).unwrap().to_string()
+        })
+        .collect()
+}
+
+/// A tiny llama: 1 layer, hidden 32, 2 query heads of 16 dims on 1 key/value head,
+/// feed-forward 64, 260 tokens (256 bytes, "ab", "Ġa", two controls); weights from a fixed
+/// LCG, the embedding and two MLP matrices in Q8_0, q_proj and up_proj in Q4_1, the rest F32.
+fn tiny_llama() -> Vec<u8> {
+    let mut seed = 7u64;
+    let mut next = move || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) as u32
+    };
+    let mut f32s = |n: usize| -> Vec<u8> {
+        (0..n)
+            .flat_map(|_| ((next() % 1000) as f32 / 2500.0 - 0.2).to_le_bytes())
+            .collect()
+    };
+    // Blocks of 32 weights: f16 scale 0.01 (0x211F), for Q4_1 a min of -0.05 (0xAA66).
+    let q8 = |rows: usize, cols: usize| -> Vec<u8> {
+        let mut out = Vec::new();
+        for b in 0..rows * cols / 32 {
+            out.extend([0x1F, 0x21]);
+            out.extend((0..32).map(|j| ((b * 31 + j * 7) % 255) as u8));
+        }
+        out
+    };
+    let q41 = |rows: usize, cols: usize| -> Vec<u8> {
+        let mut out = Vec::new();
+        for b in 0..rows * cols / 32 {
+            out.extend([0x1F, 0x21, 0x66, 0xAA]);
+            out.extend((0..16).map(|j| ((b * 13 + j * 29) % 256) as u8));
+        }
+        out
+    };
+    let (d, kv, ff, vocab) = (32usize, 16usize, 64usize, 260usize);
+    let mut tokens = byte_tokens();
+    tokens.extend(["ab", "Ġa", "<|endoftext|>", "<|im_end|>"].map(String::from));
+    let mut types = vec![1i32; 258];
+    types.extend([3, 3]);
+    let t = |name: &str, ggml_type: GgmlType, dims: Vec<usize>, data: Vec<u8>| Tensor {
+        name: name.into(),
+        ggml_type,
+        dims,
+        data,
+    };
+    let tensors = vec![
+        t(
+            "token_embd.weight",
+            GgmlType::Q8_0,
+            vec![d, vocab],
+            q8(vocab, d),
+        ),
+        t("blk.0.attn_norm.weight", GgmlType::F32, vec![d], f32s(d)),
+        t("blk.0.attn_q.weight", GgmlType::Q4_1, vec![d, d], q41(d, d)),
+        t(
+            "blk.0.attn_k.weight",
+            GgmlType::F32,
+            vec![d, kv],
+            f32s(d * kv),
+        ),
+        t(
+            "blk.0.attn_v.weight",
+            GgmlType::F32,
+            vec![d, kv],
+            f32s(d * kv),
+        ),
+        t(
+            "blk.0.attn_output.weight",
+            GgmlType::F32,
+            vec![d, d],
+            f32s(d * d),
+        ),
+        t("blk.0.ffn_norm.weight", GgmlType::F32, vec![d], f32s(d)),
+        t(
+            "blk.0.ffn_gate.weight",
+            GgmlType::Q8_0,
+            vec![d, ff],
+            q8(ff, d),
+        ),
+        t(
+            "blk.0.ffn_up.weight",
+            GgmlType::Q4_1,
+            vec![d, ff],
+            q41(ff, d),
+        ),
+        t(
+            "blk.0.ffn_down.weight",
+            GgmlType::Q8_0,
+            vec![ff, d],
+            q8(d, ff),
+        ),
+        t("output_norm.weight", GgmlType::F32, vec![d], f32s(d)),
+    ];
+    let s = |v: &str| Value::String(v.into());
+    gguf(
+        &[
+            ("general.architecture", s("llama")),
+            ("llama.block_count", Value::U32(1)),
+            ("llama.context_length", Value::U32(64)),
+            ("llama.embedding_length", Value::U32(d as u32)),
+            ("llama.feed_forward_length", Value::U32(ff as u32)),
+            ("llama.attention.head_count", Value::U32(2)),
+            ("llama.attention.head_count_kv", Value::U32(1)),
+            ("llama.rope.freq_base", Value::F32(10_000.0)),
+            ("llama.attention.layer_norm_rms_epsilon", Value::F32(1e-5)),
+            ("tokenizer.ggml.model", s("gpt2")),
+            ("tokenizer.ggml.pre", s("smollm")),
+            ("tokenizer.ggml.tokens", Value::Array(Array::String(tokens))),
+            ("tokenizer.ggml.token_type", Value::Array(Array::I32(types))),
+            (
+                "tokenizer.ggml.merges",
+                Value::Array(Array::String(vec!["a b".into(), "Ġ a".into()])),
+            ),
+            ("tokenizer.ggml.eos_token_id", Value::U32(259)),
+            ("tokenizer.ggml.add_bos_token", Value::Bool(false)),
+        ],
+        &tensors,
+    )
+}
+
+/// Whatever loaded: tokenize, run, write two tokens.
+fn run_decoder(bytes: Vec<u8>) {
+    let Ok(m) = LlamaForCausalLM::from_gguf(bytes) else {
+        return;
+    };
+    let Ok(e) = m.tokenizer.encode_max("a ab\u{e7}<|im_end|>", 16) else {
+        return;
+    };
+    let ids: Vec<u32> = e.tokens.iter().map(|t| t.id).collect();
+    if let Ok(trace) = m.forward(&ids) {
+        let _ = m.logit_lens(&trace, ids.len() - 1, 3);
+    }
+    let _ = m.generate(&ids, 2, Sampling::Greedy);
+}
+
+#[test]
+fn a_tiny_llama_loads_and_writes() {
+    let m = LlamaForCausalLM::from_gguf(tiny_llama()).unwrap();
+    let e = m.tokenizer.encode_max("ab a", 16).unwrap();
+    let texts: Vec<&str> = e.tokens.iter().map(|t| t.text.as_str()).collect();
+    assert_eq!(texts, ["ab", "Ġa"]);
+    let ids: Vec<u32> = e.tokens.iter().map(|t| t.id).collect();
+    let trace = m.forward(&ids).unwrap();
+    assert_eq!(trace.attention.len(), 2 * 2 * 2); // (L, H, T, T)
+    assert_eq!(trace.kv_head, [0, 0]);
+    assert!(trace.logits.iter().all(|v| v.is_finite()));
+    let g = m.generate(&ids, 5, Sampling::Greedy).unwrap();
+    assert!(g.tokens.len() <= 5 && (g.ended || g.tokens.len() == 5));
+    // Too long a prompt for its 64 positions is an error.
+    assert!(m.forward(&[97; 65]).is_err());
+    // Every truncation fails to load, never panics.
+    let bytes = tiny_llama();
+    for n in (0..bytes.len()).step_by(97) {
+        assert!(
+            LlamaForCausalLM::from_gguf(bytes[..n].to_vec()).is_err(),
+            "cut at {n}"
+        );
+    }
+}
+
 proptest! {
     #![proptest_config(config(3000))]
+
+    #[test]
+    fn decoder_never_panics_on_a_damaged_tiny_llama(
+        cut in 0usize..40_000,
+        flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..6),
+    ) {
+        let mut bytes = tiny_llama();
+        for (at, b) in flips {
+            let i = at % bytes.len();
+            bytes[i] ^= b | 1;
+        }
+        bytes.truncate(cut.min(bytes.len()));
+        run_decoder(bytes);
+    }
 
     #[test]
     fn gguf_reader_never_panics_on_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {

@@ -11,6 +11,8 @@ the `gguf` package (llama.cpp's own Python reader), with no code of Orquestra's:
                          and the decoded text;
 - dequant_rows.json      some rows of the Q8_0 embedding, a Q4_1 matrix and an F32 norm,
                          dequantized by `gguf.quants` (the reference for kernels/quant);
+- quant_blocks.json      pseudo-random blocks of Q4_1, Q8_0, Q5_0, Q4_K and Q6_K (Gemma 3's
+                         types) with sane f16 scales, dequantized by `gguf.quants`;
 - forward/               a float64 numpy forward pass of the model (HF modeling_llama.py's
                          steps) over the dequantized weights, for a few prompts: the token
                          ids, every layer's and head's attention (L, H, T, T) and the last
@@ -198,6 +200,25 @@ def dequant_rows(reader):
     return out
 
 
+def quant_blocks():
+    """Blocks of random bytes whose f16 fields hold random scales in [-1, 1] (no NaN/inf)."""
+    from gguf import GGMLQuantizationType as Q
+    rng = np.random.RandomState(23)
+    # type: (block bytes, byte offsets of its f16 fields)
+    types = {Q.Q4_1: (20, [0, 2]), Q.Q8_0: (34, [0]), Q.Q5_0: (22, [0]),
+             Q.Q4_K: (144, [0, 2]), Q.Q6_K: (210, [208])}
+    out = []
+    for ty, (size, halves) in types.items():
+        blocks = rng.randint(0, 256, size=(4, size)).astype(np.uint8)
+        for b in blocks:
+            for at in halves:
+                b[at:at + 2] = np.array([rng.uniform(-1, 1)], dtype=np.float16).view(np.uint8)
+        values = dequantize(blocks.reshape(1, -1), ty).reshape(-1)
+        out.append({"type": ty.name, "bytes": blocks.tobytes().hex(),
+                    "values": [float(v) for v in values.astype(np.float64)]})
+    return out
+
+
 PROMPTS = [
     "A menina que, depois de uma longa caminhada pelo parque, adotou vários cachorros de rua, estava",
     "The capital of France is",
@@ -374,6 +395,7 @@ def main():
     (out_dir / "tokenizer_corpus.json").write_text(json.dumps(strings, ensure_ascii=False, indent=0) + "\n")
     (out_dir / "tokenizer_hf.json").write_text(json.dumps(expected, ensure_ascii=False) + "\n")
     (out_dir / "dequant_rows.json").write_text(json.dumps(dequant_rows(reader)) + "\n")
+    (out_dir / "quant_blocks.json").write_text(json.dumps(quant_blocks()) + "\n")
     forward_fixtures(reader, tok, out_dir)
     pt = sum(1 for s in strings if any(c in s for c in "ãõçáéíóúâêôà"))
     print(f"{len(strings)} strings ({pt} with Portuguese letters), {sum(len(x['ids']) for x in expected)} tokens")

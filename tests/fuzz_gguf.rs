@@ -8,6 +8,9 @@
 //! and F32 rows dequantize to what llama.cpp's own Python reader (`gguf.quants`) gives
 //! (tests/fixtures/smollm/dequant_rows.json, written by scripts/make_smollm_fixtures.py).
 //!
+//! The block formats against `gguf.quants` on pseudo-random blocks (quant_blocks.json):
+//! Q4_1, Q8_0, and Gemma 3's Q5_0, Q4_K, Q6_K.
+//!
 //! And the decoder on a tiny llama GGUF built here (1 layer, hidden 32, 2 query heads on one
 //! key/value head, the 256 byte tokens and two merges, Q8_0, Q4_1 and F32 weights): it loads, tokenizes and writes; every
 //! byte flip or truncation of it is an error or still runs, never a panic.
@@ -182,6 +185,49 @@ fn smollm2_gguf_parses_and_its_rows_match_gguf_py() {
         rows.as_array().unwrap().len()
     );
     assert!(maxdiff < 1e-6, "maxdiff {maxdiff}");
+}
+
+#[test]
+fn block_formats_match_gguf_py_on_random_blocks() {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/smollm/quant_blocks.json");
+    let fixture: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut types = Vec::new();
+    for case in fixture.as_array().unwrap() {
+        let name = case["type"].as_str().unwrap();
+        let ty = [
+            GgmlType::Q4_1,
+            GgmlType::Q8_0,
+            GgmlType::Q5_0,
+            GgmlType::Q4K,
+            GgmlType::Q6K,
+        ]
+        .into_iter()
+        .find(|t| t.name().eq_ignore_ascii_case(name))
+        .unwrap();
+        let hex = case["bytes"].as_str().unwrap();
+        let bytes: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect();
+        let want: Vec<f64> = case["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        let mut got = vec![0.0f32; want.len()];
+        orquestra::kernels::quant::dequantize_row(ty, &bytes, &mut got).unwrap();
+        let diff = got
+            .iter()
+            .zip(&want)
+            .map(|(a, b)| (*a as f64 - b).abs() / b.abs().max(1.0))
+            .fold(0.0, f64::max);
+        assert!(diff < 1e-6, "{name}: relative maxdiff {diff}");
+        types.push(format!("{name} {diff:.0e}"));
+    }
+    println!("quant blocks vs gguf-py: {}", types.join(", "));
 }
 
 #[test]

@@ -7,6 +7,9 @@
 //! A row of `n` weights in a block format is `n / block_elems` blocks laid end to end; `n` is
 //! a multiple of the block's element count (GGUF requires it of every tensor's first dim).
 pub mod q4_1;
+pub mod q4_k;
+pub mod q5_0;
+pub mod q6_k;
 pub mod q8_0;
 
 use half::f16;
@@ -106,15 +109,15 @@ impl GgmlType {
             F16 | BF16 => (1, 2),
             Q4_0 => (32, 18),
             Q4_1 => (32, q4_1::BLOCK_BYTES),
-            Q5_0 => (32, 22),
+            Q5_0 => (32, q5_0::BLOCK_BYTES),
             Q5_1 => (32, 24),
             Q8_0 => (32, q8_0::BLOCK_BYTES),
             Q8_1 => (32, 36),
             Q2K => (256, 84),
             Q3K => (256, 110),
-            Q4K => (256, 144),
+            Q4K => (256, q4_k::BLOCK_BYTES),
             Q5K => (256, 176),
-            Q6K => (256, 210),
+            Q6K => (256, q6_k::BLOCK_BYTES),
             Q8K => (256, 292),
         }
     }
@@ -129,7 +132,14 @@ impl GgmlType {
     pub fn can_dequantize(self) -> bool {
         matches!(
             self,
-            GgmlType::F32 | GgmlType::F16 | GgmlType::BF16 | GgmlType::Q4_1 | GgmlType::Q8_0
+            GgmlType::F32
+                | GgmlType::F16
+                | GgmlType::BF16
+                | GgmlType::Q4_1
+                | GgmlType::Q8_0
+                | GgmlType::Q5_0
+                | GgmlType::Q4K
+                | GgmlType::Q6K
         )
     }
 }
@@ -171,6 +181,9 @@ pub fn dequantize_row(ty: GgmlType, bytes: &[u8], out: &mut [f32]) -> Result<(),
         }
         GgmlType::Q4_1 => q4_1::dequantize_row(bytes, out),
         GgmlType::Q8_0 => q8_0::dequantize_row(bytes, out),
+        GgmlType::Q5_0 => q5_0::dequantize_row(bytes, out),
+        GgmlType::Q4K => q4_k::dequantize_row(bytes, out),
+        GgmlType::Q6K => q6_k::dequantize_row(bytes, out),
         other => return Err(format!("no kernel reads {other} weights yet")),
     }
     Ok(())
@@ -224,7 +237,7 @@ mod tests {
         let mut out = [0.0f32; 32];
         assert!(dequantize_row(GgmlType::Q8_0, &[0; 33], &mut out).is_err());
         assert!(dequantize_row(GgmlType::Q4_1, &[0; 21], &mut out).is_err());
-        let e = dequantize_row(GgmlType::Q6K, &[0; 210], &mut [0.0; 256]).unwrap_err();
-        assert!(e.contains("q6_K"), "{e}");
+        let e = dequantize_row(GgmlType::Q5K, &[0; 176], &mut [0.0; 256]).unwrap_err();
+        assert!(e.contains("q5_K"), "{e}");
     }
 }

@@ -201,3 +201,25 @@ fn found_cases_keep_words_in_order() {
         }
     }
 }
+
+/// Found by `make fuzz` as an out-of-memory kill (22 GB, the round's process killed, so no
+/// case was saved): a damaged e5 container whose piece offsets give `<s>` no text. Matched
+/// verbatim, an empty special matched at every position without moving on, and the text's
+/// segments grew without end. Now the vocabulary is refused, and no empty special is matched.
+#[test]
+fn a_special_token_with_no_text_is_refused() {
+    use orquestra::tokenizer::{Unigram, UnigramVocab};
+    let charsmap = std::fs::read(common::fixtures().join("e5/tiny/charsmap.bin")).unwrap();
+    let vocab = UnigramVocab {
+        pieces: ["", "<pad>", "</s>", "<unk>", "\u{2581}a"]
+            .map(String::from)
+            .to_vec(),
+        scores: vec![0.0, 0.0, 0.0, 0.0, -1.0],
+        bos: 0,
+        eos: 2,
+        pad: 1,
+        unk: 3,
+    };
+    let err = Unigram::new(vocab, &charsmap).err().expect("refused");
+    assert!(err.to_string().contains("<s>"), "{err}");
+}

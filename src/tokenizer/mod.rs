@@ -241,11 +241,13 @@ fn split_specials(chars: &[(usize, char)], specials: &[(String, u32)]) -> Vec<Se
     let mut start = 0;
     let mut i = 0;
     while i < chars.len() {
+        // An empty special (a damaged vocabulary can make one) would match everywhere
+        // without moving on: it is never matched.
         let hit = specials
             .iter()
             .filter(|(s, _)| {
                 let n = s.chars().count();
-                i + n <= chars.len() && chars[i..i + n].iter().map(|c| c.1).eq(s.chars())
+                n > 0 && i + n <= chars.len() && chars[i..i + n].iter().map(|c| c.1).eq(s.chars())
             })
             .max_by_key(|(s, _)| s.len());
         match hit {

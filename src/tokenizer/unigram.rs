@@ -81,6 +81,12 @@ impl Unigram {
                     "the id of {name}, {id}, is outside the {n} pieces"
                 )));
             }
+            // (a damaged file can give one no text: matched verbatim, it would match anywhere)
+            if vocab.pieces[id as usize].is_empty() {
+                return Err(Error::Vocab(format!(
+                    "the special token {name} (id {id}) has no text"
+                )));
+            }
         }
         if vocab.scores.iter().any(|s| !s.is_finite()) {
             return Err(Error::Vocab("a piece's score is not a number".into()));

@@ -24,8 +24,10 @@ rounds=0
 failed=0
 while [ "$(date +%s)" -lt "$end" ]; do
   rounds=$((rounds + 1))
-  if ORQUESTRA_FUZZ_SEED=random ORQUESTRA_FUZZ_CASES=$cases \
-    "$bin" -q --test-threads "${FUZZ_THREADS:-2}" > "$work/round.log" 2>&1; then
+  # Under a 4 GB address-space limit: an absurd allocation aborts the round at once with its
+  # size ("memory allocation of N bytes failed") instead of taking the machine's memory.
+  if (ulimit -v 4000000; ORQUESTRA_FUZZ_SEED=random ORQUESTRA_FUZZ_CASES=$cases \
+    "$bin" -q --test-threads "${FUZZ_THREADS:-2}") > "$work/round.log" 2>&1; then
     grep -E 'test result' "$work/round.log"
   else
     failed=$((failed + 1))

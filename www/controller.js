@@ -401,9 +401,13 @@ export class AttentionController {
     })));
     // A phone's tabs scroll sideways: the open view's tab is brought into the row's sight
     // (the row alone scrolls, not the page).
+    // Read in the next frame, once, when the view changed: a read here would force a layout of
+    // the whole page in the middle of drawing (a 500-row list).
     const on = tabs.querySelector('.on');
-    if (on && tabs.scrollWidth > tabs.clientWidth) {
+    if (on && this.tabShown !== state.view) {
+      this.tabShown = state.view;
       requestAnimationFrame(() => {
+        if (tabs.scrollWidth <= tabs.clientWidth) return;
         const left = on.offsetLeft - tabs.offsetLeft;
         if (left < tabs.scrollLeft || left + on.offsetWidth > tabs.scrollLeft + tabs.clientWidth) tabs.scrollLeft = left - (tabs.clientWidth - on.offsetWidth) / 2;
       });

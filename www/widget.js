@@ -45,7 +45,7 @@ class OrquestraAttention extends HTMLElement {
       this.more,
       el('label', { class: 'secondary' }, this.labels.model, ' ', parts.model),
       el('label', { class: 'secondary' }, this.labels.units, ' ', parts.units),
-      el('label', { class: 'secondary' }, parts.tableToggle, ' ', this.labels.table));
+      el('label', { class: 'secondary check' }, parts.tableToggle, ' ', this.labels.table));
     this.more.addEventListener('click', () => this.more.setAttribute('aria-expanded', String(controls.classList.toggle('expanded'))));
     this.root.append(parts.tabs, controls, parts.summary, parts.view, parts.table);
     this.parts = parts;

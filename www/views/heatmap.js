@@ -84,8 +84,19 @@ function resampledOnce(matrix, n, p) {
  * names the axes in the labels' corner.
  */
 export function heatmap(matrix, n, size, { labels = null, highlightRow = -1, onCell = null, onPoint = null, name = '', axes = null } = {}) {
+  // A small map drawn before with the same matrix, size and marked row is the same picture:
+  // it is reused, with this drawing's name and handlers (enlarging one judge, or dismissing
+  // one, redraws the jury: eleven of its twelve maps were redrawn for nothing).
+  const key = !labels && size <= KEPT_PIXELS ? `${n}|${size}|${highlightRow}|${window.devicePixelRatio || 1}` : null;
+  const kept = key && drawnMaps.get(matrix)?.get(key);
+  if (kept) {
+    kept.setAttribute('aria-label', name);
+    kept.handlers = { onCell, onPoint };
+    return kept;
+  }
   const { pad, cell, font, rowStep, colStep } = geometry(n, size, labels);
   const canvas = document.createElement('canvas');
+  canvas.handlers = { onCell, onPoint };
   // A map without labels is blocks of colour: one canvas pixel per CSS pixel, scaled up
   // pixel for pixel (a phone's 2× screen made the jury's twelve maps four times the work).
   const dpr = labels ? window.devicePixelRatio || 1 : 1;
@@ -159,20 +170,24 @@ export function heatmap(matrix, n, size, { labels = null, highlightRow = -1, onC
     const c = Math.floor(((e.clientX - rect.left) * k - pad) / cell), r = Math.floor(((e.clientY - rect.top) * k - pad) / cell);
     return r >= 0 && r < n && c >= 0 && c < n ? [r, c] : null;
   };
-  if (onPoint) {
-    canvas.addEventListener('pointermove', (e) => { const rc = cellAt(e); if (rc) onPoint(...rc); });
-    canvas.addEventListener('pointerleave', (e) => { if (e.pointerType === 'mouse') onPoint(-1, -1); });
-  }
-  if (onCell || onPoint) {
-    canvas.addEventListener('click', (e) => {
-      const rc = cellAt(e);
-      if (!rc) return;
-      onPoint?.(...rc); // a tap shows the value
-      onCell?.(...rc);
-    });
+  // The handlers of the latest drawing that uses this canvas (see `handlers` above).
+  canvas.addEventListener('pointermove', (e) => { const rc = cellAt(e); if (rc) canvas.handlers.onPoint?.(...rc); });
+  canvas.addEventListener('pointerleave', (e) => { if (e.pointerType === 'mouse') canvas.handlers.onPoint?.(-1, -1); });
+  canvas.addEventListener('click', (e) => {
+    const rc = cellAt(e);
+    if (!rc) return;
+    canvas.handlers.onPoint?.(...rc); // a tap shows the value
+    canvas.handlers.onCell?.(...rc);
+  });
+  if (key) {
+    if (!drawnMaps.has(matrix)) drawnMaps.set(matrix, new Map());
+    drawnMaps.get(matrix).set(key, canvas);
   }
   return canvas;
 }
+
+/** Small maps already drawn, by matrix, then by n|size|marked row|pixel ratio. */
+const drawnMaps = new WeakMap();
 
 /** Above this many items an exported heatmap is one embedded image at its pixel size, not a
  *  rect per cell (at 510 items the jury's SVG would be 251 MB). */

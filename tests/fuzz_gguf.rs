@@ -19,40 +19,13 @@
 //! in fuzz_gguf.proptest-regressions; ORQUESTRA_FUZZ_SEED=random (and ORQUESTRA_FUZZ_CASES)
 //! for fresh seeds.
 #![cfg(not(target_arch = "wasm32"))]
+mod common;
 
 use orquestra::kernels::quant::GgmlType;
 use orquestra::load::gguf::write::{gguf, Tensor};
 use orquestra::load::gguf::{Array, Gguf, Value};
 use orquestra::model::llama::{LlamaForCausalLM, Sampling};
 use proptest::prelude::*;
-use proptest::test_runner::RngSeed;
-
-/// The seed of `make test`'s run. Change it only with a reason: a new seed is a new suite.
-const FIXED_SEED: u64 = 20261206;
-
-/// `cases` cases on the fixed seed, unless ORQUESTRA_FUZZ_SEED says `random` or a number, and
-/// ORQUESTRA_FUZZ_CASES another count (the approach of tests/fuzz_inputs.rs).
-fn config(cases: u32) -> ProptestConfig {
-    let seed = match std::env::var("ORQUESTRA_FUZZ_SEED").as_deref() {
-        Err(_) => FIXED_SEED,
-        Ok("random") => {
-            use std::hash::{BuildHasher, RandomState};
-            RandomState::new().hash_one(std::process::id())
-        }
-        Ok(n) => n
-            .parse()
-            .expect("ORQUESTRA_FUZZ_SEED: unset, `random` or a number"),
-    };
-    let cases = std::env::var("ORQUESTRA_FUZZ_CASES")
-        .map(|n| n.parse().expect("ORQUESTRA_FUZZ_CASES: a number"))
-        .unwrap_or(cases);
-    eprintln!("fuzz: seed {seed}, {cases} cases");
-    ProptestConfig {
-        cases,
-        rng_seed: RngSeed::Fixed(seed),
-        ..ProptestConfig::default()
-    }
-}
 
 /// A small GGUF with what a llama file holds: scalars of several types, a string array (the
 /// vocabulary), an i32 array (token types), and F32, Q8_0 and Q4_1 tensors of 1 and 2 dims.
@@ -419,7 +392,7 @@ fn a_tiny_llama_loads_and_writes() {
 }
 
 proptest! {
-    #![proptest_config(config(3000))]
+    #![proptest_config(common::fuzz_config(3000))]
 
     #[test]
     fn decoder_never_panics_on_a_damaged_tiny_llama(

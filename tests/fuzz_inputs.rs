@@ -14,34 +14,6 @@ use orquestra::load;
 use orquestra::model::Precision;
 use orquestra::tokenizer::{Encoding, Tokenizer};
 use proptest::prelude::*;
-use proptest::test_runner::RngSeed;
-
-/// The seed of `make test`'s run. Change it only with a reason: a new seed is a new suite.
-const FIXED_SEED: u64 = 20261206;
-
-/// `cases` cases on the fixed seed, unless ORQUESTRA_FUZZ_SEED says `random` or a number, and
-/// ORQUESTRA_FUZZ_CASES another count (make fuzz sets both).
-fn config(cases: u32) -> ProptestConfig {
-    let seed = match std::env::var("ORQUESTRA_FUZZ_SEED").as_deref() {
-        Err(_) => FIXED_SEED,
-        Ok("random") => {
-            use std::hash::{BuildHasher, RandomState};
-            RandomState::new().hash_one(std::process::id())
-        }
-        Ok(n) => n
-            .parse()
-            .expect("ORQUESTRA_FUZZ_SEED: unset, `random` or a number"),
-    };
-    let cases = std::env::var("ORQUESTRA_FUZZ_CASES")
-        .map(|n| n.parse().expect("ORQUESTRA_FUZZ_CASES: a number"))
-        .unwrap_or(cases);
-    eprintln!("fuzz: seed {seed}, {cases} cases");
-    ProptestConfig {
-        cases,
-        rng_seed: RngSeed::Fixed(seed),
-        ..ProptestConfig::default()
-    }
-}
 
 /// Every Unicode whitespace and zero-width char, where the two tokenizers and the word rule
 /// have disagreed before (U+2000 after a space put a piece in an earlier word).
@@ -107,7 +79,7 @@ fn tokenizer() -> Tokenizer {
 }
 
 proptest! {
-    #![proptest_config(config(3000))]
+    #![proptest_config(common::fuzz_config(3000))]
 
     #[test]
     fn tokenizer_never_panics_and_keeps_its_invariants(text in any::<String>(), max in 3usize..40) {

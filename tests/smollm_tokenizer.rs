@@ -10,12 +10,12 @@
 //! ORQUESTRA_FUZZ_SEED=random): any text encodes without a panic, keeps its words in order and
 //! its spans on char boundaries, and decodes back to itself less the bytes with no piece.
 #![cfg(not(target_arch = "wasm32"))]
+mod common;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use proptest::prelude::*;
-use proptest::test_runner::RngSeed;
 
 use orquestra::load::gguf::Gguf;
 use orquestra::tokenizer::{Bpe, Encoding, Tokenizer};
@@ -48,31 +48,6 @@ fn tokenizer() -> Tokenizer {
 fn shared() -> &'static Tokenizer {
     static T: OnceLock<Tokenizer> = OnceLock::new();
     T.get_or_init(tokenizer)
-}
-
-/// The seed of `make test`'s run, as in tests/fuzz_inputs.rs (`config` there).
-const FIXED_SEED: u64 = 20261206;
-
-fn config(cases: u32) -> ProptestConfig {
-    let seed = match std::env::var("ORQUESTRA_FUZZ_SEED").as_deref() {
-        Err(_) => FIXED_SEED,
-        Ok("random") => {
-            use std::hash::{BuildHasher, RandomState};
-            RandomState::new().hash_one(std::process::id())
-        }
-        Ok(n) => n
-            .parse()
-            .expect("ORQUESTRA_FUZZ_SEED: unset, `random` or a number"),
-    };
-    let cases = std::env::var("ORQUESTRA_FUZZ_CASES")
-        .map(|n| n.parse().expect("ORQUESTRA_FUZZ_CASES: a number"))
-        .unwrap_or(cases);
-    eprintln!("fuzz: seed {seed}, {cases} cases");
-    ProptestConfig {
-        cases,
-        rng_seed: RngSeed::Fixed(seed),
-        ..ProptestConfig::default()
-    }
 }
 
 /// Texts of letters, marks, digits, quotes, specials' pieces, emoji and every kind of space.
@@ -119,7 +94,7 @@ fn check(text: &str, max: usize) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(config(2000))]
+    #![proptest_config(common::fuzz_config(2000))]
 
     #[test]
     fn bpe_keeps_its_invariants_on_any_text(text in any::<String>(), max in 1usize..40) {

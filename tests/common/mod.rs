@@ -80,3 +80,32 @@ pub fn tiny_parts() -> (String, String, Vec<u8>) {
     let hf = orquestra::load::HfDir::read(&fixtures().join("tiny")).unwrap();
     (hf.config_json, hf.vocab_txt, hf.safetensors)
 }
+
+/// The seed of `make test`'s property tests. Change it only with a reason: a new seed is a new
+/// suite.
+pub const FIXED_SEED: u64 = 20261206;
+
+/// `cases` cases on the fixed seed (after proptest replays the committed regression file),
+/// unless ORQUESTRA_FUZZ_SEED says `random` or a number, and ORQUESTRA_FUZZ_CASES another
+/// count (`make fuzz` sets both).
+pub fn fuzz_config(cases: u32) -> proptest::prelude::ProptestConfig {
+    let seed = match std::env::var("ORQUESTRA_FUZZ_SEED").as_deref() {
+        Err(_) => FIXED_SEED,
+        Ok("random") => {
+            use std::hash::{BuildHasher, RandomState};
+            RandomState::new().hash_one(std::process::id())
+        }
+        Ok(n) => n
+            .parse()
+            .expect("ORQUESTRA_FUZZ_SEED: unset, `random` or a number"),
+    };
+    let cases = std::env::var("ORQUESTRA_FUZZ_CASES")
+        .map(|n| n.parse().expect("ORQUESTRA_FUZZ_CASES: a number"))
+        .unwrap_or(cases);
+    eprintln!("fuzz: seed {seed}, {cases} cases");
+    proptest::prelude::ProptestConfig {
+        cases,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(seed),
+        ..Default::default()
+    }
+}

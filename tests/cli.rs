@@ -192,6 +192,7 @@ fn help_prints_usage_and_exits_0_for_every_subcommand() {
     for sub in [
         &[][..],
         &["attention"],
+        &["generate"],
         &["convert"],
         &["bench"],
         &["presets"],

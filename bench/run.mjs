@@ -1,5 +1,5 @@
 // `make bench`: runs the bench pages in headless Chromium and prints their tables.
-//   node bench/run.mjs [peer|models|quant|integer|ablation|load|builds|prefetch|matmul|profile ...] [--query=?t=32&runs=31]
+//   node bench/run.mjs [peer|models|quant|integer|ablation|load|builds|prefetch|matmul|profile|decoder ...] [--query=?t=32&runs=31]
 // With no section named, runs them all. The peer table is also written to bench/results.json.
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { serve } from '../scripts/serve.mjs';
@@ -8,7 +8,7 @@ import { launch } from '../tests/browser/chromium.mjs';
 const args = process.argv.slice(2);
 const query = args.find((a) => a.startsWith('--query='))?.slice('--query='.length) ?? '';
 const named = args.filter((a) => !a.startsWith('--'));
-const sections = named.length ? named : ['peer', 'models', 'quant', 'ablation', 'load', 'builds', 'prefetch', 'matmul', 'profile'];
+const sections = named.length ? named : ['peer', 'models', 'quant', 'ablation', 'load', 'builds', 'prefetch', 'matmul', 'profile', 'decoder'];
 
 const server = await serve('.', 0);
 const base = `http://127.0.0.1:${server.address().port}`;
@@ -136,6 +136,65 @@ try {
         console.log(`  ${(100 * n / profile.samples.length).toFixed(1).padStart(5)}%  ${name}`);
       }
     }
+  }
+  if (sections.includes('decoder')) {
+    // Our decoder against llama.cpp in wasm (wllama) on SmolLM2's GGUF. wllama starts its worker
+    // from a blob: URL, which the page's strict policy (worker-src 'self') refuses, so this page
+    // is served without the CSP header; every request it and its worker make is watched.
+    const open = await serve('.', 0, { csp: false });
+    const origin = `http://127.0.0.1:${open.address().port}`;
+    const local = (u) => u.startsWith(`${origin}/`) || u.startsWith(`blob:${origin}/`) || u.startsWith('data:');
+    const outside = [];
+    const page = await ctx.newPage();
+    page.on('request', (req) => { if (!local(req.url())) outside.push(req.url()); });
+    page.on('console', (m) => m.type() === 'error' && console.error(m.text()));
+    let r;
+    try {
+      await page.goto(`${origin}/bench/decoder.html${query}`);
+      await page.waitForFunction(() => window.decoderResults, null, { timeout: 20 * 60_000, polling: 1000 });
+      r = await page.evaluate(() => window.decoderResults);
+    } finally {
+      await page.close();
+      open.close();
+    }
+    if (r.error) throw new Error(`bench/decoder.html: ${r.error}`);
+    const { ours, theirs, decode, greedy } = r;
+    const mb = (b) => (b / 1e6).toFixed(1);
+    const mib = (b) => (b / 2 ** 20).toFixed(1);
+    const cell = (x, w) => (x ? `${f(x.ms, w, 1)} (${f(x.min, 7, 1)})` : `${'-'.padStart(w)} ${''.padStart(9)}`);
+    const ratio = (a, b, w) => (a ? f(a.ms / b.ms, w) : '-'.padStart(w));
+    console.log(`\nSmolLM2-135M-Instruct Q4_1 (${mb(r.ggufBytes)} MB GGUF), headless Chromium, one page, one thread each, runs alternating:`);
+    console.log(`Orquestra Decoder (${r.hasDecoder ? `${ours.build} build` : `not in the ${ours.build} build yet: wllama alone`}) vs wllama ${theirs.version} (llama.cpp ${theirs.llamaCpp}, wasm, ${theirs.threads} thread, WebGPU off).`);
+    console.log('prefill of a T-token prompt, median (min) ms: ours with the full trace copied out (attention, q, k, v, hidden, logits),');
+    console.log("ours with the logits only, wllama's own prompt time (timings.prompt_ms) and its whole request (1 token, as JS waits for it)");
+    console.log('    T   ours, full trace      ours, logits     wllama prompt_ms      wllama request  trace/wllama logits/wllama  runs');
+    for (const x of r.rows) {
+      console.log(`${String(x.t).padStart(5)} ${cell(x.trace, 9)} ${cell(x.logits, 8)} ${cell(x.wllama, 10)} ${cell(x.wllamaWall, 9)} ${ratio(x.trace, x.wllama, 13)} ${ratio(x.logits, x.wllama, 13)} ${String(x.wllama.runs).padStart(5)}`);
+    }
+    const tps = (x) => 1000 / x.ms;
+    console.log(`decode: ${decode.tokens} greedy tokens after the ${decode.t}-token prompt = ${decode.tokens - 1} steps through the KV cache (llama-server's count;`);
+    console.log(`ours copies each step's attention row out), median (min) ms per step, ${decode.wllama.runs} runs:`);
+    console.log(`  ours ${decode.ours ? `${f(decode.ours.ms, 6, 1)} (${f(decode.ours.min, 5, 1)}) = ${f(tps(decode.ours), 5, 1)} tokens/s` : '-'}   wllama ${f(decode.wllama.ms, 6, 1)} (${f(decode.wllama.min, 5, 1)}) = ${f(tps(decode.wllama), 5, 1)} tokens/s   ours/wllama ${decode.ours ? `${f(tps(decode.ours) / tps(decode.wllama), 4)}x tokens/s` : '-'}`);
+    const quoted = (s) => JSON.stringify(s);
+    if (!r.hasDecoder) {
+      console.log(`greedy continuation (wllama alone): ${quoted(greedy.text)}`);
+    } else if (greedy.divergeAt === null) {
+      console.log(`greedy continuation: the same ${greedy.ours.length} tokens in both: ${quoted(greedy.oursText)}`);
+    } else {
+      const d = greedy.detail;
+      console.log(`greedy continuation: the same first ${d.index} of ${decode.tokens} tokens (${quoted(d.agreedText)}), then ours ${d.ours} ${quoted(d.oursToken)}`);
+      console.log(`  (its lead over the runner-up ${f(d.oursMargin, 0, 3)} in logits) where wllama picks ${d.wllama} ${quoted(d.wllamaToken)} (lead ${d.wllamaMargin === null ? '?' : f(d.wllamaMargin, 0, 3)} in log-probabilities)`);
+      console.log(`  ours:   ${quoted(greedy.oursText)}`);
+      console.log(`  wllama: ${quoted(greedy.text)}`);
+    }
+    console.log('wasm memory (bytes of linear memory, which grows and never shrinks):');
+    if (r.hasDecoder) console.log(`  ours   ${mib(ours.memoryAfterLoad).padStart(6)} MiB after load, ${mib(ours.memoryAfterRuns).padStart(6)} MiB after the runs (memory.buffer.byteLength; the GGUF is copied in once and read in place)`);
+    console.log(`  wllama ${mib(theirs.memoryAfterLoad).padStart(6)} MiB after load, ${mib(theirs.memoryAfterRuns).padStart(6)} MiB after the runs (n_ctx 512; byteLength of every WebAssembly.Memory its worker made, read inside the worker)`);
+    console.log('load:');
+    if (r.hasDecoder) console.log(`  ours   Decoder from the GGUF bytes in memory ${f(ours.loadMs, 6, 0)} ms (the ${mb(ours.wasmBytes)} MB wasm compiled and instantiated before: ${ours.initMs.toFixed(0)} ms)`);
+    console.log(`  wllama loadModel from a Blob of the same bytes ${f(theirs.loadMs, 6, 0)} ms (its worker started, the ${mb(theirs.wasmBytes)} MB wasm fetched from localhost and compiled, the GGUF read)`);
+    console.log(`requests outside ${origin}: ${outside.length ? outside.join(', ') : 'none'}`);
+    writeFileSync('bench/out/decoder.json', JSON.stringify({ ...r, outside }, null, 1));
   }
   if (peerResults) {
     writeFileSync('bench/results.json', `${JSON.stringify({ date: new Date().toISOString(), peer: peerResults, load: loadResults }, null, 1)}\n`);

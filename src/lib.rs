@@ -12,6 +12,8 @@ pub mod trace;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm_decoder;
 
 pub use error::Error;
 pub use model::Model;

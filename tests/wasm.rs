@@ -264,3 +264,45 @@ fn integer_dot_gives_the_quantized_products() {
         }
     }
 }
+
+/// The decoder's one-token dot products (16-bit activations, exact i32 block sums) give the
+/// same bits in this build as the portable code: a text written in the page is the CLI's.
+#[wasm_bindgen_test]
+fn block_dot_products_equal_the_portable_code_bit_for_bit() {
+    use orquestra::kernels::quant::dot::{dot_row, dot_row_portable, Activations};
+    use orquestra::kernels::quant::GgmlType;
+    let mut s = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s
+    };
+    for (ty, block) in [(GgmlType::Q4_1, 20), (GgmlType::Q8_0, 34)] {
+        for blocks in [1usize, 5, 18, 48] {
+            let mut w: Vec<u8> = (0..blocks * block).map(|_| next() as u8).collect();
+            for b in 0..blocks {
+                w[b * block + 1] = 0x1c | (w[b * block + 1] & 0x83); // finite, moderate d
+                if ty == GgmlType::Q4_1 {
+                    w[b * block + 3] = 0x1c | (w[b * block + 3] & 0x83);
+                }
+            }
+            // Activations with outliers, as a residual stream has them.
+            let x: Vec<f32> = (0..blocks * 32)
+                .map(|i| {
+                    ((next() % 2001) as f32 - 1000.0) / 300.0 * if i % 97 == 0 { 40.0 } else { 1.0 }
+                })
+                .collect();
+            let acts = Activations::new(&x);
+            let (got, want) = (
+                dot_row(ty, &w, &x, &acts, &mut Vec::new()),
+                dot_row_portable(ty, &w, &acts),
+            );
+            assert_eq!(
+                got.to_bits(),
+                want.to_bits(),
+                "{ty} × {blocks}: {got} vs {want}"
+            );
+        }
+    }
+}

@@ -390,6 +390,16 @@ pub fn matmul(x: &[f32], m: usize, b: &Packed, bias: &[f32], act: Activation, y:
     portable::matmul(x, m, b, bias, gelu, y);
 }
 
+/// gate ← silu(gate) · up (SwiGLU's product), element by element; the same length.
+pub fn silu_mul(gate: &mut [f32], up: &[f32]) {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    simd128::silu_mul(gate, up);
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    for (g, &u) in gate.iter_mut().zip(up) {
+        *g = *g / (1.0 + math::exp(-*g)) * u;
+    }
+}
+
 /// For each row r of `src` (R×n): dst row r ← softmax(src row r · scale).
 pub fn softmax_rows(src: &[f32], dst: &mut [f32], n: usize, scale: f32) {
     assert_eq!(src.len(), dst.len(), "softmax: src and dst differ in size");

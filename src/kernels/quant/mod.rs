@@ -6,6 +6,7 @@
 //!
 //! A row of `n` weights in a block format is `n / block_elems` blocks laid end to end; `n` is
 //! a multiple of the block's element count (GGUF requires it of every tensor's first dim).
+pub mod dot;
 pub mod q4_1;
 pub mod q4_k;
 pub mod q5_0;
@@ -189,10 +190,22 @@ pub fn dequantize_row(ty: GgmlType, bytes: &[u8], out: &mut [f32]) -> Result<(),
     Ok(())
 }
 
-/// A little-endian f16 at `b[0..2]` as f32 (ggml's `GGML_FP16_TO_FP32`).
+/// A little-endian f16 at `b[0..2]` as f32 (ggml's `GGML_FP16_TO_FP32`), exactly. Every
+/// block's scale goes through here, and wasm has no f16 instruction: the magnitude's bits
+/// moved into f32's place read as 2^-112 of the value (denormals included), so one multiply
+/// by 2^112 gives it. Infinities and NaNs, which weights never hold, take the slow path.
 #[inline]
 pub(crate) fn f16_at(b: &[u8]) -> f32 {
-    f16::from_le_bytes([b[0], b[1]]).to_f32()
+    let h = u16::from_le_bytes([b[0], b[1]]) as u32;
+    if h & 0x7c00 == 0x7c00 {
+        return f16::from_bits(h as u16).to_f32();
+    }
+    let magnitude = f32::from_bits((h & 0x7fff) << 13) * f32::from_bits(0x7780_0000); // × 2^112
+    if h & 0x8000 != 0 {
+        -magnitude
+    } else {
+        magnitude
+    }
 }
 
 #[cfg(test)]
@@ -209,6 +222,17 @@ mod tests {
         // 4 and 5 were Q4_2 / Q4_3, removed from ggml; 31+ are types this reader has no size for.
         for id in [4, 5, 16, 29, 31, 1000, u32::MAX] {
             assert_eq!(GgmlType::from_id(id), None, "{id}");
+        }
+    }
+
+    #[test]
+    fn f16_at_equals_the_half_crate_on_every_bit_pattern() {
+        for h in 0..=u16::MAX {
+            let (got, want) = (f16_at(&h.to_le_bytes()), f16::from_bits(h).to_f32());
+            assert!(
+                got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+                "{h:#06x}: {got} vs {want}"
+            );
         }
     }
 

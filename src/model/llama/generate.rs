@@ -56,7 +56,7 @@ impl SplitMix64 {
 }
 
 /// Softmax of `logits / temperature` in f64: (V,).
-fn probabilities(logits: &[f32], temperature: f64) -> Vec<f64> {
+pub fn probabilities(logits: &[f32], temperature: f64) -> Vec<f64> {
     let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max) as f64;
     let mut p: Vec<f64> = logits
         .iter()
@@ -114,6 +114,43 @@ fn pick(logits: &[f32], sampling: Sampling, rng: &mut SplitMix64) -> u32 {
     }
 }
 
+/// A sampling rule with its generator: picks one token after another (the page writes a
+/// token per call, so the state lives between calls).
+pub struct Sampler {
+    sampling: Sampling,
+    rng: SplitMix64,
+}
+
+impl Sampler {
+    /// Err when the temperature or top-p is out of range.
+    pub fn new(sampling: Sampling) -> Result<Sampler> {
+        let seed = match sampling {
+            Sampling::Sample {
+                temperature,
+                top_p,
+                seed,
+            } => {
+                if !(temperature.is_finite() && temperature > 0.0 && top_p > 0.0 && top_p <= 1.0) {
+                    return Err(Error::Model(format!(
+                        "sampling needs a temperature above 0 and top-p in (0, 1], not {temperature} and {top_p}"
+                    )));
+                }
+                seed
+            }
+            Sampling::Greedy => 0,
+        };
+        Ok(Sampler {
+            sampling,
+            rng: SplitMix64(seed),
+        })
+    }
+
+    /// The next token after `logits` (V,).
+    pub fn pick(&mut self, logits: &[f32]) -> u32 {
+        pick(logits, self.sampling, &mut self.rng)
+    }
+}
+
 impl LlamaForCausalLM {
     /// Up to `max_new` tokens after `prompt`, stopping early on the end-of-text token.
     pub fn generate(
@@ -125,21 +162,7 @@ impl LlamaForCausalLM {
         if prompt.is_empty() {
             return Err(Error::EmptyText);
         }
-        if let Sampling::Sample {
-            temperature, top_p, ..
-        } = sampling
-        {
-            if !(temperature.is_finite() && temperature > 0.0 && top_p > 0.0 && top_p <= 1.0) {
-                return Err(Error::Model(format!(
-                    "sampling needs a temperature above 0 and top-p in (0, 1], not {temperature} and {top_p}"
-                )));
-            }
-        }
-        let seed = match sampling {
-            Sampling::Sample { seed, .. } => seed,
-            Sampling::Greedy => 0,
-        };
-        let mut rng = SplitMix64(seed);
+        let mut sampler = Sampler::new(sampling)?;
         let mut cache: KvCache = self.new_cache();
         let mut step = self.step(prompt, &mut cache)?;
         let mut out = Generation {
@@ -148,7 +171,7 @@ impl LlamaForCausalLM {
             ended: false,
         };
         while out.tokens.len() < max_new && cache.len < self.config.max_position_embeddings {
-            let id = pick(&step.logits, sampling, &mut rng);
+            let id = sampler.pick(&step.logits);
             let best = top_k(&step.logits, 2);
             let margin = if best[0].0 == id && best.len() > 1 {
                 best[0].1 - best[1].1

@@ -11,13 +11,15 @@ mod config;
 mod generate;
 
 pub use config::LlamaConfig;
-pub use generate::{top_k, Generation, Sampling, Written};
+pub use generate::{probabilities, top_k, Generation, Sampler, Sampling, Written};
 
 use std::sync::Arc;
 
 use crate::bytes::Bytes;
 use crate::error::{Error, Result};
+use crate::kernels::quant::dot::{dot_row, widen_row, Activations};
 use crate::kernels::quant::{dequantize_row, GgmlType};
+use crate::kernels::{self, Activation, Packed};
 use crate::load::gguf::{Gguf, TensorView};
 use crate::tokenizer::Bpe;
 
@@ -60,20 +62,60 @@ impl QMatrix {
             .expect("sizes checked at load");
     }
 
-    /// Y (T, rows) = X (T, cols) · Wᵀ: each weight row dequantized once, then dotted with
-    /// every input row.
+    /// The bytes of row `r`.
+    fn row_bytes(&self, r: usize) -> &[u8] {
+        let n = self.data.len() / self.rows;
+        &self.data[r * n..(r + 1) * n]
+    }
+
+    /// Y (T, rows) = X (T, cols) · Wᵀ. A few rows of X (a token being written) are dotted
+    /// with each weight row where its blocks lie; more (a prompt) take the f32 matmul on
+    /// `PASS_ROWS` weight rows at a time, widened to floats and reused by every row of X.
     pub fn matmul(&self, x: &[f32], t: usize, y: &mut [f32]) {
         assert_eq!(x.len(), t * self.cols, "X is not T×in");
         assert_eq!(y.len(), t * self.rows, "Y is not T×out");
-        let mut w = vec![0.0f32; self.cols]; // (in,)
-        for r in 0..self.rows {
-            self.row(r, &mut w);
-            for (i, xi) in x.chunks_exact(self.cols).enumerate() {
-                y[i * self.rows + r] = dot(xi, &w);
+        if t < FEW_ROWS {
+            let mut scratch = Vec::new();
+            for (xi, yi) in x.chunks_exact(self.cols).zip(y.chunks_exact_mut(self.rows)) {
+                let acts = Activations::new(xi);
+                for (r, o) in yi.iter_mut().enumerate() {
+                    *o = dot_row(self.ggml_type, self.row_bytes(r), xi, &acts, &mut scratch);
+                }
+            }
+            return;
+        }
+        // Yᵀ (rows, T) = W · Xᵀ: Xᵀ packed once as the right operand, W's rows widened
+        // `PASS_ROWS` at a time into the left one (row-major, as they lie).
+        let k = self.cols;
+        let xt = Packed::from_weight(x, t, k); // (in, T)
+        let mut w = vec![0.0f32; PASS_ROWS * k]; // (PASS_ROWS, in)
+        let mut part = vec![0.0f32; PASS_ROWS * t]; // (PASS_ROWS, T)
+        for r0 in (0..self.rows).step_by(PASS_ROWS) {
+            let n = PASS_ROWS.min(self.rows - r0);
+            for (j, wr) in w[..n * k].chunks_exact_mut(k).enumerate() {
+                widen_row(self.ggml_type, self.row_bytes(r0 + j), wr);
+            }
+            kernels::matmul(
+                &w[..n * k],
+                n,
+                &xt,
+                &[],
+                Activation::None,
+                &mut part[..n * t],
+            );
+            for (j, col) in part[..n * t].chunks_exact(t).enumerate() {
+                for (i, &v) in col.iter().enumerate() {
+                    y[i * self.rows + r0 + j] = v;
+                }
             }
         }
     }
 }
+
+/// Below this many rows of X, the matmul dots each with the weight blocks as they lie.
+const FEW_ROWS: usize = 4;
+/// Weight rows dequantized per pass of the f32 matmul (64 × 1536 floats: 384 KB).
+const PASS_ROWS: usize = 64;
 
 /// A dot product over eight partial sums (the compiler vectorizes it).
 fn dot(a: &[f32], b: &[f32]) -> f32 {
@@ -265,9 +307,15 @@ impl LlamaForCausalLM {
     /// The forward pass over `ids` (causal), with every attention row, q, k, v and the
     /// residual stream kept.
     pub fn forward(&self, ids: &[u32]) -> Result<LlamaTrace> {
-        let mut cache = self.new_cache();
+        self.forward_cached(ids, &mut self.new_cache())
+    }
+
+    /// `forward` that leaves the prompt's keys and values in `cache` (emptied first), so
+    /// writing can go on from it with `step`.
+    pub fn forward_cached(&self, ids: &[u32], cache: &mut KvCache) -> Result<LlamaTrace> {
+        cache.len = 0;
         let mut rec = Recorded::default();
-        let step = self.run(ids, &mut cache, Some(&mut rec))?;
+        let step = self.run(ids, cache, Some(&mut rec))?;
         let group = self.config.num_attention_heads / self.config.num_key_value_heads;
         Ok(LlamaTrace {
             ids: ids.to_vec(),
@@ -370,6 +418,7 @@ impl LlamaForCausalLM {
         let mut gate = vec![0.0f32; t * c.intermediate_size]; // (T, I)
         let mut up = vec![0.0f32; t * c.intermediate_size]; // (T, I)
         let scale = 1.0 / (dh as f32).sqrt();
+        let mut scores = vec![0.0f32; p]; // (P,) one query's q·k
         let group = h / hkv;
         if let Some(r) = rec.as_deref_mut() {
             r.hidden.extend_from_slice(&hidden);
@@ -399,10 +448,10 @@ impl LlamaForCausalLM {
                     let qi = &q[(i * h + head) * dh..(i * h + head + 1) * dh];
                     let seen = start + i + 1; // keys this position may read
                     let row = &mut probs[i * p..(i + 1) * p]; // (P,), zero from `seen` on
-                    for (j, r) in row[..seen].iter_mut().enumerate() {
-                        *r = dot(qi, &keys[(j * hkv + kvh) * dh..(j * hkv + kvh + 1) * dh]) * scale;
+                    for (j, r) in scores[..seen].iter_mut().enumerate() {
+                        *r = dot(qi, &keys[(j * hkv + kvh) * dh..(j * hkv + kvh + 1) * dh]);
                     }
-                    softmax(&mut row[..seen]);
+                    kernels::softmax_rows(&scores[..seen], &mut row[..seen], seen, scale);
                     let ci = &mut ctx[(i * h + head) * dh..(i * h + head + 1) * dh];
                     ci.fill(0.0);
                     for (j, &w) in row[..seen].iter().enumerate() {
@@ -418,9 +467,7 @@ impl LlamaForCausalLM {
             layer.post_attention_layernorm.forward(&hidden, &mut x);
             layer.mlp.gate_proj.matmul(&x, t, &mut gate);
             layer.mlp.up_proj.matmul(&x, t, &mut up);
-            for (g, &u) in gate.iter_mut().zip(&up) {
-                *g = *g / (1.0 + (-*g).exp()) * u; // silu(gate) · up
-            }
+            kernels::silu_mul(&mut gate, &up); // silu(gate) · up
             layer.mlp.down_proj.matmul(&gate, t, &mut out);
             crate::kernels::add_assign(&mut hidden, &out);
             if let Some(r) = rec.as_deref_mut() {
@@ -462,19 +509,6 @@ pub struct Step {
     pub positions: usize,
     /// After the last new token: (V,).
     pub logits: Vec<f32>,
-}
-
-/// In place over a row: softmax.
-fn softmax(row: &mut [f32]) {
-    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let mut sum = 0.0f32;
-    for v in row.iter_mut() {
-        *v = (*v - max).exp();
-        sum += *v;
-    }
-    for v in row.iter_mut() {
-        *v /= sum;
-    }
 }
 
 /// RoPE's cos and sin for positions start..start + T, pairs (x[2i], x[2i+1]) of the first `rope_dim`

@@ -56,7 +56,7 @@ www/pkg/nosimd/orquestra_bg.wasm: $(RUST_SRC)
 	wasm-bindgen --target web --no-typescript --out-dir www/pkg/nosimd --out-name orquestra target/wasm-nosimd/wasm32-unknown-unknown/release/orquestra.wasm
 
 # Each model's sha256, which the engine checks downloads and keys its cache by.
-www/models.json: $(BUNDLE) $(E5_BUNDLE) www/config.js scripts/make_manifest.mjs
+www/models.json: $(BUNDLE) $(E5_BUNDLE) $(SMOLLM_DIR)/.complete www/config.js scripts/make_manifest.mjs
 	node scripts/make_manifest.mjs .
 
 build: setup $(BUNDLE) $(E5_BUNDLE) $(PKG) www/presets/index.json www/models.json
@@ -117,6 +117,7 @@ dist: build
 	cp index.html embed.html aula.html dist/
 	cp -r www/engine www/views www/i18n www/pkg www/presets www/*.js www/*.css www/models.json dist/www/
 	cp $(BUNDLE) $(E5_BUNDLE) dist/models/
+	mkdir -p dist/$(SMOLLM_DIR) && cp $(SMOLLM_DIR)/SmolLM2-135M-Instruct.Q4_1.gguf dist/$(SMOLLM_DIR)/
 	node scripts/make_sw.mjs dist
 	@echo "dist/ is ready: copy it to any static host (serve .wasm as application/wasm)"
 

@@ -14,7 +14,19 @@ export const MODELS = {
     url: new URL('../models/all-MiniLM-L6-v2.int8.safetensors', import.meta.url).href,
     name: 'all-MiniLM-L6-v2', languages: 'en', layers: 6, heads: 12, mb: 24.3, english: true,
   },
+  // A model that writes (issue 24): SmolLM2-135M-Instruct's GGUF as published (make model),
+  // downloaded only when picked. English; causal attention, 9 query heads on 3 key/value heads.
+  // (`english` is the encoders' note and switch, which name MiniLM: not for this one.)
+  smollm: {
+    url: new URL('../models/smollm2-135m/SmolLM2-135M-Instruct.Q4_1.gguf', import.meta.url).href,
+    name: 'SmolLM2-135M', languages: 'en', layers: 30, heads: 9, mb: 98.4, english: false, writes: true,
+  },
 };
+
+/** The views a model offers: a model that writes has the next word, and the views that read
+ *  its causal attention as they read an encoder's; the jury, flow and comparison read what
+ *  only the encoders' runs carry (src/heads.rs labels, rollout, hidden states) for now. */
+export const viewsOf = (key) => (modelOf(key)?.writes ? ['orquestra', 'proxima', 'matriz', 'modelo'] : ['orquestra', 'juri', 'matriz', 'modelo', 'fluxo', 'comparar']);
 export const MODEL_KEYS = Object.keys(MODELS);
 
 /** A fresh visit (no link) opens the model that reads Portuguese. */

@@ -3,14 +3,14 @@
 // and the lesson). A host hands over its elements and hears back through hooks; its own
 // chrome (text box, presets, language, links, export) stays outside.
 import { sharedEngine, releaseEngine } from './engine/client.js';
-import { clamp, VIEWS, headFlags, engineText, MAX_ENGINE_CHARS } from './state.js';
+import { clamp, headFlags, engineText, MAX_ENGINE_CHARS } from './state.js';
 import { hasValues } from './engine/run.js';
 import { items as itemsOf, remapWord } from './units.js';
 import { views, loadView, keepingFocus } from './views/index.js';
 import { el, num, setNumberLocale } from './dom.js';
 import { withSpecials, withTouch, touchScreen } from './i18n.js';
 import { instantResult } from './presets.js';
-import { MODELS, MODEL_KEYS, limitsOf } from './config.js';
+import { MODELS, MODEL_KEYS, limitsOf, viewsOf } from './config.js';
 import { rankHeads, findItem } from './paths.js';
 import { moved } from './ablation.js';
 import { looksForeign, splitWords } from './language.js';
@@ -57,6 +57,7 @@ export class AttentionController {
     this.ranking = null; // { key, done, total, results, cancelled } of the influence ranking
     this.computed = null; // `${model}\n${sentence}` of the last run asked for
     this.seek = null; // [from, to]: the next result opens on the head linking these words
+    this.writing = null; // { prompt, text, tokens: [{id, p, text}], done, error } of a model that writes (view proxima)
     this.wire();
   }
 
@@ -107,6 +108,7 @@ export class AttentionController {
   syncModel() {
     const url = this.override ?? MODELS[this.state.model].url;
     if (url === this.model) return;
+    this.stopWriting(false);
     if (this.model) releaseEngine(this.model, this);
     this.model = url;
     this.info = null;
@@ -128,6 +130,7 @@ export class AttentionController {
   /** Runs the current sentence after `delay` ms, unless another call comes first. */
   later(delay) {
     clearTimeout(this.debounce);
+    this.stopWriting(false); // a new text or model: the old writing stops (latest wins)
     this.computed = `${this.model}\n${this.state.sentence}`;
     this.debounce = setTimeout(() => this.compute(), delay);
   }
@@ -371,6 +374,62 @@ export class AttentionController {
     }
   }
 
+  /**
+   * A model that writes writes up to state.write tokens after the text, in its worker, each
+   * token drawn as it arrives (this.writing); at the end (the limit, the end-of-text token, or
+   * Stop) what it wrote is appended to the text, so the link holds it. A newer text or model
+   * stops it and nothing is appended.
+   */
+  async write() {
+    if (!this.info?.decoder || !this.data || this.writing?.busy) return;
+    const prompt = this.data.text, { temperature, seed, write: tokens } = this.state;
+    const writing = { prompt, text: '', tokens: [], busy: true, keep: false, started: performance.now() };
+    this.writing = writing;
+    this.render();
+    let frame = 0;
+    try {
+      const result = await this.client.generate(prompt, { tokens, temperature, seed }, (token) => {
+        if (this.writing !== writing) return;
+        writing.tokens.push(token);
+        writing.text = token.text;
+        // one drawing per frame, however fast the tokens come
+        if (!frame) frame = requestAnimationFrame(() => { frame = 0; if (this.writing === writing) this.render(); });
+      });
+      writing.text = result.text;
+      writing.ended = result.ended;
+      writing.keep = true;
+    } catch (error) {
+      if (error.code !== 'superseded' && error.code !== 'stopped') { writing.error = error; this.hooks.failed?.(error); }
+    }
+    writing.busy = false;
+    writing.ms = performance.now() - writing.started;
+    if (this.writing !== writing) return;
+    if (writing.keep && this.state.sentence === prompt && writing.text) {
+      writing.appended = true;
+      this.change({ sentence: prompt + writing.text }); // (which ends any writing: this one is kept to show)
+      this.writing = writing;
+      this.render();
+    } else {
+      this.render();
+    }
+  }
+
+  /** Stops the writing under way; `keep`: what it wrote so far is appended (the Stop button). */
+  stopWriting(keep = true) {
+    const writing = this.writing;
+    if (!writing?.busy) { if (!keep) this.writing = null; return; }
+    writing.keep = keep;
+    if (!keep) this.writing = null;
+    this.client?.stop().catch(() => {});
+  }
+
+  /** The next word: the text gets one of the guesses (a click on its bar). */
+  appendGuess(text) {
+    if (this.writing?.busy) return;
+    this.writing = null;
+    this.change({ sentence: this.state.sentence + text });
+  }
+
   /** Opens a comparison: two sentences, the first conducted by `word`. */
   compare(a, b, word) {
     this.seekWord = word;
@@ -391,11 +450,11 @@ export class AttentionController {
     if (model) {
       model.replaceChildren(...MODEL_KEYS.map((k) => {
         const m = MODELS[k];
-        return new Option(t('ctl.modelN', { name: m.name, languages: m.languages, layers: m.layers, heads: m.heads, mb: num(m.mb, 1) }), k);
+        return new Option(t(m.writes ? 'ctl.modelWriter' : 'ctl.modelN', { name: m.name, languages: m.languages, layers: m.layers, heads: m.heads, mb: num(m.mb, 1) }), k);
       }));
       model.value = state.model;
     }
-    tabs.replaceChildren(...VIEWS.map((v) => el('button', {
+    tabs.replaceChildren(...[...viewsOf(state.model), ...(viewsOf(state.model).includes(state.view) ? [] : [state.view])].map((v) => el('button', {
       type: 'button', role: 'tab', 'aria-selected': String(state.view === v), class: state.view === v ? 'on' : '',
       text: t(`view.${v}`), onclick: () => this.change({ view: v }),
     })));
@@ -437,6 +496,8 @@ export class AttentionController {
       rollout: () => this.computeRollout(),
       guessed: (g) => this.hooks.guessed?.(g),
       compare: (a, b, word) => this.compare(a, b, word),
+      model: this.state?.model, info: this.info, writing: this.writing,
+      write: () => this.write(), stopWriting: () => this.stopWriting(true), appendGuess: (text) => this.appendGuess(text),
       ranking: this.ranking, rank: () => this.rankHeads(), cancelRanking: () => this.cancelRanking(),
     };
   }
@@ -481,6 +542,19 @@ export class AttentionController {
       el('button', { type: 'button', class: 'foreign-switch', text: ctx.t('model.foreignSwitch'), onclick: () => this.change({ model: other }) })));
   }
 
+  /** A view this model does not offer (a link naming the jury with the model that writes):
+   *  the view says so, with a tap to the views it has. */
+  unavailable() {
+    const { t, state, parts } = this;
+    parts.view.replaceChildren(el('div', { class: 'next-encoder' },
+      el('p', { text: t('view.unavailable', { view: t(`view.${state.view}`), model: MODELS[state.model].name }) }),
+      ...viewsOf(state.model).map((v) => el('button', { type: 'button', class: 'next-switch', text: t(`view.${v}`), onclick: () => this.change({ view: v }) }))));
+    parts.table.replaceChildren('');
+    parts.table.hidden = true;
+    if (parts.title) parts.title.textContent = t(`view.${state.view}`);
+    this.hooks.rendered?.(state);
+  }
+
   /** The most pieces the model reads: its own max_position_embeddings (at most 512). */
   maxPieces() {
     return this.info?.maxTokens ?? 512;
@@ -494,6 +568,7 @@ export class AttentionController {
     if (this.data) clamp(state, this.limits);
     this.controls();
     if (!this.data) { this.placeholder(); return; }
+    if (!viewsOf(state.model).includes(state.view) && state.view !== 'proxima') { this.unavailable(); return; }
     const view = views[state.view];
     if (!view) { // its module arrives in a moment: then this draws again
       loadView(state.view).then(() => this.render(), (error) => this.hooks.failed?.(error));
@@ -506,7 +581,7 @@ export class AttentionController {
     parts.table.hidden = !this.ui.table;
     if (parts.title) parts.title.textContent = t(`view.${state.view}`);
     const meta = this.data.result.meta;
-    parts.summary.textContent = ctx.t('summary', { pieces: meta.seq, words: meta.words.length - 2, layer: state.layer + 1, head: state.head + 1 })
+    parts.summary.textContent = ctx.t(meta.causal ? 'summary.causal' : 'summary', { pieces: meta.seq, words: meta.words.filter((w) => !w.special).length, layer: state.layer + 1, head: state.head + 1 })
       + (this.data.cut ? ` ${t('notice.textCut', { n: MAX_ENGINE_CHARS.toLocaleString(t('locale')) })}` : '')
       + (meta.truncated && !this.data.cut ? ` ${t('notice.truncated', { n: this.maxPieces() })}` : '');
     this.hooks.rendered?.(state);

@@ -2,7 +2,10 @@
 // One declarative table; parse() never throws, clamps what is out of range and reports it.
 import { DEFAULT_LIMITS, MODEL_KEYS, LINK_MODEL } from './config.js';
 
-export const VIEWS = ['orquestra', 'juri', 'matriz', 'modelo', 'fluxo', 'comparar'];
+export const VIEWS = ['orquestra', 'juri', 'matriz', 'modelo', 'fluxo', 'comparar', 'proxima'];
+/** Writing (view proxima): temperature 0 is greedy; a link without temp/seed/n writes greedy. */
+export const MAX_TEMPERATURE = 2;
+export const MAX_WRITE = 100; // tokens one Write writes at most
 export const UNITS = ['palavras', 'pecas'];
 export const LANGS = ['pt', 'en'];
 export const MAX_SENTENCE = 2000; // characters kept from a link; the engine reads at most 512 pieces
@@ -91,6 +94,19 @@ export const PARAMS = {
   // The comparison's second sentence (view comparar), and its conductor (-1: the shared word).
   s2: { field: 'sentence2', attr: 'sentence2', parse: (raw) => raw.slice(0, MAX_SENTENCE), format: (v) => v.slice(0, MAX_SENTENCE), optional: true },
   w2: { ...int('word2', 'word2', 0, 'items'), optional: true, empty: -1 },
+  // Writing (view proxima, a model that writes): the temperature (0 greedy, up to 2, two
+  // decimals), the sampler's seed, the tokens one Write writes. Written only when not the
+  // default, so a shared link writes the same text.
+  temp: {
+    field: 'temperature', attr: 'temperature', optional: true, empty: 0,
+    parse(raw) {
+      if (!/^\d{1,3}(\.\d{1,6})?$/.test(raw)) return undefined;
+      return Math.min(Math.round(Number(raw) * 100) / 100, MAX_TEMPERATURE);
+    },
+    format: (v) => String(v),
+  },
+  seed: { field: 'seed', attr: 'seed', optional: true, empty: 1, parse: (raw) => (/^\d{1,10}$/.test(raw) ? Math.min(Number(raw), 2 ** 32 - 1) : undefined), format: (v) => String(v) },
+  n: { field: 'write', attr: 'write', optional: true, empty: 20, parse: (raw) => (/^\d{1,9}$/.test(raw) ? Math.min(Math.max(Number(raw), 1), MAX_WRITE) : undefined), format: (v) => String(v) },
 };
 
 /** The element's attribute for each link key: { s: 'sentence', v: 'view', … }. */
@@ -110,7 +126,7 @@ export function hashOfAttributes(get) {
 }
 
 export function defaults(lang = 'pt') {
-  return { sentence: '', view: 'orquestra', layer: 0, head: 0, word: 1, units: 'palavras', lang, model: LINK_MODEL, step: 2, ablate: '', rank: false, guess: false, sentence2: '', word2: -1 };
+  return { sentence: '', view: 'orquestra', layer: 0, head: 0, word: 1, units: 'palavras', lang, model: LINK_MODEL, step: 2, ablate: '', rank: false, guess: false, sentence2: '', word2: -1, temperature: 0, seed: 1, write: 20 };
 }
 
 function decode(raw) {

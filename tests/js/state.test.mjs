@@ -6,8 +6,8 @@ import { MODEL_KEYS, limitsOf } from '../../www/config.js';
 test('parse(serialize(state)) == state for many states', () => {
   const sentences = ['A menina estava radiante.', 'ação & coração = 100% #1?', 'emoji 😀 中文 \u0301', "it's (really) *fine*! ~ok", ' '];
   for (const sentence of sentences) for (const view of VIEWS) for (const units of UNITS) for (const lang of LANGS) for (const model of MODEL_KEYS) {
-    for (const [step, ablate, rank, guess, sentence2, word2] of [[0, '', false, false, '', -1], [3, '1.2,5.12', true, true, 'Fui ao banco & (outra) 😀', 2]]) {
-      const state = { sentence, view, layer: 5, head: 11, word: 3, units, lang, model, step, ablate, rank, guess, sentence2, word2 };
+    for (const [step, ablate, rank, guess, sentence2, word2, temperature, seed, write] of [[0, '', false, false, '', -1, 0, 1, 20], [3, '1.2,5.12', true, true, 'Fui ao banco & (outra) 😀', 2, 0.7, 4294967295, 5]]) {
+      const state = { sentence, view, layer: 5, head: 11, word: 3, units, lang, model, step, ablate, rank, guess, sentence2, word2, temperature, seed, write };
       assert.deepEqual(parse(serialize(state)).state, state);
     }
   }
@@ -25,6 +25,19 @@ test('the hash uses exactly the documented keys', () => {
   assert.equal(serialize({ ...state, sentence: 'a' }).split('&x=')[1], '3.7%2C6.9');
   assert.ok(!serialize({ ...defaults(), sentence: 'a' }).includes('x='), 'no x= when no judge is dismissed');
   assert.ok(serialize({ ...defaults(), sentence: 'a', rank: true }).endsWith('&k=1') && parse('#k=1').state.rank, 'k=1: the ranking');
+});
+
+test('writing keys (view proxima): temp, seed and n only when not the default, validated and clamped', () => {
+  assert.ok(!serialize({ ...defaults(), sentence: 'a' }).match(/temp=|seed=|&n=/), 'a greedy link carries none');
+  const { state, notices } = parse('#v=proxima&m=smollm&temp=0.75&seed=42&n=7');
+  assert.deepEqual([state.view, state.model, state.temperature, state.seed, state.write], ['proxima', 'smollm', 0.75, 42, 7]);
+  assert.deepEqual(notices, []);
+  assert.ok(serialize({ ...state, sentence: 'a' }).endsWith('&m=smollm&st=3&temp=0.75&seed=42&n=7'));
+  const odd = parse('#temp=9&seed=9999999999&n=0');
+  assert.deepEqual([odd.state.temperature, odd.state.seed, odd.state.write], [2, 4294967295, 1]);
+  assert.deepEqual(odd.notices.map((n) => n.key).sort(), ['n', 'seed', 'temp']);
+  const bad = parse('#temp=-1&seed=x&n=1e3');
+  assert.deepEqual([bad.state.temperature, bad.state.seed, bad.state.write], [0, 1, 20], 'invalid values fall back to the default');
 });
 
 test('garbage in gives defaults and never throws', () => {

@@ -18,16 +18,17 @@ export class EngineClient {
       if (data.type === 'progress') { this.onProgress?.(data.received, data.total); return; }
       const p = this.pending.get(data.id);
       if (!p) return;
+      if (data.type === 'token') { p.onToken?.(data.token); return; }
       this.pending.delete(data.id);
       if (data.type === 'error') p.reject(Object.assign(new Error(data.message), { code: data.code, params: data.params ?? {} }));
       else p.resolve(data.type === 'loaded' ? data.info : data.result);
     };
   }
 
-  request(message) {
+  request(message, onToken = null) {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve, reject, onToken });
       this.worker.postMessage({ ...message, id });
     });
   }
@@ -50,6 +51,18 @@ export class EngineClient {
    *  dismissed (wasm-engine.js); `only`: the tensors to copy out, when the asker reads a few. */
   run(text, channel = 0, off = null, only = null) {
     return this.request({ type: 'run', text, channel, off, only });
+  }
+
+  /** A decoder writes up to `tokens` tokens after `text` (temperature 0: greedy; else sampled
+   *  with `seed`); onToken({id, p, text}) hears each as it is made (text: all written so far).
+   *  Resolves with {ids, text, ended}; rejects 'superseded' when stopped or replaced. */
+  generate(text, { tokens, temperature, seed }, onToken) {
+    return this.request({ type: 'generate', text, tokens, temperature, seed }, onToken);
+  }
+
+  /** Stops the writing under way (it is answered 'superseded'). */
+  stop() {
+    return this.request({ type: 'stop' });
   }
 }
 

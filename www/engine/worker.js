@@ -1,9 +1,11 @@
 // The engine's Web Worker: downloads the model (reporting bytes), builds the engine, runs
 // sentences. The page talks to it through client.js only.
 import { createEngine, loadWasm } from './wasm-engine.js';
+import { createDecoderEngine, isGguf } from './decoder.js';
 import { buffersOf } from './run.js';
 
 let engine = null;
+let generation = 0; // the writing under way; a stop, a newer writing or a run ends it (latest wins)
 
 /** Errors cross to the page as a code it acts on (src/error.rs codes, or the worker's own:
  *  'download', 'engine', 'not-loaded', 'superseded', 'internal') and a message for people. */
@@ -102,6 +104,9 @@ const MAX_HEADER_BYTES = 2 ** 26;
  *  length as its header declares it. Throws a coded error for a file that is no bundle. */
 function declaredLength(head, url) {
   if (head.length < 8) return null;
+  // A decoder's GGUF (its magic, as the CLI tells the kind): its size is checked by the engine,
+  // which reads every count and offset against the file; here, only the 1 GiB bound.
+  if (isGguf(head)) return MAX_MODEL_BYTES;
   const n = Number(new DataView(head.buffer, head.byteOffset, 8).getBigUint64(0, true));
   if (n < 2 || n > MAX_HEADER_BYTES) throw coded('not-a-model', `${url} is not a model bundle (header length ${n})`, { url });
   if (head.length < 8 + n) return null;
@@ -140,6 +145,7 @@ async function download(url, cache = 'default') {
       chunks.push(value);
       received += value.length;
       if (expected === null) expected = declaredLength(joined(chunks, Math.min(received, MAX_HEADER_BYTES + 8)), url);
+      if (expected === MAX_MODEL_BYTES && received > expected) throw coded('model-too-large', `${url} is over ${MAX_MODEL_BYTES} bytes`, { url, mb: Math.round(received / 1e6) });
       if (expected !== null && received > expected) throw coded('not-a-model', `${url} is longer than its header says`, { url });
       postMessage({ type: 'progress', received, total });
     }
@@ -157,7 +163,7 @@ async function download(url, cache = 'default') {
  *  the build's model (the caller fetches the real one). */
 async function engineFrom({ bytes, cache, cached, key, intact }) {
   try {
-    return await createEngine(bytes);
+    return await (isGguf(bytes) ? createDecoderEngine(bytes) : createEngine(bytes));
   } catch (e) {
     if (!(await intact)) return null;
     // Only a file the engine cannot read is dropped from the cache (the retry downloads it).
@@ -175,6 +181,7 @@ function runWaiting() {
   waiting.delete(channel);
   try {
     if (!engine) throw coded('not-loaded', 'the model is not loaded yet');
+    generation++; // a decoder's run empties the KV cache the writing uses
     const run = engine.run(data.text, data.off ?? null, data.only ?? null);
     postMessage({ id: data.id, type: 'result', result: run }, buffersOf(run));
   } catch (e) {
@@ -206,12 +213,22 @@ onmessage = async ({ data }) => {
       engine = built;
       await model.store?.(); // only a model the engine accepted is kept
       postMessage({ id, type: 'loaded', info: engine.info });
+    } else if (type === 'generate' || type === 'stop') {
+      // A decoder writes token by token, each posted as it is made ({type: 'token'}); a stop, a
+      // newer writing or a run (a new text) ends it between tokens: it is answered 'superseded'.
+      const mine = ++generation;
+      if (type === 'stop') { postMessage({ id, type: 'result', result: null }); return; }
+      if (!engine?.generate) throw coded('not-loaded', 'the model that writes is not loaded');
+      const result = await engine.generate(data.text, data, (token) => postMessage({ id, type: 'token', token }), () => mine !== generation);
+      if (result.stopped) postMessage({ id, type: 'error', code: 'superseded', message: 'the writing was stopped' });
+      else postMessage({ id, type: 'result', result });
     } else if (type === 'run') {
       // Latest wins, for each asker (a page may hold several widgets on one engine): a run still
       // waiting when the same asker sends a newer one is answered 'superseded' (a reader
       // typing fast must not wait for every sentence they typed on the way).
       const old = waiting.get(data.channel);
       if (old) postMessage({ id: old.id, type: 'error', code: 'superseded', message: 'a newer text replaced this one' });
+      generation++; // a new text stops the writing before its run empties the cache
       waiting.set(data.channel, data);
       setTimeout(runWaiting, 0);
     }

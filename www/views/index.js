@@ -13,6 +13,7 @@ const LATER = {
   modelo: () => import('./modelo.js'),
   fluxo: () => import('./fluxo.js'),
   comparar: () => import('./comparar.js'),
+  proxima: () => import('./proxima.js'),
 };
 
 /** The views loaded so far, by name. */

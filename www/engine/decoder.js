@@ -1,0 +1,178 @@
+// A model that writes (SmolLM2, read from its GGUF), seen by the page as the encoders are: run(text)
+// gives a run the views read (run.js), plus the next-token guesses; generate() writes token by
+// token. The wasm Decoder (src/wasm_decoder.rs) is the API; this file builds on it only through
+// wasm-engine.js's loader, which alone imports the package.
+import { loadWasm } from './wasm-engine.js';
+import { makeRun } from './run.js';
+
+/** Tokens of a prompt the page reads: a traced run keeps (L, H, T, T) attention, 1 MB at 32
+ *  tokens and 71 MB at 256 (SmolLM2: 30 layers × 9 heads); longer texts are cut with a notice. */
+export const DECODER_MAX_TOKENS = 256;
+/** Next tokens a run lists (the view's bars). */
+export const NEXT_K = 10;
+
+const coded = (code, message) => Object.assign(new Error(message), { code });
+
+/** True when the bytes are a GGUF file (its magic, as the CLI tells the kind). */
+export const isGguf = (bytes) => bytes.length >= 4 && bytes[0] === 0x47 && bytes[1] === 0x47 && bytes[2] === 0x55 && bytes[3] === 0x46;
+
+const PUNCT = /^[\p{P}\p{S}]$/u;
+const SPACE = /^\s$/u;
+
+/**
+ * Tokens and words of a decoder's text, in the shape the encoders' runs carry (src/trace.rs
+ * RunSummary meta), built from the ids: each token's readable text and its span in the text
+ * (from the decoded prefix's length; a token that ends inside a character shares the end of the
+ * next), and words by the encoders' rule (whitespace-separated, each punctuation mark a word).
+ * No special tokens: SmolLM2 adds no BOS.
+ */
+export function decoderMeta(decoder, ids, info, truncated) {
+  const T = ids.length;
+  const ends = new Array(T);
+  let text = '';
+  for (let i = 0; i < T; i++) {
+    text = decoder.decode(ids.subarray(0, i + 1));
+    ends[i] = text.endsWith('\uFFFD') ? -1 : text.length;
+  }
+  for (let i = T - 1; i >= 0; i--) if (ends[i] < 0) ends[i] = i + 1 < T ? ends[i + 1] : text.length;
+  const tokens = [], words = [], wordOfToken = [];
+  let start = 0;
+  for (let i = 0; i < T; i++) {
+    const piece = text.slice(start, ends[i]);
+    const body = piece.replace(/^\s+/u, '');
+    const first = [...body][0] ?? '';
+    const prev = words[words.length - 1];
+    // a new word: the first token, one after a space, a punctuation mark, or one after punctuation
+    const fresh = !prev || body.length < piece.length || PUNCT.test(first) || PUNCT.test(prev.last) || SPACE.test(prev.last) || !body;
+    const charStart = start + (piece.length - body.length);
+    if (fresh) words.push({ text: body, span: { char_start: charStart, char_end: ends[i] }, special: false, last: [...body].pop() ?? ' ' });
+    else { prev.text += body; prev.span.char_end = ends[i]; prev.last = [...body].pop() ?? prev.last; }
+    wordOfToken.push(words.length - 1);
+    tokens.push({ text: piece, id: ids[i], word: words.length - 1, span: { char_start: start, char_end: ends[i], charStart: start, charEnd: ends[i] } });
+    start = ends[i];
+  }
+  for (const w of words) { delete w.last; if (!w.text) w.text = '␣'; }
+  return {
+    tokens, words, wordOfToken, truncated, causal: true,
+    layers: info.layers, heads: info.heads, kvHeads: info.kvHeads, seq: T, headDim: info.headDim,
+  };
+}
+
+/** A head's habits over the sentence, as src/heads.rs measures an encoder's (the jury and the
+ *  model view read them): share on the previous token, itself, the first token (where
+ *  decoders park: the attention sink, as encoders park on [CLS]), punctuation, other pieces of
+ *  its word; the spread is the rows' mean entropy over what each row may see. */
+export function decoderHeads(attention, meta) {
+  const { layers: L, heads: H, seq: T, tokens } = meta;
+  const punct = tokens.map((t) => PUNCT.test(t.text.trim()) && t.text.trim().length === 1);
+  const out = [];
+  for (let l = 0; l < L; l++) {
+    for (let h = 0; h < H; h++) {
+      const base = (l * H + h) * T * T;
+      const m = { previous: 0, next: 0, itself: 0, cls: 0, sep: 0, punctuation: 0, sameWord: 0 };
+      let entropy = 0, rows = 0, prevRows = 0;
+      for (let q = 0; q < T; q++) {
+        const row = base + q * T;
+        m.itself += attention[row + q];
+        if (q > 0) { m.previous += attention[row + q - 1]; prevRows++; m.cls += attention[row]; }
+        let e = 0;
+        for (let k = 0; k <= q; k++) {
+          const a = attention[row + k];
+          if (a > 0) e -= a * Math.log(a);
+          if (k !== q && punct[k]) m.punctuation += a;
+          if (k !== q && tokens[k].word === tokens[q].word) m.sameWord += a;
+        }
+        if (q > 0) { entropy += e / Math.log(q + 1); rows++; }
+      }
+      for (const k of ['itself', 'punctuation', 'sameWord']) m[k] /= T;
+      m.previous /= Math.max(prevRows, 1);
+      m.cls /= Math.max(prevRows, 1);
+      m.entropy = rows ? entropy / rows : 0;
+      const [best, share] = Object.entries(m).filter(([k]) => k !== 'entropy').reduce((a, b) => (b[1] > a[1] ? b : a));
+      const label = share >= 0.4 ? best : m.entropy >= 0.7 ? 'spreads' : 'content';
+      out.push({ label, strength: label === 'spreads' ? m.entropy : share, measures: m });
+    }
+  }
+  return out;
+}
+
+/** A decoder engine from a GGUF's bytes: { info, run(text), generate(text, options, onToken, stopped), free() }. */
+export async function createDecoderEngine(bytes, { build } = {}) {
+  const pkg = await loadWasm(build);
+  const decoder = new pkg.Decoder(bytes);
+  const raw = decoder.info();
+  const info = {
+    decoder: true, layers: raw.layers, heads: raw.heads, kvHeads: raw.kvHeads, headDim: raw.headDim,
+    hidden: raw.hidden, vocabSize: raw.vocab, maxTokens: DECODER_MAX_TOKENS, eos: raw.eos ?? null,
+    precision: 'q4_1', simd: build !== 'nosimd' && (await import('./wasm-engine.js')).simdSupported(),
+  };
+
+  /** The prompt's ids, at most DECODER_MAX_TOKENS, and whether the text was longer. */
+  const prompt = (text) => {
+    const all = decoder.tokenIds(text, DECODER_MAX_TOKENS + 1);
+    if (!all.length) throw coded('empty-text', 'the text is empty');
+    return { ids: all.subarray(0, DECODER_MAX_TOKENS), truncated: all.length > DECODER_MAX_TOKENS };
+  };
+  const guesses = (run) => decoder.top(run, NEXT_K).map((g) => ({ id: g.id, text: g.text, p: g.p, logit: g.logit }));
+
+  return {
+    info,
+    raw: decoder,
+    memoryBytes: () => pkg.memory.buffer.byteLength,
+    /** The text read with every layer's attention and q, k, v kept, and the next tokens. */
+    run(text) {
+      const { ids, truncated } = prompt(text);
+      const run = decoder.prefill(ids, true);
+      try {
+        const meta = decoderMeta(decoder, ids, info, truncated);
+        const tensors = Object.fromEntries(['attention', 'q', 'k', 'v'].map((n) => [n, run.tensor(n)]));
+        const result = makeRun({ meta, heads: decoderHeads(tensors.attention, meta) }, tensors);
+        result.next = guesses(run);
+        return result;
+      } finally {
+        run.free();
+      }
+    },
+    /**
+     * Writes up to `tokens` tokens after `text` as `orquestra generate` does (the prompt read
+     * once, then one token at a time through the KV cache; greedy at temperature 0, else seeded
+     * sampling), calling onToken({id, text, p, written}) after each; `stopped()` is asked
+     * between tokens (a newer request). Resolves with {ids, text, ended, stopped}.
+     */
+    async generate(text, { tokens, temperature, seed, topP = 1 }, onToken, stopped) {
+      const { ids } = prompt(text);
+      decoder.setSampling(temperature, topP, seed >>> 0);
+      let run = decoder.prefill(ids, false);
+      const written = [];
+      let ended = false;
+      try {
+        while (written.length < tokens) {
+          const id = decoder.pick(run);
+          if (id === info.eos) { ended = true; break; }
+          const p = probOf(run, id);
+          written.push(id);
+          onToken({ id, p, text: decoder.decode(Uint32Array.from(written)) });
+          await new Promise((ok) => setTimeout(ok, 0)); // hears a stop or a newer request
+          if (stopped()) return { ids: written, text: decoder.decode(Uint32Array.from(written)), ended: false, stopped: true };
+          if (written.length >= tokens) break;
+          run.free();
+          run = decoder.step(id);
+        }
+      } finally {
+        run.free();
+      }
+      return { ids: written, text: decoder.decode(Uint32Array.from(written)), ended, stopped: false };
+    },
+    free() { decoder.free(); },
+  };
+
+  /** softmax(logits)[id] of a run (the probability the token had when it was picked). */
+  function probOf(run, id) {
+    const logits = run.tensor('logits');
+    let max = -Infinity;
+    for (const x of logits) if (x > max) max = x;
+    let sum = 0;
+    for (const x of logits) sum += Math.exp(x - max);
+    return Math.exp(logits[id] - max) / sum;
+  }
+}

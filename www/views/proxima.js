@@ -1,0 +1,135 @@
+// Próxima palavra (next word), for a model that writes: the ten likeliest next tokens after the
+// text, as bars of their probabilities (the engine's softmax of the logits at temperature 1);
+// a click appends one to the text; Escrever/Write writes up to N tokens in the worker, each
+// drawn as it arrives (controller.js write). An encoder's run has no guesses: the view says
+// so, with one tap to the model that writes.
+import { el, pct, num, table } from '../dom.js';
+import { MODELS, MODEL_KEYS } from '../config.js';
+import { MAX_TEMPERATURE, MAX_WRITE } from '../state.js';
+import { text as svgText, tag } from './svg-text.js';
+
+const WRITER = MODEL_KEYS.find((k) => MODELS[k].writes);
+const WORDISH = /[\p{L}\p{N}]/u;
+
+/**
+ * A token as a reader sees it: `space` when it starts with a space (a new word), `piece` when
+ * it continues the word before it (no space, a letter or digit after one), the visible text
+ * (a newline as ↵, a tab as ⇥), and `end` for the end-of-text token.
+ */
+export function readable(token, before = '') {
+  const raw = token.text;
+  if (/^<\|.*\|>$/.test(raw)) return { shown: raw, space: false, piece: false, end: true };
+  const space = /^ /.test(raw);
+  const body = (space ? raw.slice(1) : raw).replace(/\n/g, '↵').replace(/\t/g, '⇥');
+  const piece = !space && WORDISH.test(raw[0] ?? '') && WORDISH.test(before.slice(-1));
+  return { shown: body || (space ? '' : raw), space, piece, end: false };
+}
+
+/** The token's chip: ␣ before a new word, a mark before a piece. */
+function chip(token, before, t) {
+  const r = readable(token, before);
+  const label = r.end ? t('next.end') : r.space && !r.shown ? t('next.space') : r.space ? t('next.spaceLabel', { text: r.shown }) : r.piece ? t('next.pieceLabel', { text: r.shown }) : r.shown;
+  return el('span', { class: `tok${r.piece ? ' piece' : ''}${r.end ? ' end' : ''}`, 'aria-label': label, title: label },
+    r.space ? el('span', { class: 'space-mark', 'aria-hidden': 'true', text: '␣' }) : '',
+    r.piece ? el('span', { class: 'piece-mark', 'aria-hidden': 'true', text: '⋯' }) : '',
+    el('span', { 'aria-hidden': 'true', text: r.end ? t('next.end') : r.shown }),
+    r.space && !r.shown ? el('span', { class: 'space-alone', 'aria-hidden': 'true', text: t('next.space') }) : '');
+}
+
+/** The last `n` characters of the text, from a word's start (the bars read after it). */
+const tail = (text, n = 60) => (text.length <= n ? text : `…${text.slice(text.length - n).replace(/^\S*\s/, '')}`);
+
+export function render(root, state, data, ctx) {
+  const { t } = ctx;
+  const next = data.result.next;
+  if (!MODELS[state.model]?.writes || !next) {
+    // An encoder reads, it does not write; or the model that writes has not read this text yet.
+    const writer = MODELS[WRITER];
+    root.replaceChildren(el('div', { class: 'next-encoder' },
+      el('p', { text: MODELS[state.model]?.writes ? t('next.reading') : t('next.encoder', { model: MODELS[state.model]?.name ?? '' }) }),
+      MODELS[state.model]?.writes ? '' : el('button', { type: 'button', class: 'next-switch', text: t('next.switch', { model: writer.name, mb: num(writer.mb, 0) }), onclick: () => ctx.set({ model: WRITER }) })));
+    return;
+  }
+  const writing = ctx.writing;
+  const busy = Boolean(writing?.busy);
+  const stale = data.text !== state.sentence; // a newer text is being read
+  const max = Math.max(...next.map((g) => g.p), 1e-9);
+  const bars = el('ol', { class: `next-bars${stale || busy ? ' stale' : ''}`, 'aria-label': t('next.chart') },
+    next.map((g, i) => el('li', {},
+      el('button', {
+        type: 'button', class: 'next-bar', 'data-focus': `next-${i}`, 'data-id': g.id, 'data-p': g.p, disabled: busy,
+        'aria-label': t('next.appendLabel', { token: readable(g, data.text).end ? t('next.end') : JSON.stringify(g.text), p: pct(g.p, 1) }),
+        onclick: () => ctx.appendGuess(g.text),
+      },
+      chip(g, data.text, t),
+      el('span', { class: 'bar-track', 'aria-hidden': 'true' }, el('span', { class: 'bar-fill', style: { width: `${(100 * g.p) / max}%` } })),
+      el('span', { class: 'bar-value', text: pct(g.p, 1) })))));
+
+  // What was written: the text's end, then the new tokens, each marked.
+  let written = '';
+  if (writing && (busy || writing.text)) {
+    const prefix = writing.prompt;
+    let at = '';
+    const spans = writing.tokens.map((tok, i) => {
+      const piece = tok.text.slice(at.length); // the text so far, less what came before
+      at = tok.text;
+      return el('span', { class: 'written-tok', title: t('next.writtenTok', { n: i + 1, p: pct(tok.p, 1) }), text: piece.replace(/\n/g, '↵\n') });
+    });
+    const line = writing.error ? t('next.failed') : busy ? t('next.writing', { n: writing.tokens.length, max: state.write })
+      : t(writing.ended ? 'next.ended' : 'next.wrote', { n: writing.tokens.length, s: num((writing.ms ?? 0) / 1000, 1) });
+    written = el('div', { class: 'written' },
+      el('p', { class: 'written-text', 'data-written': writing.text },
+        el('span', { class: 'written-prompt', text: tail(prefix) }), ...spans, busy ? el('span', { class: 'caret', 'aria-hidden': 'true', text: '▍' }) : ''),
+      el('p', { class: 'written-status', role: 'status', text: line }));
+  }
+
+  const field = (key, label, attrs, toValue) => el('label', { class: 'write-field' }, el('span', { text: t(label) }),
+    el('input', {
+      ...attrs, 'data-focus': `write-${key}`, value: String(state[key]), disabled: busy,
+      onchange: (e) => { const v = toValue(e.target.value); if (v !== undefined) ctx.set({ [key]: v }); else e.target.value = String(state[key]); },
+    }));
+  const number = (lo, hi, digits) => (raw) => {
+    const v = Number(String(raw).replace(',', '.'));
+    if (!Number.isFinite(v)) return undefined;
+    const f = 10 ** digits;
+    return Math.min(Math.max(Math.round(v * f) / f, lo), hi);
+  };
+  const controls = el('div', { class: 'write-controls' },
+    el('button', {
+      type: 'button', class: `write-button${busy ? ' stop' : ''}`, 'data-focus': 'write', disabled: stale && !busy,
+      text: busy ? t('next.stop') : t('next.write'), onclick: () => (busy ? ctx.stopWriting() : ctx.write()),
+    }),
+    field('write', 'next.tokens', { type: 'number', min: 1, max: MAX_WRITE, step: 1, inputmode: 'numeric' }, number(1, MAX_WRITE, 0)),
+    field('temperature', 'next.temperature', { type: 'number', min: 0, max: MAX_TEMPERATURE, step: 0.1, inputmode: 'decimal' }, number(0, MAX_TEMPERATURE, 2)),
+    state.temperature > 0 ? field('seed', 'next.seed', { type: 'number', min: 0, max: 2 ** 32 - 1, step: 1, inputmode: 'numeric' }, number(0, 2 ** 32 - 1, 0)) : '');
+
+  root.replaceChildren( // the picture first, what it means under it
+    el('p', { class: 'next-after' }, t('next.after'), ' ', el('q', { text: tail(data.text) })),
+    bars,
+    el('p', { class: 'next-legend' }, el('span', { class: 'space-mark', 'aria-hidden': 'true', text: '␣' }), ` ${t('next.legendSpace')} `,
+      el('span', { class: 'piece-mark', 'aria-hidden': 'true', text: '⋯' }), ` ${t('next.legendPiece')}`),
+    controls,
+    written,
+    el('p', { class: 'step-text', text: t(state.temperature > 0 ? 'next.explainSample' : 'next.explainGreedy', { t: num(state.temperature, 2), seed: state.seed }) }),
+    el('p', { class: 'step-text', text: t('next.explain') }));
+}
+
+export function tableOf(state, data, ctx) {
+  const next = data.result.next ?? [];
+  return table(ctx.t('next.table'), [ctx.t('next.rank'), ctx.t('next.token'), 'id', ctx.t('next.prob')],
+    next.map((g, i) => [String(i + 1), JSON.stringify(g.text), String(g.id), pct(g.p, 2)]));
+}
+
+/** The bars as SVG, for export. */
+export function toSvg(state, data, ctx) {
+  const next = data.result.next ?? [];
+  const w = Math.max(ctx.width - 20, 300), row = 26, label = 140, max = Math.max(...next.map((g) => g.p), 1e-9);
+  const body = next.map((g, i) => {
+    const y = 10 + i * row, r = readable(g, data.text);
+    const name = r.end ? ctx.t('next.end') : `${r.space ? '␣' : ''}${r.piece ? '⋯' : ''}${r.shown}`;
+    return svgText(10, y + 16, name, { size: 13 })
+      + tag('rect', { x: label, y: y + 4, width: ((w - label - 70) * g.p) / max, height: row - 8, fill: '#3d6fb6' })
+      + svgText(w - 60, y + 16, pct(g.p, 1), { size: 12 });
+  }).join('');
+  return { body, height: 20 + next.length * row };
+}

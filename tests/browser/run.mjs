@@ -1406,6 +1406,8 @@ await test('screenshots of every view, laptop and phone, both languages: each sh
 const harness = { test, assert, ready, modelReady, hashOf, showTable, cli, ctx, base, launch, serve };
 await (await import('./layout.mjs')).run(harness);
 await (await import('./labels.mjs')).run(harness);
+// Issue 24, the model that writes (writer.mjs): one model load for the file.
+await (await import('./writer.mjs')).run(harness);
 
 await ctx.close();
 server.close();

@@ -29,7 +29,8 @@ export function readable(token, before = '') {
 function chip(token, before, t) {
   const r = readable(token, before);
   const label = r.end ? t('next.end') : r.space && !r.shown ? t('next.space') : r.space ? t('next.spaceLabel', { text: r.shown }) : r.piece ? t('next.pieceLabel', { text: r.shown }) : r.shown;
-  return el('span', { class: `tok${r.piece ? ' piece' : ''}${r.end ? ' end' : ''}`, 'aria-label': label, title: label },
+  return el('span', { class: `tok${r.piece ? ' piece' : ''}${r.end ? ' end' : ''}`, title: label },
+    el('span', { class: 'sr-only', text: label }),
     r.space ? el('span', { class: 'space-mark', 'aria-hidden': 'true', text: '␣' }) : '',
     r.piece ? el('span', { class: 'piece-mark', 'aria-hidden': 'true', text: '⋯' }) : '',
     el('span', { 'aria-hidden': 'true', text: r.end ? t('next.end') : r.shown }),
@@ -58,7 +59,6 @@ export function render(root, state, data, ctx) {
     next.map((g, i) => el('li', {},
       el('button', {
         type: 'button', class: 'next-bar', 'data-focus': `next-${i}`, 'data-id': g.id, 'data-p': g.p, disabled: busy,
-        'aria-label': t('next.appendLabel', { token: readable(g, data.text).end ? t('next.end') : JSON.stringify(g.text), p: pct(g.p, 1) }),
         onclick: () => ctx.appendGuess(g.text),
       },
       chip(g, data.text, t),

@@ -1,0 +1,181 @@
+// Issue 24, the model that writes (SmolLM2-135M-Instruct, m=smollm) on the page: the model
+// picker, the next-word view (v=proxima) against the CLI's numbers, seeded writing equal to
+// `orquestra generate`, latest wins, a bad file, axe and the phone. The model is loaded once:
+// the tests share one page and move by changing its hash (the engine's worker stays).
+// Called by run.mjs with its harness: { test, assert, ctx, base }.
+import { execFileSync } from 'node:child_process';
+
+const GGUF = 'models/smollm2-135m/SmolLM2-135M-Instruct.Q4_1.gguf';
+const PROMPT = 'The capital of France is';
+const generate = (text, ...args) => JSON.parse(execFileSync('target/release/orquestra', ['generate', '--model', GGUF, text, '--json', ...args], { stdio: ['ignore', 'pipe', 'ignore'] }));
+
+export async function run({ test, assert, ctx, base }) {
+  let page = null; // shared by the tests below: one model load
+  const errors = [];
+  const go = async (hash) => {
+    await page.bringToFront(); // the harness opens a page for each test: a tab behind gets no animation frames
+    await page.evaluate((h) => { location.hash = h; }, hash);
+    await page.waitForFunction((h) => decodeURIComponent(location.hash).includes(h), decodeURIComponent(hash).split('&')[0], { timeout: 10_000 });
+  };
+  /** The bars of the text `text` (their ids and exact probabilities), once drawn and fresh. */
+  const bars = async (text) => {
+    await page.waitForFunction((s) => {
+      const q = document.querySelector('.next-after q');
+      return q && !document.querySelector('.next-bars.stale') && document.querySelectorAll('.next-bar').length === 10 && s.endsWith(q.textContent.replace(/^…/, ''));
+    }, text, { timeout: 60_000 });
+    return page.$$eval('.next-bar', (bs) => bs.map((b) => ({ id: Number(b.dataset.id), p: Number(b.dataset.p) })));
+  };
+  /** Clicks Write and waits for the end; returns the text box and how many drawings showed a
+   *  partial writing on the way. */
+  const write = async () => {
+    await page.evaluate(() => {
+      window.partials = new Set();
+      window.observer?.disconnect();
+      window.observer = new MutationObserver(() => {
+        if (document.querySelector('.write-button.stop')) window.partials.add(document.querySelectorAll('.written-tok').length);
+      });
+      window.observer.observe(document.getElementById('view'), { childList: true, subtree: true });
+    });
+    await page.click('.write-button:not(.stop)');
+    await page.waitForSelector('.write-button.stop', { timeout: 10_000 }).catch(() => {}); // (may already be done)
+    await page.waitForFunction(() => !document.querySelector('.write-button.stop') && document.querySelector('.written-status'), null, { timeout: 60_000 });
+    return { text: await page.inputValue('#text'), partials: await page.evaluate(() => window.partials.size) };
+  };
+
+  await test('writer: the model picker offers SmolLM2 (English, writes text, its size); it downloads only when picked, with progress', async () => {
+    page = await ctx.newPage();
+    page.on('pageerror', (e) => errors.push(String(e)));
+    let asked = 0;
+    page.on('request', (r) => { if (r.url().endsWith('.gguf')) asked++; });
+    await page.goto(`${base}#s=${encodeURIComponent(PROMPT)}&v=orquestra&m=e5pt&lang=en`);
+    await page.waitForSelector('#progress', { state: 'hidden', timeout: 60_000 });
+    const option = await page.$eval('#model option[value=smollm]', (o) => o.textContent);
+    assert(/SmolLM2-135M · English · writes text · 98\.4 MB/.test(option), option);
+    assert(asked === 0, 'the GGUF was asked for before it was picked');
+    const progress = [];
+    page.on('console', () => {});
+    const watch = setInterval(() => page.textContent('#status').then((s) => progress.push(s), () => {}), 50);
+    await page.selectOption('#model', 'smollm');
+    await page.waitForFunction(() => location.hash.includes('m=smollm'), null, { timeout: 5000 });
+    await page.waitForFunction(() => /q4_1/.test(document.getElementById('status').textContent), null, { timeout: 120_000 });
+    clearInterval(watch);
+    assert(asked === 1, `the GGUF was asked for ${asked} times`);
+    assert(progress.some((s) => /SmolLM2-135M: [\d.]+ of 98\.4 MB/.test(s)), `no progress: ${[...new Set(progress)].slice(0, 4).join(' | ')}`);
+    // The model's own views: orchestra, next word, matrix, model; the text and focus kept.
+    assert((await page.inputValue('#text')) === PROMPT, 'the text changed');
+    const tabs = await page.$$eval('#views button', (bs) => bs.map((b) => b.textContent));
+    assert(tabs.join(',') === 'Orchestra,Next word,Matrix,Model', tabs.join(','));
+  });
+
+  await test('writer: v=proxima by link: the 10 next tokens and their probabilities equal orquestra generate --top 10 within 1e-4', async () => {
+    for (const text of [PROMPT, 'A menina estava radiante porque', 'She opened the door and']) {
+      await go(`#s=${encodeURIComponent(text)}&v=proxima&m=smollm&lang=pt`);
+      const shown = await bars(text);
+      const want = generate(text, '--tokens', '1', '--top', '10').top;
+      let worst = 0;
+      shown.forEach((b, i) => {
+        assert(b.id === want[i].id, `${text}: rank ${i + 1} is id ${b.id}, CLI ${want[i].id}`);
+        worst = Math.max(worst, Math.abs(b.p - want[i].prob));
+      });
+      // the table's numbers too (percent with two decimals: within 5e-5)
+      await page.check('#show-table', { force: true });
+      const cells = await page.$$eval('#table tbody tr', (trs) => trs.map((tr) => Number(tr.lastElementChild.textContent.replace('%', '').replace(',', '.')) / 100));
+      await page.uncheck('#show-table', { force: true });
+      cells.forEach((p, i) => { worst = Math.max(worst, Math.abs(p - want[i].prob)); });
+      console.log(`     "${text}": ${want[0].piece} ${want[0].prob.toFixed(4)}; page vs CLI max diff ${worst.toExponential(1)}`);
+      assert(worst <= 1e-4, `${text}: probabilities differ by ${worst}`);
+    }
+    assert((await page.textContent('#views [aria-selected=true]')) === 'Próxima palavra', 'the tab');
+    // a leading space is shown as ␣; a click appends the token to the text and reads again
+    const first = await page.$eval('.next-bar .tok', (b) => [...b.children].filter((c) => c.getAttribute('aria-hidden')).map((c) => c.textContent).join(''));
+    assert(/^␣\S/.test(first), `the first guess after "and" reads ${first}`);
+    await page.click('.next-bar');
+    await page.waitForFunction(() => !/and$/.test(document.getElementById('text').value), null, { timeout: 5000 });
+    assert(/^She opened the door and \S+$/.test(await page.inputValue('#text')), await page.inputValue('#text'));
+  });
+
+  await test('writer: Write with temperature and seed writes what orquestra generate writes; greedy at temperature 0; the link reproduces it', async () => {
+    for (const [temp, seed, n] of [[0.8, 7, 12], [0, 1, 8]]) {
+      const link = `#s=${encodeURIComponent(PROMPT)}&v=proxima&m=smollm&lang=en${temp ? `&temp=${temp}&seed=${seed}` : ''}&n=${n}`;
+      for (const round of [1, 2]) { // the same link twice: the same text
+        await go(link);
+        await bars(PROMPT);
+        const t0 = Date.now();
+        const { text, partials } = await write();
+        const want = generate(PROMPT, '--tokens', String(n), ...(temp ? ['--temperature', String(temp), '--seed', String(seed)] : []));
+        assert(text === PROMPT + want.text, `temp ${temp} seed ${seed} round ${round}: page ${JSON.stringify(text)}, CLI ${JSON.stringify(PROMPT + want.text)}`);
+        assert(partials >= 2, `the tokens were not drawn as they came (${partials} partial drawings)`);
+        if (round === 1) console.log(`     temp ${temp}: ${JSON.stringify(want.text)} (${n} tokens in ${Date.now() - t0} ms with the prefill, ${partials} drawings on the way)`);
+        assert((await page.evaluate(() => location.hash)).includes(encodeURIComponent(want.text.slice(0, 5)).slice(0, 5)), 'the link does not hold the written text');
+      }
+    }
+  });
+
+  await test('writer: latest wins: a new text or Stop mid-writing; nothing typed is lost', async () => {
+    await go(`#s=${encodeURIComponent(PROMPT)}&v=proxima&m=smollm&lang=en&n=100`);
+    await bars(PROMPT);
+    await page.click('.write-button:not(.stop)');
+    await page.waitForFunction(() => document.querySelectorAll('.written-tok').length >= 2, null, { timeout: 10_000 });
+    await page.fill('#text', 'Once upon a time');
+    await bars('Once upon a time');
+    await page.waitForTimeout(500);
+    assert((await page.inputValue('#text')) === 'Once upon a time', `the writing changed the typed text: ${await page.inputValue('#text')}`);
+    assert(!(await page.$('.written')), 'the old writing is still shown');
+    const want = generate('Once upon a time', '--tokens', '1', '--top', '10').top;
+    assert((await bars('Once upon a time'))[0].id === want[0].id, 'the guesses are not the new text\'s');
+    // Stop keeps what was written so far
+    await page.click('.write-button:not(.stop)');
+    await page.waitForFunction(() => document.querySelectorAll('.written-tok').length >= 2, null, { timeout: 10_000 });
+    await page.click('.write-button.stop');
+    await page.waitForFunction(() => !document.querySelector('.write-button.stop'), null, { timeout: 10_000 });
+    const kept = await page.inputValue('#text');
+    assert(kept.startsWith('Once upon a time') && kept.length > 'Once upon a time'.length, `Stop lost the writing: ${kept}`);
+    const written = generate('Once upon a time', '--tokens', '100').text;
+    assert(written.startsWith(kept.slice('Once upon a time'.length)), 'what Stop kept is not the greedy writing');
+  });
+
+  await test('writer: axe finds nothing on the next-word view in pt and en; a 360 px phone has no sideways scroll and 44 px targets', async () => {
+    const found = [];
+    for (const lang of ['pt', 'en']) {
+      await go(`#s=${encodeURIComponent(PROMPT)}&v=proxima&m=smollm&lang=${lang}&temp=0.7&seed=3&n=3`);
+      await bars(PROMPT);
+      await write();
+      await bars((await page.inputValue('#text')));
+      await page.check('#show-table', { force: true });
+      await page.addScriptTag({ url: '/node_modules/axe-core/axe.min.js' });
+      const violations = await page.evaluate(async () => (await window.axe.run(document)).violations.map((x) => `${x.id} × ${x.nodes.length}: ${x.nodes[0]?.target}`));
+      if (violations.length) found.push(`${lang}: ${violations.join(', ')}`);
+      await page.uncheck('#show-table', { force: true });
+    }
+    assert(!found.length, found.join('; '));
+    await page.setViewportSize({ width: 360, height: 740 });
+    await page.waitForTimeout(300);
+    const r = await page.evaluate(() => ({
+      wide: document.documentElement.scrollWidth - innerWidth,
+      small: [...document.querySelectorAll('#view button, #view input')].map((b) => b.getBoundingClientRect())
+        .filter((b) => b.width && (b.height < 44 || b.width < 44)).length,
+    }));
+    assert(r.wide <= 0, `the page scrolls ${r.wide} px sideways`);
+    assert(r.small === 0, `${r.small} targets under 44 px`);
+    await page.setViewportSize({ width: 1280, height: 720 });
+    assert(!errors.length, errors.join('; '));
+    await page.close();
+  });
+
+  await test('writer: a missing or damaged GGUF says so and keeps the typed text; encoder links keep their model', async (own) => {
+    for (const body of [null, Buffer.concat([Buffer.from('GGUF'), Buffer.alloc(4096, 7)])]) {
+      await own.route('**/*.gguf', (route) => (body ? route.fulfill({ status: 200, body }) : route.fulfill({ status: 404, body: 'gone' })));
+      await own.goto(`${base}#s=${encodeURIComponent('meu texto')}&v=proxima&m=smollm&lang=pt`);
+      await own.evaluate(() => caches.delete('orquestra-model-v1'));
+      await own.reload();
+      await own.waitForSelector('#load-error:not([hidden])', { timeout: 30_000 });
+      const message = await own.textContent('#load-error-text');
+      assert(/SmolLM2-135M/.test(message) && (body ? /gguf|model|modelo/i.test(message) : /404|baix|download/i.test(message)), `unclear: ${message}`);
+      assert((await own.inputValue('#text')) === 'meu texto', 'the text was lost');
+      await own.unroute('**/*.gguf');
+    }
+    await own.goto(`${base}#s=x&v=orquestra`); // no m: MiniLM, as before
+    await own.waitForSelector('#view > :not(.view-loading)', { timeout: 60_000 });
+    assert((await own.inputValue('#model')) === 'minilm', 'a link without m= is not MiniLM');
+  });
+}

@@ -1408,6 +1408,7 @@ await (await import('./layout.mjs')).run(harness);
 await (await import('./labels.mjs')).run(harness);
 // Issue 24, the model that writes (writer.mjs): one model load for the file.
 await (await import('./writer.mjs')).run(harness);
+await (await import('./writer.mjs')).runCausal(harness);
 
 await ctx.close();
 server.close();

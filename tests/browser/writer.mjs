@@ -100,12 +100,11 @@ export async function run({ test, assert, ctx, base }) {
       for (const round of [1, 2]) { // the same link twice: the same text
         await go(link);
         await bars(PROMPT);
-        const t0 = Date.now();
         const { text, partials } = await write();
         const want = generate(PROMPT, '--tokens', String(n), ...(temp ? ['--temperature', String(temp), '--seed', String(seed)] : []));
         assert(text === PROMPT + want.text, `temp ${temp} seed ${seed} round ${round}: page ${JSON.stringify(text)}, CLI ${JSON.stringify(PROMPT + want.text)}`);
         assert(partials >= 2, `the tokens were not drawn as they came (${partials} partial drawings)`);
-        if (round === 1) console.log(`     temp ${temp}: ${JSON.stringify(want.text)} (${n} tokens in ${Date.now() - t0} ms with the prefill, ${partials} drawings on the way)`);
+        if (round === 1) console.log(`     temp ${temp}: ${JSON.stringify(want.text)} (${n} tokens, ${partials} drawings on the way)`);
         assert((await page.evaluate(() => location.hash)).includes(encodeURIComponent(want.text.slice(0, 5)).slice(0, 5)), 'the link does not hold the written text');
       }
     }
@@ -177,5 +176,57 @@ export async function run({ test, assert, ctx, base }) {
     await own.goto(`${base}#s=x&v=orquestra`); // no m: MiniLM, as before
     await own.waitForSelector('#view > :not(.view-loading)', { timeout: 60_000 });
     assert((await own.inputValue('#model')) === 'minilm', 'a link without m= is not MiniLM');
+  });
+}
+
+/** Issue 24 §3, causal attention in the encoders' views: run by run.mjs after the tests above. */
+export async function runCausal({ test, assert, base, ready }) {
+  const S = 'The girl who adopted several stray dogs was radiant because';
+  await test('writer: causal orchestra and matrix: only the words up to the conductor play, the rest are not yet written; weights equal orquestra attention on the GGUF; the matrix greys the upper triangle and says why', async (page) => {
+    const [l, h, w] = [3, 1, 4];
+    const out = JSON.parse(execFileSync('target/release/orquestra', ['attention', '--model', GGUF, '--out', '/tmp/orquestra-e2e-smollm.npy', S]));
+    const { readNpy } = await import('./npy.mjs');
+    const { shape, data } = readNpy('/tmp/orquestra-e2e-smollm.npy'); // (L, H, T, T)
+    const T = shape[2];
+    await page.goto(`${base}#s=${encodeURIComponent(S)}&v=orquestra&m=smollm&l=${l + 1}&h=${h + 1}&w=${w}&u=pecas&lang=en`);
+    await page.waitForSelector('#progress', { state: 'hidden', timeout: 120_000 });
+    await page.waitForFunction(() => /q4_1/.test(document.getElementById('status').textContent), null, { timeout: 120_000 });
+    await ready(page);
+    assert((await page.$$('svg.orchestra .musician')).length === T, 'a seat per piece');
+    const future = await page.$$eval('svg.orchestra .musician.future', (gs) => gs.map((g) => [g.querySelector('.name').textContent, g.querySelectorAll('line').length, g.querySelector('circle').getAttribute('fill')]));
+    assert(future.length === T - w - 1, `${future.length} seats not yet written, want ${T - w - 1}`);
+    assert(future.every(([, lines, fill]) => lines === 0 && fill === 'none'), 'a seat not yet written has a baton or a colour');
+    assert(/hears only the words before it/.test(await page.textContent('.causal-note')), 'no causal note');
+    const label = await page.getAttribute('svg.orchestra .musician.future', 'aria-label');
+    assert(/stray: not yet written when several is read/.test(label), `the seat does not say it is not yet written: ${label}`);
+    await page.check('#show-table', { force: true });
+    const rows = await page.$$eval('#table tbody tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+    assert(rows.length === T, `${rows.length} rows for ${T} pieces`);
+    let worst = 0;
+    rows.forEach((row, k) => {
+      const want = data[((l * shape[1] + h) * T + w) * T + k];
+      if (k > w) { assert(row.at(-1) === 'not yet written' && want === 0, `row ${k}: ${row.at(-1)}, CLI ${want}`); return; }
+      worst = Math.max(worst, Math.abs(Number(row.at(-1).replace('%', '')) - 100 * want));
+    });
+    console.log(`     causal orchestra table vs orquestra attention: max difference ${worst.toFixed(3)} percentage points`);
+    assert(worst <= 0.1, `weights differ by ${worst}`);
+    // word mode: the page's words are the CLI's
+    await page.evaluate(() => { location.hash = location.hash.replace('u=pecas', 'u=palavras'); });
+    await page.waitForFunction((n) => document.querySelectorAll('#table tbody tr').length === n, out.words.length, { timeout: 10_000 });
+    const words = await page.$$eval('#table tbody tr th', (ths) => ths.map((x) => x.textContent));
+    assert(words.join('|') === out.words.join('|'), `words ${words.join('|')} vs CLI ${out.words.join('|')}`);
+    // the matrix: the cells above the diagonal are grey, with a line that says why
+    await page.evaluate(() => { location.hash = location.hash.replace('v=orquestra', 'v=matriz'); });
+    await page.waitForSelector('#view canvas', { timeout: 10_000 });
+    const px = await page.evaluate(() => {
+      const c = document.querySelector('#view canvas'), g = c.getContext('2d'), n = document.querySelectorAll('#table tbody tr').length;
+      const dpr = c.width / parseFloat(c.style.width), pad = 110, cell = (parseFloat(c.style.width) - pad) / n;
+      const at = (r, k) => [...g.getImageData(Math.round((pad + (k + 0.5) * cell) * dpr), Math.round((pad + (r + 0.5) * cell) * dpr), 1, 1).data].slice(0, 3).join(',');
+      return { upper: at(0, n - 1), lower: at(n - 1, 0), diag: at(2, 2) };
+    });
+    assert(px.upper === '201,201,201' && px.lower !== px.upper && px.diag !== px.upper, JSON.stringify(px));
+    assert(/does not see the future/.test(await page.textContent('#view')), 'the matrix does not say why');
+    const cells = await page.$$eval('#table tbody tr:first-child td', (tds) => tds.map((x) => x.textContent));
+    assert(cells.slice(1).every((c) => c === '–'), `the first row's later cells: ${cells.join(' ')}`);
   });
 }

@@ -48,7 +48,8 @@ export function decoderMeta(decoder, ids, info, truncated) {
     if (fresh) words.push({ text: body, span: { char_start: charStart, char_end: ends[i] }, special: false, last: [...body].pop() ?? ' ' });
     else { prev.text += body; prev.span.char_end = ends[i]; prev.last = [...body].pop() ?? prev.last; }
     wordOfToken.push(words.length - 1);
-    tokens.push({ text: piece, id: ids[i], word: words.length - 1, span: { char_start: start, char_end: ends[i], charStart: start, charEnd: ends[i] } });
+    // (shown as the piece without its leading space; a piece of spaces or newlines as ␣ or ↵)
+    tokens.push({ text: body ? body.replace(/\n/g, '↵') : piece.includes('\n') ? '↵' : '␣', id: ids[i], word: words.length - 1, span: { char_start: start, char_end: ends[i], charStart: start, charEnd: ends[i] } });
     start = ends[i];
   }
   for (const w of words) { delete w.last; if (!w.text) w.text = '␣'; }
@@ -96,6 +97,37 @@ export function decoderHeads(attention, meta) {
   return out;
 }
 
+/** Grouped-query attention: k and v come per key/value head (L, Hkv, T, Dh); the views read
+ *  them per query head (L, H, T, Dh), as the encoders' runs carry them: query head h reads
+ *  key/value head h / (H / Hkv) (src/wasm_decoder.rs), so its rows are that head's. */
+export function perQueryHead(x, meta) {
+  const { layers: L, heads: H, kvHeads: Hkv, seq: T, headDim: Dh } = meta;
+  if (Hkv === H) return x;
+  const out = new Float32Array(L * H * T * Dh), block = T * Dh;
+  for (let l = 0; l < L; l++) for (let h = 0; h < H; h++) {
+    const from = (l * Hkv + Math.floor(h / (H / Hkv))) * block;
+    out.set(x.subarray(from, from + block), (l * H + h) * block);
+  }
+  return out;
+}
+
+/** Each head's melody, Σ_k a_tk v_k (L, H, T, Dh), over the tokens each row sees (k ≤ t). */
+export function contextOf(attention, v, meta) {
+  const { layers: L, heads: H, seq: T, headDim: Dh } = meta;
+  const out = new Float32Array(L * H * T * Dh);
+  for (let lh = 0; lh < L * H; lh++) {
+    const a0 = lh * T * T, v0 = lh * T * Dh;
+    for (let t = 0; t < T; t++) {
+      const o = v0 + t * Dh;
+      for (let k = 0; k <= t; k++) {
+        const a = attention[a0 + t * T + k], vk = v0 + k * Dh;
+        for (let d = 0; d < Dh; d++) out[o + d] += a * v[vk + d];
+      }
+    }
+  }
+  return out;
+}
+
 /** A decoder engine from a GGUF's bytes: { info, run(text), generate(text, options, onToken, stopped), free() }. */
 export async function createDecoderEngine(bytes, { build } = {}) {
   const pkg = await loadWasm(build);
@@ -125,8 +157,10 @@ export async function createDecoderEngine(bytes, { build } = {}) {
       const run = decoder.prefill(ids, true);
       try {
         const meta = decoderMeta(decoder, ids, info, truncated);
-        const tensors = Object.fromEntries(['attention', 'q', 'k', 'v'].map((n) => [n, run.tensor(n)]));
-        const result = makeRun({ meta, heads: decoderHeads(tensors.attention, meta) }, tensors);
+        const attention = run.tensor('attention'), q = run.tensor('q');
+        const k = perQueryHead(run.tensor('k'), meta), v = perQueryHead(run.tensor('v'), meta);
+        const tensors = { attention, q, k, v, context: contextOf(attention, v, meta) };
+        const result = makeRun({ meta, heads: decoderHeads(attention, meta) }, tensors);
         result.next = guesses(run);
         return result;
       } finally {

@@ -83,11 +83,11 @@ function resampledOnce(matrix, n, p) {
  * the pointer (hover, tap) and `onPoint(-1, -1)` when it leaves; `axes` = [rows, columns]
  * names the axes in the labels' corner.
  */
-export function heatmap(matrix, n, size, { labels = null, highlightRow = -1, onCell = null, onPoint = null, name = '', axes = null } = {}) {
+export function heatmap(matrix, n, size, { labels = null, highlightRow = -1, onCell = null, onPoint = null, name = '', axes = null, causal = false } = {}) {
   // A small map drawn before with the same matrix, size and marked row is the same picture:
   // it is reused, with this drawing's name and handlers (enlarging one judge, or dismissing
   // one, redraws the jury: eleven of its twelve maps were redrawn for nothing).
-  const key = !labels && size <= KEPT_PIXELS ? `${n}|${size}|${highlightRow}|${window.devicePixelRatio || 1}` : null;
+  const key = !labels && size <= KEPT_PIXELS ? `${n}|${size}|${highlightRow}|${window.devicePixelRatio || 1}|${causal}` : null;
   const kept = key && drawnMaps.get(matrix)?.get(key);
   if (kept) {
     kept.setAttribute('aria-label', name);
@@ -124,6 +124,9 @@ export function heatmap(matrix, n, size, { labels = null, highlightRow = -1, onC
     const v = values[k];
     pixels[k] = WEIGHT_RGBA[v > 0 ? (v < 1 ? Math.round(v * 255) : 255) : 0];
   }
+  // A model that writes: a word sees only the words before it, so the cells above the
+  // diagonal (a later column than the row) are no weight at all but words not yet written.
+  if (causal) for (let y = 0; y < side; y++) for (let x = y + 1; x < side; x++) pixels[y * side + x] = NOT_YET_RGBA;
   if (up) {
     const cells = document.createElement('canvas');
     cells.width = cells.height = n;
@@ -186,6 +189,10 @@ export function heatmap(matrix, n, size, { labels = null, highlightRow = -1, onC
   return canvas;
 }
 
+/** The colour of a cell a causal model cannot see (a later word): grey, off the scale. */
+export const NOT_YET = '#c9c9c9';
+const NOT_YET_RGBA = 0xffc9c9c9; // (ABGR in a little-endian Uint32 pixel)
+
 /** Small maps already drawn, by matrix, then by n|size|marked row|pixel ratio. */
 const drawnMaps = new WeakMap();
 
@@ -208,7 +215,7 @@ function cellsPng(matrix, n, p) {
 }
 
 /** The same heatmap as SVG text, its top-left corner at (x, y). */
-export function heatmapSvg(matrix, n, x, y, size, { labels = null, highlightRow = -1 } = {}) {
+export function heatmapSvg(matrix, n, x, y, size, { labels = null, highlightRow = -1, causal = false } = {}) {
   const { pad, cell, font, rowStep, colStep } = geometry(n, size, labels);
   let out = '';
   if (n > RASTER_ABOVE) {
@@ -216,8 +223,12 @@ export function heatmapSvg(matrix, n, x, y, size, { labels = null, highlightRow 
     out += tag('image', { x: x + pad, y: y + pad, width: n * cell, height: n * cell, preserveAspectRatio: 'none', style: 'image-rendering: pixelated', href: cellsPng(matrix, n, p) });
   } else {
     for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) {
-      out += tag('rect', { x: x + pad + c * cell, y: y + pad + r * cell, width: cell, height: cell, fill: weightColor(matrix[r * n + c]) });
+      out += tag('rect', { x: x + pad + c * cell, y: y + pad + r * cell, width: cell, height: cell, fill: causal && c > r ? NOT_YET : weightColor(matrix[r * n + c]) });
     }
+  }
+  if (causal && n > RASTER_ABOVE) { // the triangle above the diagonal, over the image
+    const x0 = x + pad, y0 = y + pad, e = n * cell;
+    out += tag('path', { d: `M${x0 + cell} ${y0}L${x0 + e} ${y0}L${x0 + e} ${y0 + e - cell}Z`, fill: NOT_YET });
   }
   if (highlightRow >= 0) {
     out += tag('rect', { x: x + pad + 1, y: y + pad + highlightRow * cell + 1, width: n * cell - 2, height: cell - 2, fill: 'none', stroke: '#d1495b', 'stroke-width': 2 });

@@ -16,7 +16,7 @@ function thumbnail(data, l, h, size) {
   const { result, items } = data;
   if (!drawn.has(result)) drawn.set(result, new Map());
   const cache = drawn.get(result), key = `${data.units}:${l}:${h}:${size}`;
-  if (!cache.has(key)) cache.set(key, heatmap(itemMatrix(result.attention, result.meta, l, h, items), items.length, size));
+  if (!cache.has(key)) cache.set(key, heatmap(itemMatrix(result.attention, result.meta, l, h, items), items.length, size, { causal: Boolean(result.meta.causal) }));
   return cache.get(key);
 }
 

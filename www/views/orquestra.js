@@ -42,9 +42,12 @@ export const stepShown = (state, arithmetic) => (arithmetic ? state.step ?? 2 : 
 /** What each seat's size and colour stand for at a step, in 0..1: q·k and the scaled score
  *  relative to the row's range, the weight, the share of the melody (|a·v| over their sum). */
 function seatValues(step, nums, result, state, items) {
+  // (a model that writes: the words after the conductor are not yet written, and take no part)
+  const heard = (j) => !result.meta.causal || j <= state.word;
   const span = (xs) => {
-    const lo = Math.min(...xs), hi = Math.max(...xs);
-    return xs.map((x) => (hi > lo ? (x - lo) / (hi - lo) : 1));
+    const seen = xs.filter((_, j) => heard(j));
+    const lo = Math.min(...seen), hi = Math.max(...seen);
+    return xs.map((x, j) => (!heard(j) ? 0 : hi > lo ? (x - lo) / (hi - lo) : 1));
   };
   if (step === 0) return span(nums.scores);
   if (step === 1) return span(nums.scaled);
@@ -56,6 +59,11 @@ function seatValues(step, nums, result, state, items) {
   }
   return nums.weights;
 }
+
+/** Whether item j comes after the conductor r in a model that writes (causal attention). */
+export const laterThan = (meta, j, r) => Boolean(meta.causal) && j > r;
+/** A not-yet-written seat's value: no number. */
+const NOT_YET_VALUE = '—';
 
 /** Past this many items, or below 600 px, the orchestra is a list in sentence order. */
 export const LIST_ITEMS = 30;
@@ -231,10 +239,13 @@ export function scene(state, data, ctx) {
   const largest = Math.max(...sizes) || 1;
   const seats = items.map((it, j) => {
     const weight = sizes[j]; // what this step measures, 0..1: the seat's area and colour
+    // A model that writes reads left to right: a word after the conductor is not yet written
+    // when the conductor is read (an empty seat, no number), not a musician who gave nothing.
+    const future = laterThan(result.meta, j, r);
     return {
-      j, weight, self: j === r, radius: radiusOf(weight), bar: weight / largest,
+      j, weight, self: j === r, radius: radiusOf(weight), bar: weight / largest, future,
       name: it.text.length > 14 ? it.text.slice(0, 13) + '…' : it.text,
-      value: [num(scores[j]), num(scaled[j]), pct(weights[j]), pct(sizes[j])][step],
+      value: future ? NOT_YET_VALUE : [num(scores[j]), num(scaled[j]), pct(weights[j]), pct(sizes[j])][step],
     };
   });
   // Drawn at the view's own width (up to 960, then scaled): names keep their 13 px in a
@@ -300,10 +311,11 @@ const SORTED_SHOWN = 30;
 
 /** Beside the orchestra: the same weights as bars sorted from the largest, what a reader can
  *  compare (areas and colours mislead: Schuff et al. 2022). */
-function sortedBars(items, weights, r, t, guessed, guessing = false) {
+function sortedBars(items, weights, r, t, guessed, guessing = false, last = Infinity) {
   // In guess mode the list ranks what the guess ranks (candidatesOf: no special token, not the
   // conductor), numbered as the guess's rank is; the ones left out are named under it.
-  const order = (guessing ? candidatesOf(items, r) : items.map((_, j) => j)).sort((a, b) => weights[b] - weights[a]);
+  // A model that writes ranks only the words up to the conductor (`last`): the rest are unwritten.
+  const order = (guessing ? candidatesOf(items, r) : items.map((_, j) => j)).filter((j) => j <= last).sort((a, b) => weights[b] - weights[a]);
   const leftOut = guessing ? items.map((_, j) => j).filter((j) => j === r || items[j].special) : [];
   const top = weights[order[0]] || 1;
   // The leading ones: past SORTED_SHOWN the rest are in the table (a long text stays quick).
@@ -331,7 +343,7 @@ export function render(root, state, data, ctx) {
   const detail = el('p', { class: 'detail', 'aria-live': 'polite' });
   // Every line composes from its own numbers: the whole chain for one piece, or a word's
   // pieces that add up to its weight.
-  const line = (j) => (arithmetic
+  const line = (j) => (laterThan(meta, j, r) ? t('orq.notYet', { word: items[j].text, conductor: items[r].text }) : arithmetic
     ? t('orq.line', { word: items[j].text, qk: num(scores[j]), d: meta.headDim, scaled: num(scaled[j]), weight: pct(weights[j]) })
     : t('orq.lineWord', { word: items[j].text, parts: partsText(nums.parts[j]), weight: pct(weights[j]) }));
   detail.textContent = t('orq.hint');
@@ -339,8 +351,8 @@ export function render(root, state, data, ctx) {
   const paths = pathsSection(state, data, weights, ctx);
   const pathsTo = (j) => { if (j !== r && !items[j].special) paths.show(j); };
   /** What a musician (seat or row) is: its focus key and accessible name. */
-  const seatAttrs = ({ j, self, name, value }) => ({
-    class: `musician${self ? ' self' : ''}`, tabindex: 0, role: 'button', 'data-focus': `m${j}`,
+  const seatAttrs = ({ j, self, name, value, future }) => ({
+    class: `musician${self ? ' self' : ''}${future ? ' future' : ''}`, tabindex: 0, role: 'button', 'data-focus': `m${j}`,
     // The accessible name starts with the visible text (name, value), then the arithmetic.
     'aria-label': `${name} ${value} — ${line(j)}`,
   });
@@ -368,7 +380,7 @@ export function render(root, state, data, ctx) {
   drawn.querySelector(`[data-focus="m${guess?.j}"]`)?.classList.add('guessed');
   const chart = drawn.parentElement ?? el('div');
   chart.className = `orq-main${ctx.width >= BESIDE ? ' beside' : ''}`;
-  replaceKeeping(chart, [drawn, sortedBars(items, weights, r, t, guess?.j, Boolean(guess))]);
+  replaceKeeping(chart, [drawn, sortedBars(items, weights, r, t, guess?.j, Boolean(guess), meta.causal ? r : Infinity)]);
   const verdictLine = guess && el('p', { class: `guess-result${guess.rank === 1 ? ' right' : ''}`, role: 'status',
     text: t(guess.rank === 1 ? 'guess.right' : 'guess.result', { word: items[guess.j].text, rank: guess.rank, of: guess.of, weight: pct(guess.weight) }) });
 
@@ -383,16 +395,17 @@ export function render(root, state, data, ctx) {
   const explain = el('p', { class: 'step-text', text: t(`orq.explain.${STEPS[step]}`, { d: meta.headDim, sqrt: num(sqrtD, 3) }) });
 
   const note = arithmetic ? null : el('p', { class: 'note', text: t('orq.wordsNote') });
+  const causal = meta.causal ? el('p', { class: 'step-text causal-note', text: t(r + 1 < items.length ? 'orq.causal' : 'orq.causalLast', { conductor: items[r].text, n: items.length - r - 1 }) }) : null;
   // The picture first: what to do and the steps on one line, then the drawing; what the
   // step means, the arithmetic line and the rest under it.
   const top = el('div', { class: 'orq-top' }, verdictLine ?? start, stepper);
   if (!hasValues(result)) { // a build-time example: values arrive with the live model
-    replaceKeeping(root, [top, chart, detail, explain, paths, el('p', { class: 'note', text: t('orq.melodyLater') }), note]);
+    replaceKeeping(root, [top, chart, detail, causal, explain, paths, el('p', { class: 'note', text: t('orq.melodyLater') }), note]);
     return;
   }
   const melodyBox = melodySection(data, state, nums, t);
   hovered = (j) => melodyBox.showKey(j);
-  replaceKeeping(root, [top, chart, detail, explain, paths, melodyBox, note]);
+  replaceKeeping(root, [top, chart, detail, causal, explain, paths, melodyBox, note]);
 }
 
 /** How many heads the path ranking lists. */
@@ -442,8 +455,8 @@ function arcChart({ w, height, cx, cy, seats }, musician, conductor, t) {
     svg('text', { x: cx, y: cy + 14, class: 'podium-role', text: t('orq.conductor') }),
     svg('text', { x: cx, y: cy + 38, class: 'podium-word conductor', text: conductor }),
     seats.map((s) => svg('g', musician(s),
-      svg('line', { x1: cx, y1: cy - 8, x2: s.x, y2: s.y, class: 'baton', 'stroke-width': 0.5 + 6 * s.weight, 'stroke-opacity': 0.15 + 0.6 * s.weight }),
-      svg('circle', { cx: s.x, cy: s.y, r: s.radius, fill: weightColor(s.weight), class: 'seat' }),
+      s.future ? '' : svg('line', { x1: cx, y1: cy - 8, x2: s.x, y2: s.y, class: 'baton', 'stroke-width': 0.5 + 6 * s.weight, 'stroke-opacity': 0.15 + 0.6 * s.weight }),
+      svg('circle', { cx: s.x, cy: s.y, r: s.radius, fill: s.future ? 'none' : weightColor(s.weight), class: `seat${s.future ? ' future' : ''}` }),
       svg('text', { x: s.x, y: s.y + s.radius + 15, class: 'name', text: s.name }),
       ' ', // not drawn; keeps "name value" apart in the text that assistive tech compares
       svg('text', { x: s.x, y: s.y + 4, class: 'value', fill: s.valueFill, dy: s.valueDy, text: s.value }))));
@@ -519,12 +532,15 @@ export function tableOf(state, data, ctx) {
   const without = a && itemRow(a.attention, a.meta, state.layer, state.head, data.items, state.word);
   const extra = (j) => (without ? [pct(without[j], 1)] : []);
   const extraHead = without ? [ctx.t('col.without', { spec: state.ablate })] : [];
+  // (a model that writes: the words after the conductor were not yet written: no numbers)
+  const later = (j) => laterThan(data.result.meta, j, state.word);
+  const notYet = ctx.t('orq.notYetCell');
   if (!arithmetic) {
     return table(caption, [ctx.t('col.word'), ctx.t('col.pieces'), ctx.t('col.weight'), ...extraHead],
-      data.items.map((it, j) => [rowLabel(it, ctx.t), partsText(parts[j]), pct(weights[j], 1), ...extra(j)]));
+      data.items.map((it, j) => (later(j) ? [rowLabel(it, ctx.t), '–', notYet, ...extra(j)] : [rowLabel(it, ctx.t), partsText(parts[j]), pct(weights[j], 1), ...extra(j)])));
   }
   return table(caption, [ctx.t('col.word'), 'q·k', 'q·k/√d', ctx.t('col.weight'), ...extraHead],
-    data.items.map((it, j) => [rowLabel(it, ctx.t), num(scores[j], 3), num(scaled[j], 3), pct(weights[j], 1), ...extra(j)]));
+    data.items.map((it, j) => (later(j) ? [rowLabel(it, ctx.t), '–', '–', notYet, ...extra(j)] : [rowLabel(it, ctx.t), num(scores[j], 3), num(scaled[j], 3), pct(weights[j], 1), ...extra(j)])));
 }
 
 /** The chart (arcs or list) at ctx.width. */
@@ -554,9 +570,9 @@ function arcSvg({ w, height, cx, cy, conductor, seats }, ctx) {
   let body = tag('rect', { x: cx - 90, y: cy - 8, width: 180, height: 56, rx: 8, fill: '#f1e6d8', stroke: ACCENT })
     + text(cx, cy + 14, t('orq.conductor'), { size: 12, anchor: 'middle', fill: MUTED })
     + text(cx, cy + 38, conductor, { size: 18, anchor: 'middle', weight: 700 });
-  for (const { x, y, radius, weight, self, name, value, valueFill, valueDy } of seats) {
-    body += tag('line', { x1: cx, y1: cy - 8, x2: x, y2: y, stroke: ACCENT, 'stroke-width': 0.5 + 6 * weight, 'stroke-opacity': 0.15 + 0.6 * weight })
-      + tag('circle', { cx: x, cy: y, r: radius, fill: weightColor(weight), stroke: self ? ACCENT : '#7d8793', 'stroke-width': self ? 3 : 1 })
+  for (const { x, y, radius, weight, self, name, value, valueFill, valueDy, future } of seats) {
+    body += (future ? '' : tag('line', { x1: cx, y1: cy - 8, x2: x, y2: y, stroke: ACCENT, 'stroke-width': 0.5 + 6 * weight, 'stroke-opacity': 0.15 + 0.6 * weight }))
+      + tag('circle', { cx: x, cy: y, r: radius, fill: future ? 'none' : weightColor(weight), stroke: self ? ACCENT : '#7d8793', 'stroke-width': self ? 3 : 1, 'stroke-dasharray': future ? '3 3' : undefined })
       + text(x, y + radius + 15, name, { size: 13, anchor: 'middle' })
       + tag('text', { x, y: y + 4, dy: valueDy, 'font-family': FONT, 'font-size': 11, 'font-weight': 600, 'text-anchor': 'middle', fill: valueFill }, esc(value));
   }

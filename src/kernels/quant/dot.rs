@@ -262,7 +262,8 @@ mod simd {
         )
     }
 
-    /// `super::f16_finite` on four lanes of f16 bits (held in the low half of each u32).
+    /// `super::f16_finite` on four lanes of f16 bits (the low half of each u32; the high half
+    /// is ignored).
     #[inline(always)]
     fn f16x4(h: v128) -> v128 {
         let magnitude = f32x4_mul(
@@ -281,7 +282,8 @@ mod simd {
         }
     }
 
-    /// One format's loop (Q4_1 when `Q4`, else Q8_0), four blocks per group, unrolled.
+    /// One format's loop (Q4_1 when `Q4`, else Q8_0), four blocks per group, unrolled; a
+    /// last partial group is padded with zero blocks (whose scale and sum are zero too).
     #[inline(always)]
     fn blocks_of<const Q4: bool>(w: &[u8], acts: &super::Activations) -> f32 {
         let bytes = if Q4 {
@@ -289,115 +291,107 @@ mod simd {
         } else {
             q8_0::BLOCK_BYTES
         };
-        let values = if Q4 { 4 } else { 2 };
         let blocks = w.len() / bytes;
-        assert!(acts.q.len() >= blocks * 32 && acts.scale.len() >= blocks.next_multiple_of(4));
-        let zero_block = [0u8; 34];
+        let groups = blocks.div_ceil(4);
+        assert!(acts.q.len() >= blocks * 32 && acts.scale.len() >= groups * 4);
+        let mut padded = [0u8; 4 * q8_0::BLOCK_BYTES];
+        let mut padded_q = [0i16; 4 * 32];
         let mut lanes = f32x4_splat(0.0);
-        for g in 0..blocks.div_ceil(4) {
-            // Past the last block: a block of zeros (its scale and sum are zero too).
-            let blk = |j: usize| -> &[u8] {
-                let b = 4 * g + j;
-                if b < blocks {
-                    &w[b * bytes..(b + 1) * bytes]
-                } else {
-                    &zero_block[..bytes]
+        for g in 0..groups {
+            let (wp, qp) = if 4 * (g + 1) <= blocks {
+                // SAFETY: blocks 4g..4g+4 lie in w, their activations in acts.q (asserted).
+                unsafe {
+                    (
+                        w.as_ptr().add(4 * g * bytes),
+                        acts.q.as_ptr().add(4 * g * 32),
+                    )
                 }
-            };
-            let (b0, b1, b2, b3) = (blk(0), blk(1), blk(2), blk(3));
-            let q = &acts.q[(4 * g * 32).min(acts.q.len())..];
-            let pad = [0i16; 32];
-            let qj = |j: usize| {
-                if q.len() >= (j + 1) * 32 {
-                    &q[j * 32..(j + 1) * 32]
-                } else {
-                    &pad[..]
-                }
-            };
-            let lanes_of = |b: &[u8], j: usize| {
-                if Q4 {
-                    q4_1_lanes(&b[values..], qj(j))
-                } else {
-                    q8_0_lanes(&b[values..], qj(j))
-                }
-            };
-            let isum = f32x4_convert_i32x4(totals(
-                lanes_of(b0, 0),
-                lanes_of(b1, 1),
-                lanes_of(b2, 2),
-                lanes_of(b3, 3),
-            ));
-            let h = |b: &[u8], o: usize| u16::from_le_bytes([b[o], b[o + 1]]) as u32;
-            let dv = f16x4(u32x4(h(b0, 0), h(b1, 0), h(b2, 0), h(b3, 0)));
-            // SAFETY: scale and sums are padded to whole groups of four (asserted above).
-            let (s, sums) = unsafe {
-                (
-                    v128_load(acts.scale.as_ptr().add(4 * g) as *const v128),
-                    v128_load(acts.sums.as_ptr().add(4 * g) as *const v128),
-                )
-            };
-            let mut e = f32x4_mul(isum, f32x4_mul(dv, s));
-            let mv = if Q4 {
-                f16x4(u32x4(h(b0, 2), h(b1, 2), h(b2, 2), h(b3, 2)))
             } else {
-                f32x4_splat(0.0)
+                let n = blocks - 4 * g;
+                padded[..n * bytes].copy_from_slice(&w[4 * g * bytes..]);
+                padded_q[..n * 32].copy_from_slice(&acts.q[4 * g * 32..blocks * 32]);
+                (padded.as_ptr(), padded_q.as_ptr())
             };
-            e = f32x4_add(e, f32x4_mul(mv, sums));
-            lanes = f32x4_add(lanes, e);
+            // SAFETY: wp holds 4 blocks of `bytes` and qp 4 × 32 activations (either in place
+            // or in the padded copies); scale and sums hold whole groups (asserted).
+            unsafe {
+                let lanes_of = |j: usize| {
+                    let (b, q) = (wp.add(j * bytes), qp.add(j * 32));
+                    if Q4 {
+                        q4_1_lanes(b.add(4), q)
+                    } else {
+                        q8_0_lanes(b.add(2), q)
+                    }
+                };
+                let isum =
+                    f32x4_convert_i32x4(totals(lanes_of(0), lanes_of(1), lanes_of(2), lanes_of(3)));
+                // Each block starts with its f16 d, then (Q4_1) its f16 m: one u32 holds both,
+                // and `f16x4` reads only the low 16 bits of a lane.
+                let h = |j: usize| (wp.add(j * bytes) as *const u32).read_unaligned();
+                let dm = u32x4(h(0), h(1), h(2), h(3));
+                let dv = f16x4(dm);
+                let s = v128_load(acts.scale.as_ptr().add(4 * g) as *const v128);
+                let sums = v128_load(acts.sums.as_ptr().add(4 * g) as *const v128);
+                let mv = if Q4 {
+                    f16x4(u32x4_shr(dm, 16))
+                } else {
+                    f32x4_splat(0.0)
+                };
+                let e = f32x4_add(f32x4_mul(isum, f32x4_mul(dv, s)), f32x4_mul(mv, sums));
+                lanes = f32x4_add(lanes, e);
+            }
         }
         hsum(lanes)
     }
 
     /// A Q4_1 block's products as four i32 lanes (their total is `int_q4_1`).
+    /// SAFETY: `qs` points at 16 readable bytes and `q` at 32 readable i16.
     #[inline(always)]
-    fn q4_1_lanes(qs: &[u8], q: &[i16]) -> v128 {
-        assert!(qs.len() >= 16 && q.len() >= 32);
-        // SAFETY: 16 bytes of qs and 32 i16 of q are read (checked above).
-        unsafe {
-            let w = v128_load(qs.as_ptr() as *const v128);
-            let (lo, hi) = (v128_and(w, u8x16_splat(0x0F)), u8x16_shr(w, 4));
-            let qp = q.as_ptr() as *const v128;
-            let a = i32x4_add(
-                i32x4_dot_i16x8(u16x8_extend_low_u8x16(lo), v128_load(qp)),
-                i32x4_dot_i16x8(u16x8_extend_high_u8x16(lo), v128_load(qp.add(1))),
-            );
-            let b = i32x4_add(
-                i32x4_dot_i16x8(u16x8_extend_low_u8x16(hi), v128_load(qp.add(2))),
-                i32x4_dot_i16x8(u16x8_extend_high_u8x16(hi), v128_load(qp.add(3))),
-            );
-            i32x4_add(a, b)
-        }
+    unsafe fn q4_1_lanes(qs: *const u8, q: *const i16) -> v128 {
+        let w = v128_load(qs as *const v128);
+        let (lo, hi) = (v128_and(w, u8x16_splat(0x0F)), u8x16_shr(w, 4));
+        let qp = q as *const v128;
+        let a = i32x4_add(
+            i32x4_dot_i16x8(u16x8_extend_low_u8x16(lo), v128_load(qp)),
+            i32x4_dot_i16x8(u16x8_extend_high_u8x16(lo), v128_load(qp.add(1))),
+        );
+        let b = i32x4_add(
+            i32x4_dot_i16x8(u16x8_extend_low_u8x16(hi), v128_load(qp.add(2))),
+            i32x4_dot_i16x8(u16x8_extend_high_u8x16(hi), v128_load(qp.add(3))),
+        );
+        i32x4_add(a, b)
     }
 
     /// A Q8_0 block's products as four i32 lanes (their total is `int_q8_0`).
+    /// SAFETY: `qs` points at 32 readable bytes and `q` at 32 readable i16.
     #[inline(always)]
-    fn q8_0_lanes(qs: &[u8], q: &[i16]) -> v128 {
-        assert!(qs.len() >= 32 && q.len() >= 32);
-        // SAFETY: 32 bytes of qs and 32 i16 of q are read (checked above).
-        unsafe {
-            let (w0, w1) = (
-                v128_load(qs.as_ptr() as *const v128),
-                v128_load(qs.as_ptr().add(16) as *const v128),
-            );
-            let qp = q.as_ptr() as *const v128;
-            let a = i32x4_add(
-                i32x4_dot_i16x8(i16x8_extend_low_i8x16(w0), v128_load(qp)),
-                i32x4_dot_i16x8(i16x8_extend_high_i8x16(w0), v128_load(qp.add(1))),
-            );
-            let b = i32x4_add(
-                i32x4_dot_i16x8(i16x8_extend_low_i8x16(w1), v128_load(qp.add(2))),
-                i32x4_dot_i16x8(i16x8_extend_high_i8x16(w1), v128_load(qp.add(3))),
-            );
-            i32x4_add(a, b)
-        }
+    unsafe fn q8_0_lanes(qs: *const u8, q: *const i16) -> v128 {
+        let (w0, w1) = (
+            v128_load(qs as *const v128),
+            v128_load(qs.add(16) as *const v128),
+        );
+        let qp = q as *const v128;
+        let a = i32x4_add(
+            i32x4_dot_i16x8(i16x8_extend_low_i8x16(w0), v128_load(qp)),
+            i32x4_dot_i16x8(i16x8_extend_high_i8x16(w0), v128_load(qp.add(1))),
+        );
+        let b = i32x4_add(
+            i32x4_dot_i16x8(i16x8_extend_low_i8x16(w1), v128_load(qp.add(2))),
+            i32x4_dot_i16x8(i16x8_extend_high_i8x16(w1), v128_load(qp.add(3))),
+        );
+        i32x4_add(a, b)
     }
 
     pub fn int_q4_1(qs: &[u8], q: &[i16]) -> i32 {
-        hsum_i32(q4_1_lanes(qs, q))
+        assert!(qs.len() >= 16 && q.len() >= 32);
+        // SAFETY: the lengths are checked above.
+        hsum_i32(unsafe { q4_1_lanes(qs.as_ptr(), q.as_ptr()) })
     }
 
     pub fn int_q8_0(qs: &[u8], q: &[i16]) -> i32 {
-        hsum_i32(q8_0_lanes(qs, q))
+        assert!(qs.len() >= 32 && q.len() >= 32);
+        // SAFETY: the lengths are checked above.
+        hsum_i32(unsafe { q8_0_lanes(qs.as_ptr(), q.as_ptr()) })
     }
 
     pub fn widen_q4_1(w: &[u8], out: &mut [f32]) {

@@ -67,7 +67,7 @@ export function render(root, state, data, ctx) {
 
   // What was written: the text's end, then the new tokens, each marked.
   let written = '';
-  if (writing && (busy || writing.text)) {
+  if (writing && (busy || writing.text || writing.ended || writing.error)) { // (ended at once: it says so)
     const prefix = writing.prompt;
     let at = '';
     const spans = writing.tokens.map((tok, i) => {
@@ -76,7 +76,7 @@ export function render(root, state, data, ctx) {
       return el('span', { class: 'written-tok', title: t('next.writtenTok', { n: i + 1, p: pct(tok.p, 1) }), text: piece.replace(/\n/g, '↵\n') });
     });
     const line = writing.error ? t('next.failed') : busy ? t('next.writing', { n: writing.tokens.length, max: state.write })
-      : t(writing.ended ? 'next.ended' : 'next.wrote', { n: writing.tokens.length, s: num((writing.ms ?? 0) / 1000, 1) });
+      : t(writing.ended ? 'next.ended' : writing.tokens.length === 1 ? 'next.wroteOne' : 'next.wrote', { n: writing.tokens.length, s: num((writing.ms ?? 0) / 1000, 1) });
     written = el('div', { class: 'written' },
       el('p', { class: 'written-text', 'data-written': writing.text },
         el('span', { class: 'written-prompt', text: tail(prefix) }), ...spans, busy ? el('span', { class: 'caret', 'aria-hidden': 'true', text: '▍' }) : ''),

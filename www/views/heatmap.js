@@ -31,12 +31,16 @@ export const MAX_CANVAS = 4000;
 /** The size at which a labelled n × n heatmap's labels are readable, within MAX_CANVAS. */
 export const readableSize = (n, width) => Math.min(Math.max(width, LABEL_PAD + n * READABLE_CELL), MAX_CANVAS);
 
-/** The colour scale of every heatmap: 0% light … 100% dark, with its ticks. */
-export function legend(t) {
+/** The colour scale of every heatmap: 0% light … 100% dark, with its ticks; `causal` adds the
+ *  grey of the cells a model that writes cannot see. */
+export function legend(t, causal = false) {
   const ticks = [0, 0.25, 0.5, 0.75, 1];
-  return el('div', { class: 'heat-legend', role: 'img', 'aria-label': t('heat.legend') },
+  const scale = el('div', { class: 'heat-legend', role: 'img', 'aria-label': t('heat.legend') },
     el('span', { class: 'muted', text: t('heat.legend') }),
     el('span', { class: 'heat-scale' }, ticks.map((v) => el('span', { style: { background: weightColor(v), color: inkOn(v) }, text: `${v * 100}%` }))));
+  if (!causal) return scale;
+  return el('div', { class: 'legend-row' }, scale,
+    el('span', { class: 'not-yet-key' }, el('span', { class: 'not-yet-swatch', 'aria-hidden': 'true' }), t('matrix.notYetKey')));
 }
 
 /**

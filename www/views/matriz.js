@@ -30,7 +30,7 @@ export function render(root, state, data, ctx) {
     }));
   const scrolls = size > ctx.width;
   root.replaceChildren( // the picture first, what it means under it
-    causal ? el('div', { class: 'legend-row' }, legend(t), el('span', { class: 'not-yet-key' }, el('span', { class: 'not-yet-swatch', 'aria-hidden': 'true' }), t('matrix.notYetKey'))) : legend(t),
+    legend(t, causal),
     readout,
     scrolls ? el('p', { class: 'scroll-hint', text: t('matrix.scrolls') }) : '',
     scroller,

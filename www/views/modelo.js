@@ -56,7 +56,7 @@ export function render(root, state, data, ctx) {
     ]));
   const readout = el('p', { class: 'readout model-readout', 'aria-live': 'polite', text: t('model.point') });
   pointing(grid, readout, data, t, ctx);
-  root.replaceChildren(legend(t), readout, el('div', { class: 'scroll-x' }, grid), // the picture first
+  root.replaceChildren(legend(t, Boolean(data.result.meta.causal)), readout, el('div', { class: 'scroll-x' }, grid), // the picture first
     el('p', { class: 'step-text', text: t('model.explain') }), shiftGrid(state, data, ctx));
   fill(pending, data, size, ++drawing);
 }

@@ -381,7 +381,7 @@ export class AttentionController {
    * stops it and nothing is appended.
    */
   async write() {
-    if (!this.info?.decoder || !this.data || this.writing?.busy) return;
+    if (!this.info?.decoder || !this.data || this.writing?.busy || this.data.result.meta.truncated) return;
     const prompt = this.data.text, { temperature, seed, write: tokens } = this.state;
     const writing = { prompt, text: '', tokens: [], busy: true, keep: false, started: performance.now() };
     this.writing = writing;

@@ -1409,6 +1409,7 @@ await (await import('./labels.mjs')).run(harness);
 // Issue 24, the model that writes (writer.mjs): one model load for the file.
 await (await import('./writer.mjs')).run(harness);
 await (await import('./writer.mjs')).runCausal(harness);
+await (await import('./writer.mjs')).runLong(harness);
 
 await ctx.close();
 server.close();

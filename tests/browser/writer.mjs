@@ -230,3 +230,16 @@ export async function runCausal({ test, assert, base, ready }) {
     assert(cells.slice(1).every((c) => c === '–'), `the first row's later cells: ${cells.join(' ')}`);
   });
 }
+
+/** A text past the page's 256 tokens: read up to its limit with a notice; writing waits. */
+export async function runLong({ test, assert, base }) {
+  await test('writer: a text over 256 tokens is cut with a notice: the guesses follow what was read, Write waits for a shorter text, nothing typed is lost', async (page) => {
+    const long = 'the cat sat. '.repeat(100);
+    await page.goto(`${base}#s=${encodeURIComponent(long)}&v=proxima&m=smollm&lang=en`);
+    await page.waitForFunction(() => /256 pieces/.test(document.getElementById('summary').textContent) && document.querySelector('.next-bar'), null, { timeout: 120_000 });
+    assert(/only its beginning was read/.test(await page.textContent('#summary')), await page.textContent('#summary'));
+    assert(/over 256 pieces/.test(await page.textContent('.next-cut')), 'no notice in the view');
+    assert(await page.isDisabled('.write-button'), 'Write is offered on a cut text');
+    assert((await page.inputValue('#text')) === long, 'the text box lost the text');
+  });
+}

@@ -53,15 +53,20 @@ export function render(root, state, data, ctx) {
   }
   const writing = ctx.writing;
   const busy = Boolean(writing?.busy);
+  // A text past the model's limit was read up to its last piece: the guesses follow that, and
+  // writing would not follow the text, so it waits for a shorter one.
+  const { meta } = data.result;
+  const cut = Boolean(meta.truncated);
+  const read = cut ? data.text.slice(0, meta.tokens[meta.tokens.length - 1].span.char_end) : data.text;
   const stale = data.text !== state.sentence; // a newer text is being read
   const max = Math.max(...next.map((g) => g.p), 1e-9);
   const bars = el('ol', { class: `next-bars${stale || busy ? ' stale' : ''}`, 'aria-label': t('next.chart') },
     next.map((g, i) => el('li', {},
       el('button', {
-        type: 'button', class: 'next-bar', 'data-focus': `next-${i}`, 'data-id': g.id, 'data-p': g.p, disabled: busy,
-        onclick: () => ctx.appendGuess(g.text),
+        type: 'button', class: 'next-bar', 'data-focus': `next-${i}`, 'data-id': g.id, 'data-p': g.p,
+        onclick: () => ctx.appendGuess(g.text), disabled: busy || cut,
       },
-      chip(g, data.text, t),
+      chip(g, read, t),
       el('span', { class: 'bar-track', 'aria-hidden': 'true' }, el('span', { class: 'bar-fill', style: { width: `${(100 * g.p) / max}%` } })),
       el('span', { class: 'bar-value', text: pct(g.p, 1) })))));
 
@@ -96,7 +101,7 @@ export function render(root, state, data, ctx) {
   };
   const controls = el('div', { class: 'write-controls' },
     el('button', {
-      type: 'button', class: `write-button${busy ? ' stop' : ''}`, 'data-focus': 'write', disabled: stale && !busy,
+      type: 'button', class: `write-button${busy ? ' stop' : ''}`, 'data-focus': 'write', disabled: (stale || cut) && !busy,
       text: busy ? t('next.stop') : t('next.write'), onclick: () => (busy ? ctx.stopWriting() : ctx.write()),
     }),
     field('write', 'next.tokens', { type: 'number', min: 1, max: MAX_WRITE, step: 1, inputmode: 'numeric' }, number(1, MAX_WRITE, 0)),
@@ -104,7 +109,8 @@ export function render(root, state, data, ctx) {
     state.temperature > 0 ? field('seed', 'next.seed', { type: 'number', min: 0, max: 2 ** 32 - 1, step: 1, inputmode: 'numeric' }, number(0, 2 ** 32 - 1, 0)) : '');
 
   root.replaceChildren( // the picture first, what it means under it
-    el('p', { class: 'next-after' }, t('next.after'), ' ', el('q', { text: tail(data.text) })),
+    el('p', { class: 'next-after' }, t('next.after'), ' ', el('q', { text: tail(read) })),
+    cut ? el('p', { class: 'note next-cut', text: t('next.cut', { n: meta.seq }) }) : '',
     bars,
     el('p', { class: 'next-legend' }, el('span', { class: 'space-mark', 'aria-hidden': 'true', text: '␣' }), ` ${t('next.legendSpace')} `,
       el('span', { class: 'piece-mark', 'aria-hidden': 'true', text: '⋯' }), ` ${t('next.legendPiece')}`),

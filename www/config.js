@@ -26,7 +26,7 @@ export const MODELS = {
 /** The views a model offers: a model that writes has the next word, and the views that read
  *  its causal attention as they read an encoder's; the jury, flow and comparison read what
  *  only the encoders' runs carry (src/heads.rs labels, rollout, hidden states) for now. */
-export const viewsOf = (key) => (modelOf(key)?.writes ? ['orquestra', 'proxima', 'matriz', 'modelo'] : ['orquestra', 'juri', 'matriz', 'modelo', 'fluxo', 'comparar']);
+export const viewsOf = (key) => (modelOf(key)?.writes ? ['orquestra', 'proxima', 'lente', 'matriz', 'modelo'] : ['orquestra', 'juri', 'matriz', 'modelo', 'fluxo', 'comparar']);
 export const MODEL_KEYS = Object.keys(MODELS);
 
 /** A fresh visit (no link) opens the model that reads Portuguese. */

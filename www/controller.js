@@ -423,6 +423,24 @@ export class AttentionController {
     this.client?.stop().catch(() => {});
   }
 
+  /** The logit lens at token `position` of the run shown (view lente): data.lens = {position,
+   *  layers} once in; asked once per result and position. */
+  async computeLens(position) {
+    const data = this.data;
+    if (!this.info?.decoder || !data || data.lens?.position === position || data.lensAsked === position) return;
+    data.lensAsked = position;
+    try {
+      const layers = await this.client.lens(data.text, position, 5);
+      if (this.data !== data) return;
+      data.lens = { position, layers };
+      this.render();
+    } catch (error) {
+      if (data.lensAsked === position) data.lensAsked = null;
+      if (this.data !== data || ['superseded', 'stopped'].includes(error.code)) return;
+      this.hooks.failed?.(error);
+    }
+  }
+
   /** The next word: the text gets one of the guesses (a click on its bar). */
   appendGuess(text) {
     if (this.writing?.busy) return;
@@ -497,7 +515,7 @@ export class AttentionController {
       guessed: (g) => this.hooks.guessed?.(g),
       compare: (a, b, word) => this.compare(a, b, word),
       model: this.state?.model, info: this.info, writing: this.writing,
-      write: () => this.write(), stopWriting: () => this.stopWriting(true), appendGuess: (text) => this.appendGuess(text),
+      write: () => this.write(), lens: (position) => this.computeLens(position), stopWriting: () => this.stopWriting(true), appendGuess: (text) => this.appendGuess(text),
       ranking: this.ranking, rank: () => this.rankHeads(), cancelRanking: () => this.cancelRanking(),
     };
   }

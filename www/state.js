@@ -2,7 +2,7 @@
 // One declarative table; parse() never throws, clamps what is out of range and reports it.
 import { DEFAULT_LIMITS, MODEL_KEYS, LINK_MODEL } from './config.js';
 
-export const VIEWS = ['orquestra', 'juri', 'matriz', 'modelo', 'fluxo', 'comparar', 'proxima'];
+export const VIEWS = ['orquestra', 'juri', 'matriz', 'modelo', 'fluxo', 'comparar', 'proxima', 'lente'];
 /** Writing (view proxima): temperature 0 is greedy; a link without temp/seed/n writes greedy. */
 export const MAX_TEMPERATURE = 2;
 export const MAX_WRITE = 100; // tokens one Write writes at most

@@ -1410,6 +1410,7 @@ await (await import('./labels.mjs')).run(harness);
 await (await import('./writer.mjs')).run(harness);
 await (await import('./writer.mjs')).runCausal(harness);
 await (await import('./writer.mjs')).runLong(harness);
+await (await import('./writer.mjs')).runLens(harness);
 
 await ctx.close();
 server.close();

@@ -64,7 +64,7 @@ export async function run({ test, assert, ctx, base }) {
     // The model's own views: orchestra, next word, matrix, model; the text and focus kept.
     assert((await page.inputValue('#text')) === PROMPT, 'the text changed');
     const tabs = await page.$$eval('#views button', (bs) => bs.map((b) => b.textContent));
-    assert(tabs.join(',') === 'Orchestra,Next word,Matrix,Model', tabs.join(','));
+    assert(tabs.join(',') === 'Orchestra,Next word,Lens,Matrix,Model', tabs.join(','));
   });
 
   await test('writer: v=proxima by link: the 10 next tokens and their probabilities equal orquestra generate --top 10 within 1e-4', async () => {
@@ -241,5 +241,36 @@ export async function runLong({ test, assert, base }) {
     assert(/over 256 pieces/.test(await page.textContent('.next-cut')), 'no notice in the view');
     assert(await page.isDisabled('.write-button'), 'Write is offered on a cut text');
     assert((await page.inputValue('#text')) === long, 'the text box lost the text');
+  });
+}
+
+/** Issue 24 §4, the logit lens: the page's table against the CLI's --lens. */
+export async function runLens({ test, assert, base }) {
+  await test('writer: v=lente by link: the guess after each layer (top 5 of the input and 30 layers) equals orquestra attention --lens within 1e-4; axe clean in pt and en', async (page) => {
+    const S = 'The capital of France is';
+    for (const [w, pos] of [[4, 4], [2, 2]]) {
+      const out = JSON.parse(execFileSync('target/release/orquestra', ['attention', '--model', GGUF, '--out', '/tmp/orquestra-e2e-lens.npy', '--lens', String(pos), S]));
+      await page.goto(`${base}#s=${encodeURIComponent(S)}&v=lente&m=smollm&w=${w}&u=pecas&lang=en`);
+      await page.waitForSelector('.lens-row', { timeout: 120_000 });
+      await page.check('#show-table', { force: true });
+      const rows = await page.$$eval('#table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((c) => c.textContent)));
+      assert(rows.length === out.lens.layers.length && rows.length === 31, `${rows.length} rows, CLI ${out.lens.layers.length}`);
+      let worst = 0;
+      rows.forEach((cells, l) => cells.forEach((cell, k) => {
+        const want = out.lens.layers[l][k];
+        const m = /^(".*") ([\d.]+)%$/.exec(cell);
+        assert(m && JSON.parse(m[1]) === want.piece, `layer ${l} rank ${k + 1}: ${cell}, CLI ${JSON.stringify(want.piece)}`);
+        worst = Math.max(worst, Math.abs(Number(m[2]) / 100 - want.prob));
+      }));
+      console.log(`     lens at position ${pos}: final guess ${JSON.stringify(out.lens.layers[30][0].piece)}; page vs CLI max diff ${worst.toExponential(1)}`);
+      assert(worst <= 1e-4, `lens probabilities differ by ${worst}`);
+    }
+    for (const lang of ['pt', 'en']) {
+      await page.goto(`${base}#s=${encodeURIComponent(S)}&v=lente&m=smollm&w=4&lang=${lang}`);
+      await page.waitForSelector('.lens-row', { timeout: 120_000 });
+      await page.addScriptTag({ url: '/node_modules/axe-core/axe.min.js' });
+      const violations = await page.evaluate(async () => (await window.axe.run(document)).violations.map((x) => `${x.id} × ${x.nodes.length}: ${x.nodes[0]?.target}`));
+      assert(!violations.length, `${lang}: ${violations.join(', ')}`);
+    }
   });
 }

@@ -60,6 +60,12 @@ export class EngineClient {
     return this.request({ type: 'generate', text, tokens, temperature, seed }, onToken);
   }
 
+  /** A decoder's logit lens at token `position` of `text`: (L+1) lists of the k likeliest
+   *  next tokens [{id, text, p}]. */
+  lens(text, position, k = 5) {
+    return this.request({ type: 'lens', text, position, k });
+  }
+
   /** Stops the writing under way (it is answered 'superseded'). */
   stop() {
     return this.request({ type: 'stop' });

@@ -145,6 +145,7 @@ export async function createDecoderEngine(bytes, { build } = {}) {
     if (!all.length) throw coded('empty-text', 'the text is empty');
     return { ids: all.subarray(0, DECODER_MAX_TOKENS), truncated: all.length > DECODER_MAX_TOKENS };
   };
+  let traced = null; // the text of the last prefill with trace (the logit lens reads it)
   const guesses = (run) => decoder.top(run, NEXT_K).map((g) => ({ id: g.id, text: g.text, p: g.p, logit: g.logit }));
 
   return {
@@ -155,6 +156,7 @@ export async function createDecoderEngine(bytes, { build } = {}) {
     run(text) {
       const { ids, truncated } = prompt(text);
       const run = decoder.prefill(ids, true);
+      traced = text;
       try {
         const meta = decoderMeta(decoder, ids, info, truncated);
         const attention = run.tensor('attention'), q = run.tensor('q');
@@ -175,6 +177,7 @@ export async function createDecoderEngine(bytes, { build } = {}) {
      */
     async generate(text, { tokens, temperature, seed, topP = 1 }, onToken, stopped) {
       const { ids } = prompt(text);
+      traced = null; // (a prefill without trace: the lens is gone)
       decoder.setSampling(temperature, topP, seed >>> 0);
       let run = decoder.prefill(ids, false);
       const written = [];
@@ -196,6 +199,18 @@ export async function createDecoderEngine(bytes, { build } = {}) {
         run.free();
       }
       return { ids: written, text: decoder.decode(Uint32Array.from(written)), ended, stopped: false };
+    },
+    /** The logit lens at token `position` of `text`: for the embeddings and after each layer,
+     *  the `k` likeliest next tokens [[{id, text, p}]] (L+1 lists), through the final norm and
+     *  the tied head (src/wasm_decoder.rs logitLens). Reads the text again unless it was the
+     *  last one read with trace. */
+    lens(text, position, k = 5) {
+      if (traced !== text) {
+        const { ids } = prompt(text);
+        decoder.prefill(ids, true).free();
+        traced = text;
+      }
+      return decoder.logitLens(position, k).map((layer) => layer.map((g) => ({ id: g.id, text: g.text, p: g.p })));
     },
     free() { decoder.free(); },
   };

@@ -222,6 +222,11 @@ onmessage = async ({ data }) => {
       const result = await engine.generate(data.text, data, (token) => postMessage({ id, type: 'token', token }), () => mine !== generation);
       if (result.stopped) postMessage({ id, type: 'error', code: 'superseded', message: 'the writing was stopped' });
       else postMessage({ id, type: 'result', result });
+    } else if (type === 'lens') {
+      // The logit lens of a model that writes (it may read the text again: the writing stops).
+      if (!engine?.lens) throw coded('not-loaded', 'the model that writes is not loaded');
+      generation++;
+      postMessage({ id, type: 'result', result: engine.lens(data.text, data.position, data.k) });
     } else if (type === 'run') {
       // Latest wins, for each asker (a page may hold several widgets on one engine): a run still
       // waiting when the same asker sends a newer one is answered 'superseded' (a reader

@@ -14,6 +14,7 @@ const LATER = {
   fluxo: () => import('./fluxo.js'),
   comparar: () => import('./comparar.js'),
   proxima: () => import('./proxima.js'),
+  lente: () => import('./lente.js'),
 };
 
 /** The views loaded so far, by name. */

@@ -1411,6 +1411,7 @@ await (await import('./writer.mjs')).run(harness);
 await (await import('./writer.mjs')).runCausal(harness);
 await (await import('./writer.mjs')).runLong(harness);
 await (await import('./writer.mjs')).runLens(harness);
+await (await import('./writer.mjs')).runGuess(harness);
 
 await ctx.close();
 server.close();

@@ -274,3 +274,26 @@ export async function runLens({ test, assert, base }) {
     }
   });
 }
+
+/** Issue 24 §5, guess before reveal for the next word (p=1). */
+export async function runGuess({ test, assert, base }) {
+  await test('writer: p=1 on the next word: ten candidates and no number until a pick, then the bars and the pick\'s rank as orquestra generate --top 10 ranks it', async (page) => {
+    const S = 'The capital of France is';
+    const want = generate(S, '--tokens', '1', '--top', '10').top;
+    await page.goto(`${base}#s=${encodeURIComponent(S)}&v=proxima&m=smollm&p=1&lang=en`);
+    await page.waitForSelector('.next-quiz', { timeout: 120_000 });
+    const view = await page.textContent('#view');
+    assert(!/\d%/.test(view), `a number shows before the pick: ${view.slice(0, 200)}`);
+    const ids = await page.$$eval('.next-quiz button', (bs) => bs.map((b) => Number(b.dataset.id)));
+    assert(ids.length === 10 && [...ids].sort((a, b) => a - b).join() === want.map((g) => g.id).sort((a, b) => a - b).join(), 'the candidates are not the top 10');
+    const rank = want.findIndex((g) => g.id === ids[1]) + 1;
+    await page.locator('.next-quiz button').nth(1).click();
+    await page.waitForSelector('.next-bars', { timeout: 5000 });
+    const verdict = await page.textContent('.guess-result');
+    assert(rank === 1 ? /^Right/.test(verdict) : new RegExp(`number ${rank} `).test(verdict), `${verdict} (CLI rank ${rank})`);
+    assert((await page.$$('.next-bars li.guessed')).length === 1, 'the pick is not marked');
+    await page.addScriptTag({ url: '/node_modules/axe-core/axe.min.js' });
+    const violations = await page.evaluate(async () => (await window.axe.run(document)).violations.map((x) => `${x.id} × ${x.nodes.length}`));
+    assert(!violations.length, violations.join(', '));
+  });
+}

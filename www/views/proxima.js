@@ -37,6 +37,12 @@ function chip(token, before, t) {
     r.space && !r.shown ? el('span', { class: 'space-alone', 'aria-hidden': 'true', text: t('next.space') }) : '');
 }
 
+/** A token's reading in a sentence: "␣Paris", "⋯ina", "end of text". */
+const shownText = (g, before, t) => {
+  const r = readable(g, before);
+  return r.end ? t('next.end') : r.space && !r.shown ? t('next.space') : `${r.space ? '␣' : ''}${r.piece ? '⋯' : ''}${r.shown}`;
+};
+
 /** The last `n` characters of the text, from a word's start (the bars read after it). */
 const tail = (text, n = 60) => (text.length <= n ? text : `…${text.slice(text.length - n).replace(/^\S*\s/, '')}`);
 
@@ -59,9 +65,26 @@ export function render(root, state, data, ctx) {
   const cut = Boolean(meta.truncated);
   const read = cut ? data.text.slice(0, meta.tokens[meta.tokens.length - 1].span.char_end) : data.text;
   const stale = data.text !== state.sentence; // a newer text is being read
+  // Guess before reveal (p=1): the ten candidates in the vocabulary's order, no number, until
+  // the learner picks the one they expect the model to rank first; then the bars and the rank.
+  const key = `${state.model}\n${read}`;
+  const pick = state.guess ? (ctx.ui.nextGuess?.key === key ? ctx.ui.nextGuess.id : null) : undefined;
+  if (pick === null) {
+    root.replaceChildren(
+      el('p', { class: 'next-after' }, t('next.after'), ' ', el('q', { text: tail(read) })),
+      el('p', { class: 'start-hint', text: t('next.guess') }),
+      el('div', { class: 'next-quiz', role: 'group', 'aria-label': t('next.guess') },
+        [...next].sort((a, b) => a.id - b.id).map((g) => el('button', {
+          type: 'button', class: 'next-bar quiz', 'data-focus': `quiz-${g.id}`, 'data-id': g.id,
+          onclick: () => { ctx.ui.nextGuess = { key, id: g.id }; ctx.rerender(); },
+        }, chip(g, read, t)))),
+      el('p', { class: 'step-text', text: t('next.explain') }));
+    return;
+  }
+  const picked = pick === undefined ? null : next.findIndex((g) => g.id === pick);
   const max = Math.max(...next.map((g) => g.p), 1e-9);
   const bars = el('ol', { class: `next-bars${stale || busy ? ' stale' : ''}`, 'aria-label': t('next.chart') },
-    next.map((g, i) => el('li', {},
+    next.map((g, i) => el('li', { class: i === picked ? 'guessed' : '' },
       el('button', {
         type: 'button', class: 'next-bar', 'data-focus': `next-${i}`, 'data-id': g.id, 'data-p': g.p,
         onclick: () => ctx.appendGuess(g.text), disabled: busy || cut,
@@ -108,7 +131,10 @@ export function render(root, state, data, ctx) {
     field('temperature', 'next.temperature', { type: 'number', min: 0, max: MAX_TEMPERATURE, step: 0.1, inputmode: 'decimal' }, number(0, MAX_TEMPERATURE, 2)),
     state.temperature > 0 ? field('seed', 'next.seed', { type: 'number', min: 0, max: 2 ** 32 - 1, step: 1, inputmode: 'numeric' }, number(0, 2 ** 32 - 1, 0)) : '');
 
+  const verdict = picked === null ? '' : el('p', { class: `guess-result${picked === 0 ? ' right' : ''}`, role: 'status',
+    text: t(picked === 0 ? 'next.guessRight' : 'next.guessRank', { token: shownText(next[picked], read, t), rank: picked + 1, p: pct(next[picked].p, 1), best: shownText(next[0], read, t) }) });
   root.replaceChildren( // the picture first, what it means under it
+    verdict,
     el('p', { class: 'next-after' }, t('next.after'), ' ', el('q', { text: tail(read) })),
     cut ? el('p', { class: 'note next-cut', text: t('next.cut', { n: meta.seq }) }) : '',
     bars,

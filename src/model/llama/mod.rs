@@ -103,9 +103,10 @@ impl QMatrix {
                 Activation::None,
                 &mut part[..n * t],
             );
-            for (j, col) in part[..n * t].chunks_exact(t).enumerate() {
-                for (i, &v) in col.iter().enumerate() {
-                    y[i * self.rows + r0 + j] = v;
+            // Read across `part` (it is in L1) and write Y's rows in runs of n.
+            for (i, yi) in y.chunks_exact_mut(self.rows).enumerate() {
+                for (j, o) in yi[r0..r0 + n].iter_mut().enumerate() {
+                    *o = part[j * t + i];
                 }
             }
         }
@@ -116,24 +117,6 @@ impl QMatrix {
 const FEW_ROWS: usize = 4;
 /// Weight rows dequantized per pass of the f32 matmul (64 × 1536 floats: 384 KB).
 const PASS_ROWS: usize = 64;
-
-/// A dot product over eight partial sums (the compiler vectorizes it).
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 8];
-    let (ac, bc) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = ac
-        .remainder()
-        .iter()
-        .zip(bc.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    for (x, y) in ac.zip(bc) {
-        for j in 0..8 {
-            acc[j] += x[j] * y[j];
-        }
-    }
-    acc.iter().sum::<f32>() + tail
-}
 
 /// `LlamaRMSNorm`: x / sqrt(mean(x²) + eps) · weight, over each row of `x` (R, D).
 pub struct LlamaRMSNorm {
@@ -418,8 +401,12 @@ impl LlamaForCausalLM {
         let mut gate = vec![0.0f32; t * c.intermediate_size]; // (T, I)
         let mut up = vec![0.0f32; t * c.intermediate_size]; // (T, I)
         let scale = 1.0 / (dh as f32).sqrt();
-        let mut scores = vec![0.0f32; p]; // (P,) one query's q·k
         let group = h / hkv;
+        let mut kv_rows = vec![0.0f32; p * dh]; // (P, Dh) one key/value head's keys or values
+        let (mut keys_t, mut values_p) = (Packed::default(), Packed::default());
+        let mut q_group = vec![0.0f32; group * t * dh]; // (group·T, Dh)
+        let mut scores = vec![0.0f32; group * t * p]; // (group·T, P)
+        let mut c_group = vec![0.0f32; group * t * dh]; // (group·T, Dh)
         if let Some(r) = rec.as_deref_mut() {
             r.hidden.extend_from_slice(&hidden);
         }
@@ -441,24 +428,58 @@ impl LlamaForCausalLM {
             values.truncate(start * hkv * dh);
             keys.extend_from_slice(&k); // (P, Hkv·Dh)
             values.extend_from_slice(&v); // (P, Hkv·Dh)
-            for head in 0..h {
-                let kvh = head / group; // repeat_kv: query head → its key/value head
-                let probs = &mut attention[(l * h + head) * t * p..(l * h + head + 1) * t * p];
-                for i in 0..t {
-                    let qi = &q[(i * h + head) * dh..(i * h + head + 1) * dh];
-                    let seen = start + i + 1; // keys this position may read
-                    let row = &mut probs[i * p..(i + 1) * p]; // (P,), zero from `seen` on
-                    for (j, r) in scores[..seen].iter_mut().enumerate() {
-                        *r = dot(qi, &keys[(j * hkv + kvh) * dh..(j * hkv + kvh + 1) * dh]);
+                                          // Per key/value head, its `group` query heads together (repeat_kv): scores
+                                          // (group·T, P) = Q · Kᵀ, each row's softmax over the keys it may read (zero
+                                          // after: the causal mask), then the context (group·T, Dh) = A · V.
+            for kvh in 0..hkv {
+                for (j, row) in kv_rows.chunks_exact_mut(dh).enumerate() {
+                    row.copy_from_slice(&keys[(j * hkv + kvh) * dh..(j * hkv + kvh + 1) * dh]);
+                }
+                keys_t.reset(dh, p);
+                keys_t.fill_from_weight(&kv_rows); // Kᵀ (Dh, P)
+                for g in 0..group {
+                    let head = kvh * group + g;
+                    for i in 0..t {
+                        q_group[(g * t + i) * dh..(g * t + i + 1) * dh]
+                            .copy_from_slice(&q[(i * h + head) * dh..(i * h + head + 1) * dh]);
                     }
-                    kernels::softmax_rows(&scores[..seen], &mut row[..seen], seen, scale);
-                    let ci = &mut ctx[(i * h + head) * dh..(i * h + head + 1) * dh];
-                    ci.fill(0.0);
-                    for (j, &w) in row[..seen].iter().enumerate() {
-                        let vj = &values[(j * hkv + kvh) * dh..(j * hkv + kvh + 1) * dh];
-                        for (o, &vv) in ci.iter_mut().zip(vj) {
-                            *o += w * vv;
-                        }
+                }
+                kernels::matmul(
+                    &q_group,
+                    group * t,
+                    &keys_t,
+                    &[],
+                    Activation::None,
+                    &mut scores,
+                );
+                let first = (l * h + kvh * group) * t * p; // this group's rows of `attention`
+                let probs = &mut attention[first..first + group * t * p]; // (group·T, P)
+                for (r, (row, sc)) in probs
+                    .chunks_exact_mut(p)
+                    .zip(scores.chunks_exact(p))
+                    .enumerate()
+                {
+                    let seen = start + r % t + 1; // keys this position may read
+                    kernels::softmax_rows(&sc[..seen], &mut row[..seen], seen, scale);
+                }
+                for (j, row) in kv_rows.chunks_exact_mut(dh).enumerate() {
+                    row.copy_from_slice(&values[(j * hkv + kvh) * dh..(j * hkv + kvh + 1) * dh]);
+                }
+                values_p.reset(p, dh);
+                values_p.fill_from_rows(&kv_rows); // V (P, Dh)
+                kernels::matmul(
+                    probs,
+                    group * t,
+                    &values_p,
+                    &[],
+                    Activation::None,
+                    &mut c_group,
+                );
+                for g in 0..group {
+                    let head = kvh * group + g;
+                    for i in 0..t {
+                        ctx[(i * h + head) * dh..(i * h + head + 1) * dh]
+                            .copy_from_slice(&c_group[(g * t + i) * dh..(g * t + i + 1) * dh]);
                     }
                 }
             }

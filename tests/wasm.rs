@@ -306,3 +306,22 @@ fn block_dot_products_equal_the_portable_code_bit_for_bit() {
         }
     }
 }
+
+/// SwiGLU's silu(gate) · up in this build against f64, over the range a layer produces
+/// (and past the exponent's clamp).
+#[wasm_bindgen_test]
+fn silu_mul_matches_f64() {
+    let gate: Vec<f32> = (0..1027).map(|i| (i as f32 - 513.0) * 0.097).collect();
+    let up: Vec<f32> = (0..1027)
+        .map(|i| ((i * 7 % 13) as f32 - 6.0) * 0.5)
+        .collect();
+    let mut got = gate.clone();
+    orquestra::kernels::silu_mul(&mut got, &up);
+    for ((&g, &u), &y) in gate.iter().zip(&up).zip(&got) {
+        let want = g as f64 / (1.0 + (-g as f64).exp()) * u as f64;
+        assert!(
+            (y as f64 - want).abs() <= 2e-6 * want.abs().max(1e-3),
+            "silu({g})·{u}: {y} vs {want}"
+        );
+    }
+}

@@ -428,9 +428,10 @@ impl LlamaForCausalLM {
             values.truncate(start * hkv * dh);
             keys.extend_from_slice(&k); // (P, Hkv·Dh)
             values.extend_from_slice(&v); // (P, Hkv·Dh)
-                                          // Per key/value head, its `group` query heads together (repeat_kv): scores
-                                          // (group·T, P) = Q · Kᵀ, each row's softmax over the keys it may read (zero
-                                          // after: the causal mask), then the context (group·T, Dh) = A · V.
+
+            // Per key/value head, its `group` query heads together (repeat_kv): scores
+            // (group·T, P) = Q · Kᵀ, each row's softmax over the keys it may read (zero
+            // after: the causal mask), then the context (group·T, Dh) = A · V.
             for kvh in 0..hkv {
                 for (j, row) in kv_rows.chunks_exact_mut(dh).enumerate() {
                     row.copy_from_slice(&keys[(j * hkv + kvh) * dh..(j * hkv + kvh + 1) * dh]);

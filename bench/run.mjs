@@ -1,14 +1,15 @@
 // `make bench`: runs the bench pages in headless Chromium and prints their tables.
-//   node bench/run.mjs [peer|models|quant|integer|ablation|load|builds|prefetch|matmul|profile|decoder ...] [--query=?t=32&runs=31]
+//   node bench/run.mjs [peer|models|quant|integer|ablation|load|builds|prefetch|matmul|profile|decoder|writer ...] [--query=?t=32&runs=31]
 // With no section named, runs them all. The peer table is also written to bench/results.json.
 import { writeFileSync, mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { serve } from '../scripts/serve.mjs';
 import { launch } from '../tests/browser/chromium.mjs';
 
 const args = process.argv.slice(2);
 const query = args.find((a) => a.startsWith('--query='))?.slice('--query='.length) ?? '';
 const named = args.filter((a) => !a.startsWith('--'));
-const sections = named.length ? named : ['peer', 'models', 'quant', 'ablation', 'load', 'builds', 'prefetch', 'matmul', 'profile', 'decoder'];
+const sections = named.length ? named : ['peer', 'models', 'quant', 'ablation', 'load', 'builds', 'prefetch', 'matmul', 'profile', 'decoder', 'writer'];
 
 const server = await serve('.', 0);
 const base = `http://127.0.0.1:${server.address().port}`;
@@ -136,6 +137,44 @@ try {
         console.log(`  ${(100 * n / profile.samples.length).toFixed(1).padStart(5)}%  ${name}`);
       }
     }
+  }
+  if (sections.includes('writer')) {
+    // Issue 24's speeds on the page itself (m=smollm, v=proxima): from the model being ready
+    // (the status names its weights) to the ten next-word bars for a 32-token text, and the
+    // time between written tokens while Write runs in the worker, as the page draws them.
+    const cli = (text) => JSON.parse(execFileSync('target/release/orquestra', ['generate', '--model', 'models/smollm2-135m/SmolLM2-135M-Instruct.Q4_1.gguf', text, '--tokens', '1', '--json'], { stdio: ['ignore', 'pipe', 'ignore'] }));
+    const words = 'The old lighthouse keeper climbed the narrow stairs every evening to light the lamp, and from the top he watched the fishing boats come home across the grey water before the storm'.split(' ');
+    let prompt = '';
+    for (let n = 1; n <= words.length && cli(prompt = words.slice(0, n).join(' ')).prompt.ids.length < 32; n++);
+    const tokens = cli(prompt).prompt.ids.length;
+    const rows = [];
+    for (let run = 0; run < 3; run++) {
+      const page = await ctx.newPage();
+      await page.addInitScript(() => {
+        window.marks = {};
+        const seen = new Set();
+        new MutationObserver(() => {
+          const now = performance.now();
+          if (!window.marks.ready && /q4_1/.test(document.getElementById('status')?.textContent ?? '')) window.marks.ready = now;
+          if (window.marks.ready && !window.marks.bars && document.querySelectorAll('.next-bar').length === 10 && !document.querySelector('.next-bars.stale')) window.marks.bars = now;
+          const n = document.querySelectorAll('.written-tok').length;
+          if (n && !seen.has(n)) { seen.add(n); (window.marks.tokens ??= []).push(now); }
+        }).observe(document, { childList: true, subtree: true, characterData: true, attributes: true });
+      });
+      await page.goto(`${base}/#s=${encodeURIComponent(prompt)}&v=proxima&m=smollm&lang=en&n=32`);
+      await page.waitForFunction(() => window.marks.bars, null, { timeout: 180_000, polling: 100 });
+      await page.click('.write-button:not(.stop)');
+      await page.waitForFunction(() => !document.querySelector('.write-button.stop') && document.querySelector('.written-status') && (window.marks.tokens?.length ?? 0) >= 2, null, { timeout: 120_000, polling: 200 });
+      const m = await page.evaluate(() => window.marks);
+      const gaps = m.tokens.slice(1).map((t, i) => t - m.tokens[i]);
+      rows.push({ firstGuessMs: m.bars - m.ready, tokenMs: gaps.sort((a, b) => a - b)[gaps.length >> 1], tokenMaxMs: Math.max(...gaps), written: m.tokens.length });
+      await page.close();
+    }
+    const med = (k) => rows.map((r) => r[k]).sort((a, b) => a - b)[rows.length >> 1];
+    console.log(`\nthe model that writes on the page (SmolLM2, v=proxima, the page's own engine choice), a ${tokens}-token text, ${rows.length} page loads:`);
+    console.log(`  model ready → the ten next-word bars drawn: median ${med('firstGuessMs').toFixed(0)} ms (each: ${rows.map((r) => r.firstGuessMs.toFixed(0)).join(', ')}; target 1500)`);
+    console.log(`  Write, 32 tokens: median gap between drawn tokens ${med('tokenMs').toFixed(1)} ms (each run's median: ${rows.map((r) => r.tokenMs.toFixed(1)).join(', ')}; longest ${Math.max(...rows.map((r) => r.tokenMaxMs)).toFixed(0)} ms; target 150)`);
+    writeFileSync('bench/out/writer.json', JSON.stringify({ prompt, tokens, rows }, null, 1));
   }
   if (sections.includes('decoder')) {
     // Our decoder against llama.cpp in wasm (wllama) on SmolLM2's GGUF. wllama starts its worker

@@ -140,7 +140,7 @@ export class AttentionController {
     if (patch.model && patch.model !== this.state.model && this.data) {
       // The new model splits the text its own way: keep the focus on the same text.
       const item = this.data.items[this.state.word];
-      this.focusAt = this.data.result.meta.tokens[item?.tokens[0] ?? 0]?.span.charStart ?? null;
+      this.focusAt = this.data.result.meta.tokens[item?.tokens[0] ?? 0]?.span.char_start ?? null;
     }
     if (patch.units && patch.units !== this.state.units && this.data) {
       // Keep the focus on the same piece of text when switching words ↔ pieces.
@@ -251,7 +251,7 @@ export class AttentionController {
     if (this.focusAt !== null) {
       // After a model switch: the item holding the char the focused word started at.
       const at = this.focusAt;
-      const token = result.meta.tokens.findIndex((tok) => tok.span.charStart <= at && at < tok.span.charEnd);
+      const token = result.meta.tokens.findIndex((tok) => tok.span.char_start <= at && at < tok.span.char_end);
       const item = this.data.items.findIndex((it) => it.tokens.includes(token));
       if (item >= 0) this.state.word = item;
       this.focusAt = null;

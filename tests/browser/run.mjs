@@ -668,6 +668,14 @@ await test('a fresh visit opens the multilingual model; switching models keeps t
   await page.waitForFunction(() => document.getElementById('summary').textContent.startsWith('29 pieces'), null, { timeout: 60_000 });
   assert((await page.locator('#layer option').count()) === 12, 'e5 has 12 layers');
   assert((await hashOf(page)).includes('w=20'), 'the focus survives the way back');
+  // In pieces the two models number differently: the focus follows the text, not the number.
+  await page.goto(`${base}#s=${encodeURIComponent(ARTICLE)}&v=juri&l=12&h=1&w=22&u=pecas&m=e5pt&lang=en`);
+  await page.waitForFunction(() => document.getElementById('summary').textContent.startsWith('29 pieces'), null, { timeout: 60_000 });
+  const piece = (await page.textContent('.verdict')).match(/focus on (\S+)/)?.[1];
+  await page.selectOption('#model', 'minilm');
+  await page.waitForFunction(() => document.getElementById('summary').textContent.startsWith('42 pieces'), null, { timeout: 60_000 });
+  const after = (await page.textContent('.verdict')).match(/focus on (\S+)/)?.[1];
+  assert(piece && after && after.replace(/^#+/, '').length && piece.replace(/^▁/, '').toLowerCase().startsWith(after.replace(/^#+/, '').toLowerCase().slice(0, 2)), `the focused piece ${piece} became ${after}`);
 });
 
 await test('510 items: no main-thread task over 200 ms opening any view, none over 100 ms for a focus, layer or head change', async () => {

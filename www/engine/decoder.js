@@ -49,7 +49,7 @@ export function decoderMeta(decoder, ids, info, truncated) {
     else { prev.text += body; prev.span.char_end = ends[i]; prev.last = [...body].pop() ?? prev.last; }
     wordOfToken.push(words.length - 1);
     // (shown as the piece without its leading space; a piece of spaces or newlines as ␣ or ↵)
-    tokens.push({ text: body ? body.replace(/\n/g, '↵') : piece.includes('\n') ? '↵' : '␣', id: ids[i], word: words.length - 1, span: { char_start: start, char_end: ends[i], charStart: start, charEnd: ends[i] } });
+    tokens.push({ text: body ? body.replace(/\n/g, '↵') : piece.includes('\n') ? '↵' : '␣', id: ids[i], word: words.length - 1, span: { char_start: start, char_end: ends[i] } });
     start = ends[i];
   }
   for (const w of words) { delete w.last; if (!w.text) w.text = '␣'; }

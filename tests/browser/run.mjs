@@ -1420,6 +1420,7 @@ await (await import('./writer.mjs')).runCausal(harness);
 await (await import('./writer.mjs')).runLong(harness);
 await (await import('./writer.mjs')).runLens(harness);
 await (await import('./writer.mjs')).runGuess(harness);
+await (await import('./writer.mjs')).runWidget(harness);
 
 await ctx.close();
 server.close();

@@ -297,3 +297,37 @@ export async function runGuess({ test, assert, base }) {
     assert(!violations.length, violations.join(', '));
   });
 }
+
+/** Issue 24 §7, the widget and the embed: model="smollm" view="proxima" through PARAMS. */
+export async function runWidget({ test, assert, base }) {
+  await test('writer: widget model="smollm" view="proxima" (and embed.html m=smollm&v=proxima): the ten next-word bars equal orquestra generate --top 10 within 1e-4', async (page) => {
+    const S = 'She opened the door and';
+    const want = generate(S, '--tokens', '1', '--top', '10').top;
+    const check = async (where) => {
+      await page.waitForFunction(() => document.querySelector('orquestra-attention')?.shadowRoot.querySelectorAll('.next-bar').length === 10
+        && !document.querySelector('orquestra-attention').shadowRoot.querySelector('.next-bars.stale'), null, { timeout: 120_000 });
+      const shown = await page.$$eval('orquestra-attention', (ws) => [...ws[0].shadowRoot.querySelectorAll('.next-bar')].map((b) => ({ id: Number(b.dataset.id), p: Number(b.dataset.p) })));
+      let worst = 0;
+      shown.forEach((b, i) => {
+        assert(b.id === want[i].id, `${where}: rank ${i + 1} is id ${b.id}, CLI ${want[i].id}`);
+        worst = Math.max(worst, Math.abs(b.p - want[i].prob));
+      });
+      console.log(`     ${where}: ${JSON.stringify(want[0].piece)} ${want[0].prob.toFixed(4)}; widget vs CLI max diff ${worst.toExponential(1)}`);
+      assert(worst <= 1e-4, `${where}: probabilities differ by ${worst}`);
+      assert(await page.$eval('orquestra-attention', (w) => Boolean(w.shadowRoot.querySelector('.write-button'))), `${where}: no Write button`);
+    };
+    await page.goto(`${base}embed.html#s=${encodeURIComponent(S)}&v=proxima&m=smollm&lang=pt`);
+    await check('embed.html');
+    // the element on a course page: its attributes are the share-link keys spelled out
+    await page.goto(`${base}tests/browser/blank.html`);
+    await page.evaluate(async ([src, s]) => {
+      await import(src);
+      const w = document.createElement('orquestra-attention');
+      for (const [k, v] of Object.entries({ sentence: s, model: 'smollm', view: 'proxima', temperature: '0.8', seed: '7', write: '5', lang: 'en' })) w.setAttribute(k, v);
+      document.body.append(w);
+    }, [`${base}www/widget.js`, S]);
+    await check('element');
+    const attrs = await page.$eval('orquestra-attention', (w) => ['temperature', 'seed', 'write'].map((a) => w.getAttribute(a)).join(','));
+    assert(attrs === '0.8,7,5', `the writing attributes changed: ${attrs}`);
+  });
+}

@@ -1,8 +1,8 @@
-// The guided lesson (aula.html): six steps along the article's arc, each a real state of the
-// live widget. A step's link is aula.html#passo=N&lang=xx.
+// The guided lesson (aula.html): six steps along the article's arc, then three on a model that
+// writes (SmolLM2-135M, English), each a real state of the live widget. A step's link is aula.html#passo=N&lang=xx.
 import './widget.js';
 import { loadMessages, browserLanguage, translator, withTouch, touchScreen } from './i18n.js';
-import { serialize, attributesOf } from './state.js';
+import { serialize, attributesOf, defaults } from './state.js';
 
 const SENTENCE = 'A menina que, depois de uma longa caminhada pelo parque, adotou vários cachorros de rua, estava radiante.';
 // The multilingual model, layer 12, head 1: where "radiante" looks most at "menina" in word
@@ -12,6 +12,7 @@ const SENTENCE = 'A menina que, depois de uma longa caminhada pelo parque, adoto
 const FOCUS = { sentence: SENTENCE, layer: 11, head: 0, word: 20, units: 'palavras', model: 'e5pt' };
 // q·k exists piece by piece: step 2 reads the sentence in pieces, "▁radi" (piece 25) conducting.
 // Steps 1 and 3 ask for a guess before the weights show (guess mode); the last step counts them.
+const WRITER = 'The capital of France is';
 export const STEPS = [
   { ...FOCUS, view: 'orquestra', step: 2, guess: true },
   { ...FOCUS, view: 'orquestra', step: 0, units: 'pecas', word: 25 },
@@ -19,7 +20,19 @@ export const STEPS = [
   { ...FOCUS, view: 'orquestra', step: 3 },
   { ...FOCUS, view: 'juri', step: 2 },
   { ...FOCUS, view: 'modelo', step: 2 },
+  // The model that writes (m=smollm), measured with the CLI on
+  // models/smollm2-135m/SmolLM2-135M-Instruct.Q4_1.gguf:
+  // 7. causal mask: "France" (piece 3) in layer 3, head 1 hears only "The capital of France";
+  //    "The" takes 47.5% (`orquestra attention` row: The 0.475, capital 0.125, of 0.309, France 0.091).
+  { sentence: WRITER, model: 'smollm', view: 'orquestra', layer: 2, head: 0, word: 3, units: 'pecas', step: 2 },
+  // 8. next word: " Paris" 77.3%, " the" 6.5%, " London" 1.2% (`orquestra generate --tokens 1 --top 5`).
+  { sentence: WRITER, model: 'smollm', view: 'proxima', word: 4, units: 'pecas', step: 2 },
+  // 9. generation, greedy, ten tokens: "Once upon a time, the city of Nova Haven was a thriving
+  //    metropolis" (`orquestra generate "Once upon a time" --tokens 10`).
+  { sentence: 'Once upon a time', model: 'smollm', view: 'proxima', word: 3, units: 'pecas', step: 2, write: 10 },
 ];
+// The encoders' arc ends at step 6: the guesses of steps 1 and 3 are counted there.
+const SCORE_STEP = 6;
 
 const $ = (id) => document.getElementById(id);
 const widget = $('widget');
@@ -29,8 +42,8 @@ const widget = $('widget');
  *  example first, then this one). */
 function applyStep() {
   const { n, lang } = read();
-  const attrs = attributesOf({ ...STEPS[n - 1], lang });
-  for (const a of ['guess']) if (!attrs.some(([k]) => k === a)) widget.removeAttribute(a); // a step without it
+  const attrs = attributesOf({ ...defaults(lang), ...STEPS[n - 1], lang }); // a step names only what it sets
+  for (const a of ['guess', 'temperature', 'seed', 'write']) if (!attrs.some(([k]) => k === a)) widget.removeAttribute(a); // a step without it
   for (const [k, v] of attrs) if (widget.getAttribute(k) !== String(v)) widget.setAttribute(k, v);
 }
 applyStep();
@@ -67,10 +80,10 @@ function show() {
   $('next').disabled = n === STEPS.length;
   $('copy-step').textContent = t('lesson.copy');
   $('open-page').textContent = t('lesson.open');
-  $('open-page').href = `index.html${serialize({ ...s, lang })}`;
+  $('open-page').href = `index.html${serialize({ ...defaults(lang), ...s, lang })}`;
   applyStep();
   const guesses = Object.values(readGuesses());
-  $('lesson-score').textContent = n === STEPS.length && guesses.length
+  $('lesson-score').textContent = n === SCORE_STEP && guesses.length
     ? t('lesson.score', { right: guesses.filter(Boolean).length, total: guesses.length }) : '';
 }
 

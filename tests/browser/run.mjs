@@ -609,7 +609,7 @@ await test('the cached model follows the build: a new model at the same URL arri
   }
 });
 
-await test('the lesson: six steps, each a real widget state with its own link', async (page) => {
+await test('the lesson: nine steps, each a real widget state with its own link', async (page) => {
   await page.goto(`${base}aula.html#passo=1&lang=pt`);
   await page.waitForSelector('orquestra-attention .conductor', { timeout: 60_000 });
   assert((await page.locator('orquestra-attention .conductor').textContent()) === 'radiante', 'step 1 focus');
@@ -618,11 +618,54 @@ await test('the lesson: six steps, each a real widget state with its own link', 
     await page.waitForFunction((k) => location.hash.startsWith(`#passo=${k}`), n);
   }
   await page.waitForSelector('orquestra-attention .thumb', { timeout: 20_000 });
+  assert(!(await page.isDisabled('#next')), 'step 6 leads on to the model that writes');
+  await page.goto(`${base}aula.html#passo=9&lang=pt`);
   assert(await page.isDisabled('#next'), 'the last step has no next');
+  assert((await page.textContent('#lesson-count')).includes('9'), await page.textContent('#lesson-count'));
   await page.goto(`${base}aula.html#passo=5&lang=en`);
   await page.waitForSelector('orquestra-attention .judge', { timeout: 60_000 });
   assert((await page.textContent('#lesson-step-title')) === 'A jury of heads', 'a step link opens its step');
   await page.screenshot({ path: 'test-artifacts/aula-5-en.png', fullPage: true });
+});
+
+await test('the lesson: steps 7-9 open the model that writes by link (causal orchestra, next word, Write) and show the measured numbers; axe clean', async (page) => {
+  const attrs = () => page.$eval('orquestra-attention', (w) => `${w.getAttribute('model')} ${w.getAttribute('view')}`);
+  const axe = async (where) => {
+    await page.addScriptTag({ url: '/node_modules/axe-core/axe.min.js' });
+    const violations = await page.evaluate(async () => (await window.axe.run(document)).violations.map((x) => `${x.id} × ${x.nodes.length}: ${x.nodes[0]?.target}`));
+    assert(!violations.length, `${where}: ${violations.join(', ')}`);
+  };
+  // 7: the causal mask: "France" conducts, "is" is not yet written, "The" takes 47.5% (orquestra attention, layer 3 head 1)
+  await page.goto(`${base}aula.html#passo=7&lang=en`);
+  await page.waitForSelector('orquestra-attention .musician.future', { timeout: 120_000 });
+  assert((await attrs()) === 'smollm orquestra', `step 7 opens ${await attrs()}`);
+  assert((await page.locator('orquestra-attention .conductor').textContent()).trim() === 'France', 'step 7: France conducts');
+  assert((await page.locator('orquestra-attention .musician.future').count()) === 1, 'step 7: one word not yet written');
+  const seven = await page.$eval('orquestra-attention', (w) => w.shadowRoot.querySelector('.view').textContent);
+  assert(seven.includes('47.5%'), `step 7 does not show 47.5%: ${seven.slice(0, 300)}`);
+  await axe('step 7 en');
+  // 8: the next word: " Paris" 77.3% (orquestra generate --top 5)
+  for (const lang of ['en', 'pt']) {
+    await page.goto(`${base}aula.html#passo=8&lang=${lang}`);
+    await page.waitForFunction(() => document.querySelector('orquestra-attention')?.shadowRoot.querySelectorAll('.next-bar').length === 10, null, { timeout: 120_000 });
+    assert((await attrs()) === 'smollm proxima', `step 8 opens ${await attrs()}`);
+    const first = await page.$eval('orquestra-attention', (w) => w.shadowRoot.querySelector('.next-bar .bar-value').textContent);
+    assert(first === (lang === 'en' ? '77.3%' : '77,3%'), `step 8 (${lang}): the first guess shows ${first}`);
+    await axe(`step 8 ${lang}`);
+  }
+  // 9: Write: ten greedy tokens after "Once upon a time" (orquestra generate --tokens 10)
+  await page.goto(`${base}aula.html#passo=9&lang=en`);
+  await page.waitForFunction(() => document.querySelector('orquestra-attention')?.shadowRoot.querySelector('.write-button:not(.stop)') && document.querySelector('orquestra-attention').shadowRoot.querySelectorAll('.next-bar').length === 10, null, { timeout: 120_000 });
+  assert((await page.$eval('orquestra-attention', (w) => w.getAttribute('write'))) === '10', 'step 9 writes ten tokens');
+  await page.locator('orquestra-attention .write-button').click();
+  await page.waitForFunction(() => { const r = document.querySelector('orquestra-attention').shadowRoot; return !r.querySelector('.write-button.stop') && r.querySelector('.written-status'); }, null, { timeout: 60_000 });
+  const written = await page.$eval('orquestra-attention', (w) => [...w.shadowRoot.querySelectorAll('.written-tok')].map((x) => x.textContent).join(''));
+  assert(written === ', the city of Nova Haven was a thriving metropolis', `step 9 wrote ${JSON.stringify(written)}`);
+  await page.waitForFunction(() => { const r = document.querySelector('orquestra-attention').shadowRoot; return r.querySelector('.next-bars') && !r.querySelector('.next-bars.stale'); }, null, { timeout: 30_000 }); // the guesses after the writing
+  await axe('step 9 en');
+  await page.goto(`${base}aula.html#passo=6&lang=en`); // back to the encoders: the writing attributes are gone
+  await page.waitForSelector('orquestra-attention .thumb', { timeout: 60_000 });
+  assert(!(await page.$eval('orquestra-attention', (w) => w.hasAttribute('write'))), 'step 6 kept step 9\'s write');
 });
 
 await test('instant first view: an example is interactive before the model arrives', async (page) => {

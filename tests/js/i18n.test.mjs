@@ -21,7 +21,7 @@ test('every key the code and the page use exists, and every label the engine emi
   }
   for (const label of ['previous', 'next', 'itself', 'cls', 'sep', 'punctuation', 'sameWord', 'spreads', 'content']) used.add(`label.${label}`);
   for (const v of ['orquestra', 'juri', 'matriz', 'modelo']) used.add(`view.${v}`);
-  for (let n = 1; n <= 6; n++) for (const k of ['title', 'text']) used.add(`lesson.${n}.${k}`);
+  for (let n = 1; n <= 9; n++) for (const k of ['title', 'text']) used.add(`lesson.${n}.${k}`);
   const missing = [...used].filter((k) => !(k in pt) || !(k in en));
   assert.deepEqual(missing, []);
   assert.ok(used.size > 40);

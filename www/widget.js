@@ -1,6 +1,8 @@
 // <orquestra-attention>: the embeddable widget. One <script type="module" src=".../widget.js">
 // defines it; attributes mirror the share-link keys (state.js PARAMS: sentence, view, layer,
-// head, word, units, lang, model, step) plus model-src (a bundle URL of the host's own).
+// head, word, units, lang, model, step, …, temperature, seed, write) plus model-src (a bundle
+// URL of the host's own). model="smollm" view="proxima" is the model that writes: its next-word
+// bars and Write, as on the page.
 // An element without `model` reads with MiniLM, as it did before there was a choice. Everything lives in a shadow root. All
 // widgets of a page share one engine and one model download. Events: 'orquestra-render'
 // after each drawing, 'orquestra-change' when the user changes the state (detail: the state

@@ -300,7 +300,7 @@ export async function runGuess({ test, assert, base }) {
 
 /** Issue 24 §7, the widget and the embed: model="smollm" view="proxima" through PARAMS. */
 export async function runWidget({ test, assert, base }) {
-  await test('writer: widget model="smollm" view="proxima" (and embed.html m=smollm&v=proxima): the ten next-word bars equal orquestra generate --top 10 within 1e-4', async (page) => {
+  await test('writer: widget model="smollm" view="proxima" (and embed.html m=smollm&v=proxima): the ten next-word bars equal orquestra generate --top 10 within 1e-4; the element\'s Write with temperature, seed and write equals orquestra generate', async (page) => {
     const S = 'She opened the door and';
     const want = generate(S, '--tokens', '1', '--top', '10').top;
     const check = async (where) => {
@@ -329,5 +329,12 @@ export async function runWidget({ test, assert, base }) {
     await check('element');
     const attrs = await page.$eval('orquestra-attention', (w) => ['temperature', 'seed', 'write'].map((a) => w.getAttribute(a)).join(','));
     assert(attrs === '0.8,7,5', `the writing attributes changed: ${attrs}`);
+    // its Write writes what orquestra generate writes with the same temperature, seed and count
+    await page.locator('orquestra-attention .write-button').click();
+    await page.waitForFunction(() => { const r = document.querySelector('orquestra-attention').shadowRoot; return !r.querySelector('.write-button.stop') && r.querySelector('.written-status'); }, null, { timeout: 60_000 });
+    const written = await page.$eval('orquestra-attention', (w) => [...w.shadowRoot.querySelectorAll('.written-tok')].map((x) => x.textContent).join(''));
+    const wantText = generate(S, '--tokens', '5', '--temperature', '0.8', '--seed', '7').text;
+    console.log(`     element Write (temperature 0.8, seed 7, 5 tokens): ${JSON.stringify(written)}`);
+    assert(written === wantText, `the element wrote ${JSON.stringify(written)}, CLI ${JSON.stringify(wantText)}`);
   });
 }

@@ -643,6 +643,7 @@ await test('the lesson: steps 7-9 open the model that writes by link (causal orc
   assert((await page.locator('orquestra-attention .musician.future').count()) === 1, 'step 7: one word not yet written');
   const seven = await page.$eval('orquestra-attention', (w) => w.shadowRoot.querySelector('.view').textContent);
   assert(seven.includes('47.5%'), `step 7 does not show 47.5%: ${seven.slice(0, 300)}`);
+  await page.screenshot({ path: 'test-artifacts/aula-7-en.png', fullPage: true });
   await axe('step 7 en');
   // 8: the next word: " Paris" 77.3% (orquestra generate --top 5)
   for (const lang of ['en', 'pt']) {
@@ -651,6 +652,7 @@ await test('the lesson: steps 7-9 open the model that writes by link (causal orc
     assert((await attrs()) === 'smollm proxima', `step 8 opens ${await attrs()}`);
     const first = await page.$eval('orquestra-attention', (w) => w.shadowRoot.querySelector('.next-bar .bar-value').textContent);
     assert(first === (lang === 'en' ? '77.3%' : '77,3%'), `step 8 (${lang}): the first guess shows ${first}`);
+    await page.screenshot({ path: `test-artifacts/aula-8-${lang}.png`, fullPage: true });
     await axe(`step 8 ${lang}`);
   }
   // 9: Write: ten greedy tokens after "Once upon a time" (orquestra generate --tokens 10)
@@ -662,6 +664,7 @@ await test('the lesson: steps 7-9 open the model that writes by link (causal orc
   const written = await page.$eval('orquestra-attention', (w) => [...w.shadowRoot.querySelectorAll('.written-tok')].map((x) => x.textContent).join(''));
   assert(written === ', the city of Nova Haven was a thriving metropolis', `step 9 wrote ${JSON.stringify(written)}`);
   await page.waitForFunction(() => { const r = document.querySelector('orquestra-attention').shadowRoot; return r.querySelector('.next-bars') && !r.querySelector('.next-bars.stale'); }, null, { timeout: 30_000 }); // the guesses after the writing
+  await page.screenshot({ path: 'test-artifacts/aula-9-en.png', fullPage: true });
   await axe('step 9 en');
   await page.goto(`${base}aula.html#passo=6&lang=en`); // back to the encoders: the writing attributes are gone
   await page.waitForSelector('orquestra-attention .thumb', { timeout: 60_000 });

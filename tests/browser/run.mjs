@@ -643,6 +643,7 @@ await test('the lesson: steps 7-9 open the model that writes by link (causal orc
   assert((await page.locator('orquestra-attention .musician.future').count()) === 1, 'step 7: one word not yet written');
   const seven = await page.$eval('orquestra-attention', (w) => w.shadowRoot.querySelector('.view').textContent);
   assert(seven.includes('47.5%'), `step 7 does not show 47.5%: ${seven.slice(0, 300)}`);
+  assert(seven.includes('The word after it (grey, no number) was not yet written'), `step 7: the note for one word after: ${seven.slice(0, 300)}`);
   await page.screenshot({ path: 'test-artifacts/aula-7-en.png', fullPage: true });
   await axe('step 7 en');
   // 8: the next word: " Paris" 77.3% (orquestra generate --top 5)

@@ -395,7 +395,7 @@ export function render(root, state, data, ctx) {
   const explain = el('p', { class: 'step-text', text: t(`orq.explain.${STEPS[step]}`, { d: meta.headDim, sqrt: num(sqrtD, 3) }) });
 
   const note = arithmetic ? null : el('p', { class: 'note', text: t('orq.wordsNote') });
-  const causal = meta.causal ? el('p', { class: 'step-text causal-note', text: t(r + 1 < items.length ? 'orq.causal' : 'orq.causalLast', { conductor: items[r].text, n: items.length - r - 1 }) }) : null;
+  const causal = meta.causal ? el('p', { class: 'step-text causal-note', text: t(r + 1 === items.length ? 'orq.causalLast' : r + 2 === items.length ? 'orq.causalOne' : 'orq.causal', { conductor: items[r].text, n: items.length - r - 1 }) }) : null;
   // The picture first: what to do and the steps on one line, then the drawing; what the
   // step means, the arithmetic line and the rest under it.
   const top = el('div', { class: 'orq-top' }, verdictLine ?? start, stepper);

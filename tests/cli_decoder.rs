@@ -140,7 +140,7 @@ fn greedy_generation_is_the_references_and_the_same_twice() {
     );
     assert_eq!(a["ended"], false);
     assert_eq!(a["sampling"]["greedy"], true);
-    // The margins (top-1 minus top-2 logit) are the reference's, whose logits agree to 2.5e-5.
+    // The margins (top-1 minus top-2 logit) are the reference's, up to the arithmetic below.
     let margins: Vec<f32> = a["written"]
         .as_array()
         .unwrap()
@@ -148,7 +148,8 @@ fn greedy_generation_is_the_references_and_the_same_twice() {
         .map(|w| w["margin"].as_f64().unwrap() as f32)
         .collect();
     let d = common::max_abs_diff(&margins, &common::floats(&want["margins"])[..n]);
-    assert!(d < 1e-3, "margins differ from the reference by {d}");
+    // Written tokens take the 16-bit one-token path: logits within 4e-3 of f32 (README).
+    assert!(d < 1e-2, "margins differ from the reference by {d}");
     let p = probabilities(&a["written"]);
     // The top 10 before writing: best first, at most all the mass, led by what greedy wrote.
     let top = probabilities(&a["top"]);

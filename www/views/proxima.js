@@ -111,6 +111,16 @@ export function render(root, state, data, ctx) {
       el('p', { class: 'written-status', role: 'status', text: line }));
   }
 
+  // While writing, only what was written changes: the rest (Stop above all) stays the same
+  // element, so a press on Stop is not lost to a redraw between its mouse down and up.
+  const still = JSON.stringify([state.model, read, stale, cut, picked, busy, state.write, state.temperature, state.seed, state.lang]);
+  const shown = root.querySelector(':scope > .written');
+  if (busy && written && shown && root.dataset.still === still) {
+    shown.replaceWith(written);
+    return;
+  }
+  root.dataset.still = still;
+
   const field = (key, label, attrs, toValue) => el('label', { class: 'write-field' }, el('span', { text: t(label) }),
     el('input', {
       ...attrs, 'data-focus': `write-${key}`, value: String(state[key]), disabled: busy,

@@ -84,6 +84,14 @@ impl QMatrix {
             }
             return;
         }
+        self.matmul_widened(x, t, y);
+    }
+
+    /// `matmul` by the f32 path at any T: what a prompt's last row takes through the head,
+    /// so a prompt's logits are f32 arithmetic throughout (the one-token path is not).
+    pub fn matmul_widened(&self, x: &[f32], t: usize, y: &mut [f32]) {
+        assert_eq!(x.len(), t * self.cols, "X is not T×in");
+        assert_eq!(y.len(), t * self.rows, "Y is not T×out");
         // Yᵀ (rows, T) = W · Xᵀ: Xᵀ packed once as the right operand, W's rows widened
         // `PASS_ROWS` at a time into the left one (row-major, as they lie).
         let k = self.cols;
@@ -330,17 +338,25 @@ impl LlamaForCausalLM {
             )));
         }
         let head = self.lm_head.as_ref().unwrap_or(&self.embed_tokens);
-        let mut normed = vec![0.0f32; d]; // (D,)
-        let mut logits = vec![0.0f32; self.config.vocab_size]; // (V,)
-        let mut out = Vec::with_capacity(self.config.num_hidden_layers + 1);
-        for layer in trace.hidden.chunks_exact(t * d) {
+        let layers = trace.hidden.len() / (t * d); // L + 1
+        let mut normed = vec![0.0f32; layers * d]; // (L+1, D): the position after each layer
+        for (layer, n) in trace
+            .hidden
+            .chunks_exact(t * d)
+            .zip(normed.chunks_exact_mut(d))
+        {
             self.norm
-                .forward(&layer[position * d..(position + 1) * d], &mut normed);
-            head.matmul(&normed, 1, &mut logits);
+                .forward(&layer[position * d..(position + 1) * d], n);
+        }
+        let v = self.config.vocab_size;
+        let mut logits = vec![0.0f32; layers * v]; // (L+1, V), through the f32 path
+        head.matmul_widened(&normed, layers, &mut logits);
+        let mut out = Vec::with_capacity(layers);
+        for logits in logits.chunks_exact(v) {
             let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max) as f64;
             let sum: f64 = logits.iter().map(|&l| (l as f64 - max).exp()).sum();
             out.push(
-                generate::top_k(&logits, k)
+                generate::top_k(logits, k)
                     .into_iter()
                     .map(|(id, l)| (id, ((l as f64 - max).exp() / sum) as f32))
                     .collect(),
@@ -502,7 +518,11 @@ impl LlamaForCausalLM {
         self.norm.forward(last, &mut normed);
         let head = self.lm_head.as_ref().unwrap_or(&self.embed_tokens);
         let mut logits = vec![0.0f32; c.vocab_size]; // (V,)
-        head.matmul(&normed, 1, &mut logits);
+        if t >= FEW_ROWS {
+            head.matmul_widened(&normed, 1, &mut logits); // a prompt: f32 to the end
+        } else {
+            head.matmul(&normed, 1, &mut logits);
+        }
         Ok(Step {
             attention,
             positions: p,

@@ -29,7 +29,7 @@ const DECODE_RUNS = Number(params.get('decodeRuns') ?? 5);
 const TOKENS = Number(params.get('tokens') ?? 32);
 const GGUF = '../models/smollm2-135m/SmolLM2-135M-Instruct.Q4_1.gguf';
 const WLLAMA = '../node_modules/@wllama/wllama/';
-const TRACE = ['attention', 'q', 'k', 'v', 'hidden', 'logits'];
+const TRACE = ['attention', 'q', 'k', 'v', 'logits'];
 const out = document.getElementById('out');
 const log = (line) => { out.textContent += `\n${line}`; };
 
@@ -158,6 +158,7 @@ async function main() {
     const start = performance.now();
     const run = dec.prefill(ids, trace);
     for (const name of trace ? TRACE : ['logits']) run.tensor(name);
+    if (trace) dec.hidden(); // the residual stream (L+1, T, D), copied out too
     const ms = performance.now() - start;
     run.free();
     return ms;

@@ -123,7 +123,6 @@ impl Decoder {
                 q: std::mem::take(&mut tr.q),
                 k: std::mem::take(&mut tr.k),
                 v: std::mem::take(&mut tr.v),
-                hidden: tr.hidden.clone(),
             }),
         };
         self.lens = Some(tr);
@@ -166,6 +165,16 @@ impl Decoder {
     /// The next token after a run's logits, by the sampling rule (its generator moves on).
     pub fn pick(&mut self, run: &DecoderRun) -> u32 {
         self.sampler.pick(&run.logits)
+    }
+
+    /// The last traced prefill's residual stream: the embeddings, then after each layer.
+    /// (L+1, T, D): i = (l*T + t)*D + d.
+    pub fn hidden(&self) -> Result<Float32Array, JsValue> {
+        let tr = self
+            .lens
+            .as_ref()
+            .ok_or_else(|| JsValue::from_str("the residual stream needs a prefill with trace"))?;
+        Ok(Float32Array::from(tr.hidden.as_slice()))
     }
 
     /// The logit lens at `position` of the last traced prefill: for the embeddings and after
@@ -214,7 +223,6 @@ struct Vectors {
     q: Vec<f32>,
     k: Vec<f32>,
     v: Vec<f32>,
-    hidden: Vec<f32>,
 }
 
 /// What a prefill or a step gave. Free it (`run.free()`) once copied.
@@ -237,7 +245,8 @@ impl DecoderRun {
     /// A tensor copied out. attention: (L, H, T, P), i = ((l*H + h)*T + q)*P + k, zero past
     /// each token's own position (P = T for a prefill; a step's T is 1); logits: (V,) after
     /// the last token. A prefill with trace also has q (L, H, T, Dh), k and v (L, Hkv, T, Dh)
-    /// (after RoPE; query head h reads key/value head h / (H/Hkv)) and hidden (L+1, T, D).
+    /// (after RoPE; query head h reads key/value head h / (H/Hkv)). The residual stream is
+    /// the decoder's (`Decoder.hidden`), kept once for the logit lens.
     pub fn tensor(&self, name: &str) -> Result<Float32Array, JsError> {
         let v = self.trace.as_ref();
         let data: &[f32] = match name {
@@ -246,7 +255,6 @@ impl DecoderRun {
             "q" => v.map(|v| v.q.as_slice()).unwrap_or_default(),
             "k" => v.map(|v| v.k.as_slice()).unwrap_or_default(),
             "v" => v.map(|v| v.v.as_slice()).unwrap_or_default(),
-            "hidden" => v.map(|v| v.hidden.as_slice()).unwrap_or_default(),
             _ => return Err(JsError::new(&format!("no tensor named {name:?}"))),
         };
         if data.is_empty() {

@@ -16,23 +16,12 @@ fn tiny() -> String {
 
 /// Runs to the end (or fails the test after 20 s): (exit code, stdout, stderr).
 fn run(cmd: &mut Command) -> (i32, String, String) {
-    let mut child = cmd
+    let child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        assert!(start.elapsed() < Duration::from_secs(20), "the CLI hangs");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().unwrap();
-    let text = |b: &[u8]| String::from_utf8_lossy(b).to_string();
-    (
-        out.status.code().unwrap_or(-1),
-        text(&out.stdout),
-        text(&out.stderr),
-    )
+    common::finish(child, Duration::from_secs(20), "the CLI hangs")
 }
 
 fn no_panic(code: i32, err: &str) {

@@ -8,7 +8,7 @@ mod common;
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ndarray::{Array3, Array4};
 use ndarray_npy::read_npy;
@@ -42,29 +42,14 @@ fn forward_dir() -> PathBuf {
 /// Runs to the end (or fails the test after 120 s: the machine may be busy):
 /// (exit code, stdout, stderr).
 fn run(args: &[&str]) -> (i32, String, String) {
-    let mut child = Command::new(BIN)
+    let child = Command::new(BIN)
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let start = Instant::now();
-    // Pipes are read only at the end: the outputs here are far under a pipe's buffer.
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > Duration::from_secs(120) {
-            child.kill().ok();
-            panic!("the CLI still runs after 120 s: {args:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().unwrap();
-    let text = |b: &[u8]| String::from_utf8_lossy(b).to_string();
-    (
-        out.status.code().unwrap_or(-1),
-        text(&out.stdout),
-        text(&out.stderr),
-    )
+    common::finish(child, Duration::from_secs(120), &format!("{args:?}"))
 }
 
 /// A successful run's standard output as JSON.
@@ -313,57 +298,22 @@ fn bad_input_is_a_message_and_a_nonzero_exit() {
     let model = gguf_path().display().to_string();
     let m = model.as_str();
     // Usage errors (clap, exit 2), refused before the model is read.
-    let refused: [&[&str]; 10] = [
-        &["generate", "--model", m, "a", "--tokens", "0"],
-        &["generate", "--model", m, "a", "--tokens", "513"],
-        &["generate", "--model", m, "a", "--tokens", "many"],
-        &[
-            "generate",
-            "--model",
-            m,
-            "a",
-            "--temperature",
-            "0",
-            "--seed",
-            "1",
-        ],
-        &[
-            "generate",
-            "--model",
-            m,
-            "a",
-            "--temperature",
-            "-1",
-            "--seed",
-            "1",
-        ],
-        &[
-            "generate",
-            "--model",
-            m,
-            "a",
-            "--temperature",
-            "nan",
-            "--seed",
-            "1",
-        ],
-        &["generate", "--model", m, "a", "--temperature", "1"],
-        &["generate", "--model", m, "a", "--seed", "1"],
-        &[
-            "generate",
-            "--model",
-            m,
-            "a",
-            "--temperature",
-            "1",
-            "--seed",
-            "1",
-            "--top-p",
-            "0",
-        ],
-        &["generate", "--model", m, "a", "--top", "0"],
-    ];
-    for args in refused {
+    let refused: Vec<Vec<&str>> = [
+        &["--tokens", "0"][..],
+        &["--tokens", "513"],
+        &["--tokens", "many"],
+        &["--temperature", "0", "--seed", "1"],
+        &["--temperature", "-1", "--seed", "1"],
+        &["--temperature", "nan", "--seed", "1"],
+        &["--temperature", "1"],
+        &["--seed", "1"],
+        &["--temperature", "1", "--seed", "1", "--top-p", "0"],
+        &["--top", "0"],
+    ]
+    .iter()
+    .map(|flags| [&["generate", "--model", m, "a"][..], flags].concat())
+    .collect();
+    for args in &refused {
         let (code, _, err) = run(args);
         assert_eq!(code, 2, "{args:?}: exit {code}: {err}");
         assert!(

@@ -109,3 +109,28 @@ pub fn fuzz_config(cases: u32) -> proptest::prelude::ProptestConfig {
         ..Default::default()
     }
 }
+
+/// Waits for a spawned CLI (its output piped) to end, failing the test after `limit` (the child
+/// killed): (exit code, stdout, stderr). Pipes are read at the end: the outputs the tests
+/// make are far under a pipe's buffer.
+pub fn finish(
+    mut child: std::process::Child,
+    limit: std::time::Duration,
+    what: &str,
+) -> (i32, String, String) {
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > limit {
+            child.kill().ok();
+            panic!("the CLI still runs after {limit:?}: {what}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    let text = |b: &[u8]| String::from_utf8_lossy(b).to_string();
+    (
+        out.status.code().unwrap_or(-1),
+        text(&out.stdout),
+        text(&out.stderr),
+    )
+}

@@ -278,17 +278,27 @@ fn block_dot_products_equal_the_portable_code_bit_for_bit() {
         s ^= s << 17;
         s
     };
-    for (ty, block) in [(GgmlType::Q4_1, 20), (GgmlType::Q8_0, 34)] {
+    // (type, its f16 scales' byte offsets in a block): Q4_1 and Q8_0 (SmolLM2), Q5_0, Q4_K
+    // and Q6_K (Gemma 3).
+    let types: [(GgmlType, &[usize]); 5] = [
+        (GgmlType::Q4_1, &[0, 2]),
+        (GgmlType::Q8_0, &[0]),
+        (GgmlType::Q5_0, &[0]),
+        (GgmlType::Q4K, &[0, 2]),
+        (GgmlType::Q6K, &[208]),
+    ];
+    for (ty, f16s) in types {
+        let (elems, block) = ty.block();
         for blocks in [1usize, 5, 18, 48] {
             let mut w: Vec<u8> = (0..blocks * block).map(|_| next() as u8).collect();
             for b in 0..blocks {
-                w[b * block + 1] = 0x1c | (w[b * block + 1] & 0x83); // finite, moderate d
-                if ty == GgmlType::Q4_1 {
-                    w[b * block + 3] = 0x1c | (w[b * block + 3] & 0x83);
+                for &o in f16s {
+                    w[b * block + o + 1] = 0x1c | (w[b * block + o + 1] & 0x83);
+                    // finite, moderate
                 }
             }
             // Activations with outliers, as a residual stream has them.
-            let x: Vec<f32> = (0..blocks * 32)
+            let x: Vec<f32> = (0..blocks * elems)
                 .map(|i| {
                     ((next() % 2001) as f32 - 1000.0) / 300.0 * if i % 97 == 0 { 40.0 } else { 1.0 }
                 })

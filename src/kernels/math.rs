@@ -96,6 +96,14 @@ pub fn gelu(x: f32) -> f32 {
     0.5 * x * (1.0 + erf(x * std::f32::consts::FRAC_1_SQRT_2))
 }
 
+/// GELU's tanh approximation, 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) (PyTorch's
+/// `gelu(approximate="tanh")`, Gemma's activation), with 0.5·(1 + tanh(u)) = 1 / (1 + e^(−2u)).
+pub fn gelu_tanh(x: f32) -> f32 {
+    const SQRT_2_OVER_PI: f32 = 0.797_884_6;
+    let u = SQRT_2_OVER_PI * (x + 0.044715 * x * x * x);
+    x / (1.0 + exp(-2.0 * u))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +131,21 @@ mod tests {
             worst = worst.max(((exp(x) as f64) - want).abs() / want);
         }
         assert!(worst < 3e-7, "worst relative error {worst}");
+    }
+
+    #[test]
+    fn gelu_tanh_is_within_1e_6_of_the_tanh_formula() {
+        let mut worst = 0.0f64;
+        for i in -20_000..20_000 {
+            let x = i as f32 * 1e-3;
+            let xd = x as f64;
+            let want = 0.5
+                * xd
+                * (1.0
+                    + ((2.0 / std::f64::consts::PI).sqrt() * (xd + 0.044715 * xd.powi(3))).tanh());
+            worst = worst.max((gelu_tanh(x) as f64 - want).abs() / (1.0 + xd.abs()));
+        }
+        assert!(worst < 1e-6, "worst error {worst}");
     }
 
     #[test]

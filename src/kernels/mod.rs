@@ -400,6 +400,13 @@ pub fn silu_mul(gate: &mut [f32], up: &[f32]) {
     }
 }
 
+/// gate ← gelu_tanh(gate) · up (GeGLU's product, Gemma's `gelu_pytorch_tanh`); the same length.
+pub fn gelu_tanh_mul(gate: &mut [f32], up: &[f32]) {
+    for (g, &u) in gate.iter_mut().zip(up) {
+        *g = math::gelu_tanh(*g) * u;
+    }
+}
+
 /// For each row r of `src` (R×n): dst row r ← softmax(src row r · scale).
 pub fn softmax_rows(src: &[f32], dst: &mut [f32], n: usize, scale: f32) {
     assert_eq!(src.len(), dst.len(), "softmax: src and dst differ in size");

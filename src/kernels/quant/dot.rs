@@ -1,7 +1,8 @@
 //! Dot products of one token's activations with weight rows kept in their GGML block format:
 //! the decoder's one-token steps, where each weight is used once per token, so reading the
 //! blocks as they lie (no widened copy) is what sets the speed. Q4_1 and Q8_0 (SmolLM2's
-//! types) have their own loops; every other type is dequantized a row at a time first.
+//! types) have their loops here, Q5_0, Q4_K and Q6_K (Gemma 3's) in `dot_k`; any other type
+//! is dequantized a row at a time first.
 //!
 //! Q4_1 and Q8_0 multiply integers: the activations are rounded to 16 bits per block of 32
 //! (`Activations`: error at most 1.5e-5 of the block's largest, where llama.cpp rounds to 8
@@ -9,7 +10,7 @@
 //! the same order in every build. So the portable, SIMD128 and relaxed builds and the native
 //! CLI write the same text, bit for bit. Q4_1's weight is u·d + m: a block's share is
 //! d·s·Σ u·q + m·Σ x, with Σ x taken once per token in f32.
-use super::{dequantize_row, q4_1, q8_0, GgmlType};
+use super::{dequantize_row, dot_k, q4_1, q8_0, GgmlType};
 
 /// Largest 16-bit magnitude an activation is rounded to.
 const Q16: f32 = 32767.0;
@@ -17,11 +18,11 @@ const Q16: f32 = 32767.0;
 /// One token's activations for the integer dots: x ≈ q · scale per block of 32.
 pub struct Activations {
     /// (K,) rounded activations.
-    q: Vec<i16>,
+    pub(super) q: Vec<i16>,
     /// (K/32 rounded up to 4,) each block's scale, max|x| / 32767 (zero past the last).
-    scale: Vec<f32>,
+    pub(super) scale: Vec<f32>,
     /// (K/32 rounded up to 4,) each block's Σ x in f32, what Q4_1's minimum multiplies.
-    sums: Vec<f32>,
+    pub(super) sums: Vec<f32>,
 }
 
 impl Activations {
@@ -60,6 +61,9 @@ pub fn dot_row(
 ) -> f32 {
     match ty {
         GgmlType::Q4_1 | GgmlType::Q8_0 => dot_blocks(Int::of(ty), w, acts),
+        GgmlType::Q5_0 => dot_k::dot_q5_0::<dot_k::Fast>(w, acts),
+        GgmlType::Q4K => dot_k::dot_q4_k::<dot_k::Fast>(w, acts),
+        GgmlType::Q6K => dot_k::dot_q6_k::<dot_k::Fast>(w, acts),
         _ => {
             scratch.resize(x.len(), 0.0);
             dequantize_row(ty, w, scratch).expect("row sizes checked at load");
@@ -107,14 +111,16 @@ fn f16_finite(h: u16) -> f32 {
     f32::from_bits(magnitude.to_bits() | (h & 0x8000) << 16)
 }
 
-/// `dot_row` of Q4_1 or Q8_0 in portable code, which every build must equal bit for bit
-/// (the wasm tests check the SIMD builds against it).
+/// `dot_row` of a type with an integer loop in portable code, which every build must equal
+/// bit for bit (the wasm tests check the SIMD builds against it).
 pub fn dot_row_portable(ty: GgmlType, w: &[u8], acts: &Activations) -> f32 {
-    assert!(
-        matches!(ty, GgmlType::Q4_1 | GgmlType::Q8_0),
-        "{ty} has no integer loop"
-    );
-    dot_blocks_portable(Int::of(ty), w, acts)
+    match ty {
+        GgmlType::Q4_1 | GgmlType::Q8_0 => dot_blocks_portable(Int::of(ty), w, acts),
+        GgmlType::Q5_0 => dot_k::dot_q5_0::<dot_k::Portable>(w, acts),
+        GgmlType::Q4K => dot_k::dot_q4_k::<dot_k::Portable>(w, acts),
+        GgmlType::Q6K => dot_k::dot_q6_k::<dot_k::Portable>(w, acts),
+        _ => panic!("{ty} has no integer loop"),
+    }
 }
 
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
@@ -462,7 +468,7 @@ mod simd {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// A row of `blocks` blocks of `ty` with bytes from a fixed generator, scales kept small
@@ -480,6 +486,8 @@ mod tests {
         let f16s: &[usize] = match ty {
             GgmlType::Q4_1 => &[0, 2],
             GgmlType::Q8_0 | GgmlType::Q5_0 => &[0],
+            GgmlType::Q4K => &[0, 2],
+            GgmlType::Q6K => &[208],
             _ => &[],
         };
         for b in 0..blocks {

@@ -7,6 +7,7 @@
 //! A row of `n` weights in a block format is `n / block_elems` blocks laid end to end; `n` is
 //! a multiple of the block's element count (GGUF requires it of every tensor's first dim).
 pub mod dot;
+pub mod dot_k;
 pub mod q4_1;
 pub mod q4_k;
 pub mod q5_0;

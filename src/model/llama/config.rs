@@ -1,8 +1,10 @@
 //! The decoder's config from a GGUF's metadata (`{arch}.*` keys, as llama.cpp's
-//! `llama-model.cpp` reads them), named after HF `LlamaConfig`. The fields Gemma 3 needs
-//! (head size of its own, sliding-window layers, soft-capping, QK-norm) are read too, so that
-//! issue 25 adds their kernels, not a second reader; until then a model that needs them is
-//! refused with a message that says which.
+//! `llama-model.cpp` reads them), named after HF `LlamaConfig`. One config for the family:
+//! SmolLM2 (`llama`) and Gemma 3 (`gemma3`) differ only in the fields below that say so
+//! (how RoPE pairs dims, sliding-window layers, QK-norm, norms after each block, the MLP's
+//! activation, the embedding and query scales), so the forward pass is one, not a fork. What
+//! llama.cpp hard-codes per architecture rather than storing in the GGUF (Gemma 3's window
+//! pattern and local RoPE base) is set here, with the source named.
 use crate::error::{Error, Result};
 use crate::load::gguf::Gguf;
 
@@ -31,6 +33,40 @@ pub struct LlamaConfig {
     pub final_logit_softcapping: Option<f32>,
     /// Gemma 3 and Qwen3: RMSNorm on each head's q and k (`blk.N.attn_q_norm.weight`).
     pub qk_norm: bool,
+    /// Which dims of a head RoPE turns together.
+    pub rope_style: RopeStyle,
+    /// RoPE base of the sliding-window layers (Gemma 3: 10,000; the global ones take
+    /// `rope_theta`, 1e6).
+    pub rope_theta_local: f32,
+    /// Per layer (L,): Some(w) when a query sees only keys fewer than w positions back.
+    pub layer_window: Vec<Option<usize>>,
+    /// The embeddings are multiplied by this (Gemma: √D; llama: 1).
+    pub embed_scale: f32,
+    /// q·k is multiplied by this before the softmax (1/√Dh; Gemma 3: 1/√query_pre_attn_scalar).
+    pub query_scale: f32,
+    /// The MLP's gate activation.
+    pub hidden_act: HiddenAct,
+    /// Gemma 2/3: an RMSNorm on the attention's and the MLP's output before each residual add
+    /// (`post_attention_norm`, `post_ffw_norm`).
+    pub post_norms: bool,
+}
+
+/// How RoPE pairs a head's dims.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RopeStyle {
+    /// (x[2i], x[2i+1]): llama.cpp's NORM, on q/k rows its llama converter permuted.
+    AdjacentPairs,
+    /// (x[i], x[i + rope_dim/2]): HF's rotate_half, llama.cpp's NEOX (Gemma, rows as HF has them).
+    HalfSplit,
+}
+
+/// The MLP's gate activation: down(act(gate(x)) · up(x)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HiddenAct {
+    /// x·σ(x) (SwiGLU: llama).
+    Silu,
+    /// GELU's tanh approximation (GeGLU: Gemma's `gelu_pytorch_tanh`).
+    GeluTanh,
 }
 
 /// Sizes past these are a damaged or hostile file, not a model this engine can run.
@@ -41,11 +77,15 @@ const MAX_CONTEXT: usize = 1 << 20;
 impl LlamaConfig {
     pub fn from_gguf(g: &Gguf) -> Result<LlamaConfig> {
         let arch = g.architecture()?.to_string();
-        if arch != "llama" {
-            return Err(Error::Model(format!(
-                "architecture {arch:?}: this engine runs llama-family decoders (\"llama\") only so far"
-            )));
-        }
+        let gemma3 = match arch.as_str() {
+            "llama" => false,
+            "gemma3" => true,
+            _ => {
+                return Err(Error::Model(format!(
+                    "architecture {arch:?}: this engine runs \"llama\" (SmolLM2) and \"gemma3\" decoders"
+                )))
+            }
+        };
         let key = |k: &str| format!("{arch}.{k}");
         let size = |k: &str, max: usize| -> Result<usize> {
             let v = g.u32(&key(k))? as usize;
@@ -85,18 +125,50 @@ impl LlamaConfig {
             }
             Ok(v)
         };
+        let num_hidden_layers = size("block_count", MAX_LAYERS)?;
+        let sliding_window = g
+            .opt_u32(&key("attention.sliding_window"))?
+            .map(|v| v as usize);
+        // llama.cpp (`llama-model.cpp`, LLM_ARCH_GEMMA3): `set_swa_pattern(6)`, five sliding
+        // layers then a global one, and `rope_freq_base_train_swa = 10000`; neither is in
+        // the GGUF.
+        let layer_window = (0..num_hidden_layers)
+            .map(|l| match sliding_window {
+                Some(w) if gemma3 && l % 6 < 5 => Some(w),
+                _ => None,
+            })
+            .collect();
         let c = LlamaConfig {
-            num_hidden_layers: size("block_count", MAX_LAYERS)?,
+            num_hidden_layers,
             intermediate_size: size("feed_forward_length", MAX_WIDTH * 16)?,
             max_position_embeddings: size("context_length", MAX_CONTEXT)?,
             rope_theta: positive("rope.freq_base", Some(10_000.0))?,
             rms_norm_eps: positive("attention.layer_norm_rms_epsilon", None)?,
-            sliding_window: g
-                .opt_u32(&key("attention.sliding_window"))?
-                .map(|v| v as usize),
+            sliding_window,
             attn_logit_softcapping: g.opt_f32(&key("attn_logit_softcapping"))?,
             final_logit_softcapping: g.opt_f32(&key("final_logit_softcapping"))?,
             qk_norm: g.tensor("blk.0.attn_q_norm.weight").is_ok(),
+            post_norms: g.tensor("blk.0.post_attention_norm.weight").is_ok(),
+            rope_style: if gemma3 {
+                RopeStyle::HalfSplit
+            } else {
+                RopeStyle::AdjacentPairs
+            },
+            rope_theta_local: if gemma3 { 10_000.0 } else { 0.0 },
+            layer_window,
+            embed_scale: if gemma3 {
+                (hidden_size as f32).sqrt()
+            } else {
+                1.0
+            },
+            // Gemma 3's query_pre_attn_scalar is the head size but for 27B (llama.cpp's
+            // `f_attention_scale`), which this engine does not run.
+            query_scale: 1.0 / (head_dim as f32).sqrt(),
+            hidden_act: if gemma3 {
+                HiddenAct::GeluTanh
+            } else {
+                HiddenAct::Silu
+            },
             architecture: arch,
             hidden_size,
             num_attention_heads,
@@ -145,14 +217,21 @@ impl LlamaConfig {
         if self.vocab_size == 0 {
             return bad("an empty vocabulary".into());
         }
+        if self.sliding_window.is_some() && self.architecture != "gemma3" {
+            return bad(format!(
+                "sliding-window layers in a {:?} model, whose window pattern this engine does not know",
+                self.architecture
+            ));
+        }
+        if self.sliding_window == Some(0) {
+            return bad("a sliding window of 0 tokens".into());
+        }
         let unsupported = [
-            (self.sliding_window.is_some(), "sliding-window layers"),
             (
                 self.attn_logit_softcapping.is_some(),
                 "attention soft-capping",
             ),
             (self.final_logit_softcapping.is_some(), "logit soft-capping"),
-            (self.qk_norm, "QK-norm"),
         ];
         for (needed, what) in unsupported {
             if needed {

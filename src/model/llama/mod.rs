@@ -1,16 +1,20 @@
-//! The llama family of decoders (HF `modeling_llama.py`), read from a GGUF: SmolLM2 today.
-//! One struct per HF module, the weights kept in their GGUF block format and dequantized a
-//! row at a time as they are used (no f32 copy of the model).
+//! The llama family of decoders (HF `modeling_llama.py`), read from a GGUF: SmolLM2 and
+//! Gemma 3 (HF `modeling_gemma3.py`), whose differences are fields of `LlamaConfig` and
+//! optional modules here (QK-norm, the norms after attention and the MLP), not a second
+//! model. One struct per HF module, the weights kept in their GGUF block format and
+//! dequantized a row at a time as they are used (no f32 copy of the model).
 //!
-//! What differs from HF, on purpose: q_proj and k_proj come as the GGUF stores them, their
-//! rows permuted per head by llama.cpp's converter (`convert_hf_to_gguf.py`,
+//! What differs from HF, on purpose: SmolLM2's q_proj and k_proj come as the GGUF stores
+//! them, their rows permuted per head by llama.cpp's converter (`convert_hf_to_gguf.py`,
 //! `LlamaModel.permute`) so that RoPE turns adjacent pairs (x[2i], x[2i+1]) (llama.cpp's
 //! `LLAMA_ROPE_TYPE_NORM`) where HF's `rotate_half` turns (x[i], x[i + Dh/2]): the same
 //! rotation, so the same attention; q and k vectors are in the GGUF's order within a head.
+//! Gemma's rows are not permuted, and RoPE turns them as HF does (`RopeStyle::HalfSplit`).
+//! Gemma's RMSNorm multiplies by (1 + w): its converter stored 1 + w, so the norm is one.
 mod config;
 mod generate;
 
-pub use config::LlamaConfig;
+pub use config::{HiddenAct, LlamaConfig, RopeStyle};
 pub use generate::{probabilities, top_k, Generation, Sampler, Sampling, Written};
 
 use std::sync::Arc;
@@ -147,6 +151,18 @@ impl LlamaRMSNorm {
         })
     }
 
+    /// Each row of `x` normalized in place (QK-norm: each head's vector is a row).
+    fn forward_in_place(&self, x: &mut [f32]) {
+        let d = self.weight.len();
+        for row in x.chunks_exact_mut(d) {
+            let ms = row.iter().map(|&v| v as f64 * v as f64).sum::<f64>() / d as f64;
+            let inv = (1.0 / (ms + self.eps as f64).sqrt()) as f32;
+            for (v, &w) in row.iter_mut().zip(&self.weight) {
+                *v = *v * inv * w;
+            }
+        }
+    }
+
     pub fn forward(&self, x: &[f32], out: &mut [f32]) {
         let d = self.weight.len();
         for (row, o) in x.chunks_exact(d).zip(out.chunks_exact_mut(d)) {
@@ -165,6 +181,10 @@ pub struct LlamaAttention {
     pub k_proj: QMatrix, // (Hkv·Dh, D)
     pub v_proj: QMatrix, // (Hkv·Dh, D)
     pub o_proj: QMatrix, // (D, H·Dh)
+    /// Gemma 3: RMSNorm over each query head's vector, before RoPE (`q_norm`).
+    pub q_norm: Option<LlamaRMSNorm>, // weight (Dh,)
+    /// Gemma 3: the same over each key head's vector (`k_norm`).
+    pub k_norm: Option<LlamaRMSNorm>, // weight (Dh,)
 }
 
 /// `LlamaMLP`: down(silu(gate(x)) · up(x)).
@@ -174,12 +194,19 @@ pub struct LlamaMLP {
     pub down_proj: QMatrix, // (D, I)
 }
 
-/// `LlamaDecoderLayer`.
+/// `LlamaDecoderLayer` (and `Gemma3DecoderLayer`).
 pub struct LlamaDecoderLayer {
     pub input_layernorm: LlamaRMSNorm,
     pub self_attn: LlamaAttention,
+    /// Gemma: the norm of the attention's output before the residual add (HF
+    /// `post_attention_layernorm` in Gemma, GGUF `post_attention_norm`).
+    pub attn_output_norm: Option<LlamaRMSNorm>,
+    /// The norm before the MLP (HF llama `post_attention_layernorm`, Gemma
+    /// `pre_feedforward_layernorm`, GGUF `ffn_norm`).
     pub post_attention_layernorm: LlamaRMSNorm,
     pub mlp: LlamaMLP,
+    /// Gemma: the norm of the MLP's output before the residual add (`post_feedforward_layernorm`).
+    pub mlp_output_norm: Option<LlamaRMSNorm>,
 }
 
 /// `LlamaForCausalLM`: the model, its tied head and its tokenizer.
@@ -253,6 +280,11 @@ impl LlamaForCausalLM {
             QMatrix::load(&g.tensor(name)?, &buf, rows, cols)
         };
         let norm = |name: &str| LlamaRMSNorm::load(&g, name, d, c.rms_norm_eps);
+        // A norm the config says the model has (`post_norms`, `qk_norm`), of width `w`.
+        let opt_norm = |has: bool, name: &str, w: usize| -> Result<Option<LlamaRMSNorm>> {
+            has.then(|| LlamaRMSNorm::load(&g, name, w, c.rms_norm_eps))
+                .transpose()
+        };
         let mut layers = Vec::with_capacity(c.num_hidden_layers);
         for l in 0..c.num_hidden_layers {
             let p = format!("blk.{l}.");
@@ -263,13 +295,21 @@ impl LlamaForCausalLM {
                     k_proj: m(&format!("{p}attn_k.weight"), kv_dim, d)?,
                     v_proj: m(&format!("{p}attn_v.weight"), kv_dim, d)?,
                     o_proj: m(&format!("{p}attn_output.weight"), d, q_dim)?,
+                    q_norm: opt_norm(c.qk_norm, &format!("{p}attn_q_norm.weight"), c.head_dim)?,
+                    k_norm: opt_norm(c.qk_norm, &format!("{p}attn_k_norm.weight"), c.head_dim)?,
                 },
+                attn_output_norm: opt_norm(
+                    c.post_norms,
+                    &format!("{p}post_attention_norm.weight"),
+                    d,
+                )?,
                 post_attention_layernorm: norm(&format!("{p}ffn_norm.weight"))?,
                 mlp: LlamaMLP {
                     gate_proj: m(&format!("{p}ffn_gate.weight"), c.intermediate_size, d)?,
                     up_proj: m(&format!("{p}ffn_up.weight"), c.intermediate_size, d)?,
                     down_proj: m(&format!("{p}ffn_down.weight"), d, c.intermediate_size)?,
                 },
+                mlp_output_norm: opt_norm(c.post_norms, &format!("{p}post_ffw_norm.weight"), d)?,
             });
         }
         let lm_head = match g.tensor("output.weight") {
@@ -403,10 +443,18 @@ impl LlamaForCausalLM {
                     "token id {id} is outside the vocabulary"
                 )));
             }
-            self.embed_tokens
-                .row(id as usize, &mut hidden[i * d..(i + 1) * d]);
+            let row = &mut hidden[i * d..(i + 1) * d];
+            self.embed_tokens.row(id as usize, row);
+            if c.embed_scale != 1.0 {
+                row.iter_mut().for_each(|v| *v *= c.embed_scale);
+            }
         }
-        let rope = Rope::new(c, start, t);
+        let rope_global = Rope::new(c, c.rope_theta, start, t);
+        let rope_local = c
+            .layer_window
+            .iter()
+            .any(Option::is_some)
+            .then(|| Rope::new(c, c.rope_theta_local, start, t));
         let mut attention = vec![0.0f32; c.num_hidden_layers * h * t * p]; // (L, H, T, P)
         let mut x = vec![0.0f32; t * d]; // (T, D)
         let mut q = vec![0.0f32; t * h * dh]; // (T, H·Dh)
@@ -416,7 +464,7 @@ impl LlamaForCausalLM {
         let mut out = vec![0.0f32; t * d]; // (T, D)
         let mut gate = vec![0.0f32; t * c.intermediate_size]; // (T, I)
         let mut up = vec![0.0f32; t * c.intermediate_size]; // (T, I)
-        let scale = 1.0 / (dh as f32).sqrt();
+        let scale = c.query_scale;
         let group = h / hkv;
         let mut kv_rows = vec![0.0f32; p * dh]; // (P, Dh) one key/value head's keys or values
         let (mut keys_t, mut values_p) = (Packed::default(), Packed::default());
@@ -432,6 +480,15 @@ impl LlamaForCausalLM {
             a.q_proj.matmul(&x, t, &mut q);
             a.k_proj.matmul(&x, t, &mut k);
             a.v_proj.matmul(&x, t, &mut v);
+            if let (Some(qn), Some(kn)) = (&a.q_norm, &a.k_norm) {
+                qn.forward_in_place(&mut q);
+                kn.forward_in_place(&mut k);
+            }
+            let window = c.layer_window[l];
+            let rope = match (window, &rope_local) {
+                (Some(_), Some(local)) => local,
+                _ => &rope_global,
+            };
             rope.apply(&mut q, h, dh);
             rope.apply(&mut k, hkv, dh);
             if let Some(r) = rec.as_deref_mut() {
@@ -476,8 +533,15 @@ impl LlamaForCausalLM {
                     .zip(scores.chunks_exact(p))
                     .enumerate()
                 {
-                    let seen = start + r % t + 1; // keys this position may read
-                    kernels::softmax_rows(&sc[..seen], &mut row[..seen], seen, scale);
+                    let seen = start + r % t + 1; // keys up to this position
+                                                  // A sliding layer's query reads only keys fewer than w positions back.
+                    let from = window.map_or(0, |w| seen.saturating_sub(w));
+                    kernels::softmax_rows(
+                        &sc[from..seen],
+                        &mut row[from..seen],
+                        seen - from,
+                        scale,
+                    );
                 }
                 for (j, row) in kv_rows.chunks_exact_mut(dh).enumerate() {
                     row.copy_from_slice(&values[(j * hkv + kvh) * dh..(j * hkv + kvh + 1) * dh]);
@@ -501,12 +565,21 @@ impl LlamaForCausalLM {
                 }
             }
             a.o_proj.matmul(&ctx, t, &mut out);
+            if let Some(n) = &layer.attn_output_norm {
+                n.forward_in_place(&mut out);
+            }
             crate::kernels::add_assign(&mut hidden, &out);
             layer.post_attention_layernorm.forward(&hidden, &mut x);
             layer.mlp.gate_proj.matmul(&x, t, &mut gate);
             layer.mlp.up_proj.matmul(&x, t, &mut up);
-            kernels::silu_mul(&mut gate, &up); // silu(gate) · up
+            match c.hidden_act {
+                HiddenAct::Silu => kernels::silu_mul(&mut gate, &up), // silu(gate) · up
+                HiddenAct::GeluTanh => kernels::gelu_tanh_mul(&mut gate, &up),
+            }
             layer.mlp.down_proj.matmul(&gate, t, &mut out);
+            if let Some(n) = &layer.mlp_output_norm {
+                n.forward_in_place(&mut out);
+            }
             crate::kernels::add_assign(&mut hidden, &out);
             if let Some(r) = rec.as_deref_mut() {
                 r.hidden.extend_from_slice(&hidden);
@@ -553,28 +626,35 @@ pub struct Step {
     pub logits: Vec<f32>,
 }
 
-/// RoPE's cos and sin for positions start..start + T, pairs (x[2i], x[2i+1]) of the first `rope_dim`
-/// dims of each head turned by pos · θ^(−2i/rope_dim) (llama.cpp's NORM rope; see the module
-/// note for why not HF's rotate_half).
+/// RoPE's cos and sin for positions start..start + T: pair i of the first `rope_dim` dims of
+/// each head turned by pos · θ^(−2i/rope_dim). The pair is (x[2i], x[2i+1]) (llama.cpp's NORM
+/// rope; see the module note for why not HF's rotate_half) or (x[i], x[i + rope_dim/2]) (HF's
+/// rotate_half, llama.cpp's NEOX), as the config's `rope_style` says.
 struct Rope {
     cos: Vec<f32>, // (T, rope_dim/2)
     sin: Vec<f32>, // (T, rope_dim/2)
     pairs: usize,
+    style: RopeStyle,
 }
 
 impl Rope {
-    fn new(c: &LlamaConfig, start: usize, t: usize) -> Rope {
+    fn new(c: &LlamaConfig, theta: f32, start: usize, t: usize) -> Rope {
         let pairs = c.rope_dim / 2;
         let (mut cos, mut sin) = (Vec::with_capacity(t * pairs), Vec::with_capacity(t * pairs));
         for pos in start..start + t {
             for i in 0..pairs {
-                let inv = (c.rope_theta as f64).powf(-2.0 * i as f64 / c.rope_dim as f64);
+                let inv = (theta as f64).powf(-2.0 * i as f64 / c.rope_dim as f64);
                 let a = pos as f64 * inv;
                 cos.push(a.cos() as f32);
                 sin.push(a.sin() as f32);
             }
         }
-        Rope { cos, sin, pairs }
+        Rope {
+            cos,
+            sin,
+            pairs,
+            style: c.rope_style,
+        }
     }
 
     /// `x` (T, heads·Dh), each head's vector turned at its position (start + row).
@@ -586,9 +666,13 @@ impl Rope {
             );
             for head in row.chunks_exact_mut(dh) {
                 for i in 0..self.pairs {
-                    let (x0, x1) = (head[2 * i], head[2 * i + 1]);
-                    head[2 * i] = x0 * cos[i] - x1 * sin[i];
-                    head[2 * i + 1] = x0 * sin[i] + x1 * cos[i];
+                    let (a, b) = match self.style {
+                        RopeStyle::AdjacentPairs => (2 * i, 2 * i + 1),
+                        RopeStyle::HalfSplit => (i, i + self.pairs),
+                    };
+                    let (x0, x1) = (head[a], head[b]);
+                    head[a] = x0 * cos[i] - x1 * sin[i];
+                    head[b] = x0 * sin[i] + x1 * cos[i];
                 }
             }
         }

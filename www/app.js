@@ -19,7 +19,8 @@ const component = new AttentionController({
 }, {
   changed: (state) => {
     if (clampedShown) { $('notice').textContent = ''; clampedShown = false; }
-    if ($('text').value !== state.sentence) $('text').value = state.sentence; // a comparison's example
+    if ($('text').value !== state.sentence) $('text').value = state.sentence; // a comparison's example, a written text
+    $('sentence-preview').textContent = state.sentence.slice(0, MAX_SENTENCE); // (a phone's one-line sentence follows it)
     writeHash();
     showModelNote(state);
   },
@@ -133,6 +134,7 @@ function fromHash() {
   const state = readHash();
   applyLanguage(state.lang);
   $('text').value = state.sentence;
+  $('sentence-preview').textContent = state.sentence.slice(0, MAX_SENTENCE);
   component.show(state, t);
   showModelNote(state);
   writeHash();

@@ -317,6 +317,64 @@ fn block_dot_products_equal_the_portable_code_bit_for_bit() {
     }
 }
 
+/// Gemma 3's weight rows widened for a prompt's matmul in this build (SIMD where built with
+/// it) give `dequantize_row`'s bits: a prompt's numbers do not depend on the build.
+#[wasm_bindgen_test]
+fn widened_gemma_rows_equal_dequantize_row_bit_for_bit() {
+    use orquestra::kernels::quant::dot::widen_row;
+    use orquestra::kernels::quant::{dequantize_row, GgmlType};
+    let mut s = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s
+    };
+    let types: [(GgmlType, &[usize]); 3] = [
+        (GgmlType::Q5_0, &[0]),
+        (GgmlType::Q4K, &[0, 2]),
+        (GgmlType::Q6K, &[208]),
+    ];
+    for (ty, f16s) in types {
+        let (elems, block) = ty.block();
+        let blocks = 8;
+        let mut w: Vec<u8> = (0..blocks * block).map(|_| next() as u8).collect();
+        for b in 0..blocks {
+            for &o in f16s {
+                w[b * block + o + 1] = 0x1c | (w[b * block + o + 1] & 0x83);
+            }
+        }
+        let (mut got, mut want) = (vec![0.0f32; blocks * elems], vec![0.0f32; blocks * elems]);
+        widen_row(ty, &w, &mut got);
+        dequantize_row(ty, &w, &mut want).unwrap();
+        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+            assert_eq!(g.to_bits(), w.to_bits(), "{ty} weight {i}: {g} vs {w}");
+        }
+    }
+}
+
+/// Gemma's GeGLU product gelu_tanh(gate) · up in this build against f64.
+#[wasm_bindgen_test]
+fn gelu_tanh_mul_matches_f64() {
+    let gate: Vec<f32> = (0..1027).map(|i| (i as f32 - 513.0) * 0.097).collect();
+    let up: Vec<f32> = (0..1027)
+        .map(|i| ((i * 7 % 13) as f32 - 6.0) * 0.5)
+        .collect();
+    let mut got = gate.clone();
+    orquestra::kernels::gelu_tanh_mul(&mut got, &up);
+    for ((&g, &u), &y) in gate.iter().zip(&up).zip(&got) {
+        let x = g as f64;
+        let want = 0.5
+            * x
+            * (1.0 + ((2.0 / std::f64::consts::PI).sqrt() * (x + 0.044715 * x.powi(3))).tanh())
+            * u as f64;
+        assert!(
+            (y as f64 - want).abs() <= 2e-6 * (1.0 + want.abs()),
+            "gate {g}, up {u}: {y} vs {want}"
+        );
+    }
+}
+
 /// SwiGLU's silu(gate) · up in this build against f64, over the range a layer produces
 /// (and past the exponent's clamp).
 #[wasm_bindgen_test]

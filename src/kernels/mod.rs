@@ -402,6 +402,9 @@ pub fn silu_mul(gate: &mut [f32], up: &[f32]) {
 
 /// gate ← gelu_tanh(gate) · up (GeGLU's product, Gemma's `gelu_pytorch_tanh`); the same length.
 pub fn gelu_tanh_mul(gate: &mut [f32], up: &[f32]) {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    simd128::gelu_tanh_mul(gate, up);
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
     for (g, &u) in gate.iter_mut().zip(up) {
         *g = math::gelu_tanh(*g) * u;
     }

@@ -557,6 +557,32 @@ pub fn silu_mul(gate: &mut [f32], up: &[f32]) {
     }
 }
 
+/// gate ← gelu_tanh(gate) · up = gate / (1 + e^(−2u)) · up, u = √(2/π)·(gate + 0.044715·gate³)
+/// (`math::gelu_tanh`), element by element.
+pub fn gelu_tanh_mul(gate: &mut [f32], up: &[f32]) {
+    assert_eq!(gate.len(), up.len());
+    let n4 = gate.len() / 4 * 4;
+    let c = ExpK::new();
+    let one = f32x4_splat(1.0);
+    let (k1, k3) = (f32x4_splat(-2.0 * 0.797_884_6), f32x4_splat(0.044715));
+    let (g, u) = (gate.as_mut_ptr(), up.as_ptr());
+    // SAFETY: every vector access is at i < n4 ≤ len − 3, in both slices.
+    unsafe {
+        for i in (0..n4).step_by(4) {
+            let x = load(g.add(i));
+            let inner = fma(f32x4_mul(f32x4_mul(x, x), x), k3, x); // x + 0.044715·x³
+            let e = exp4(f32x4_mul(k1, inner), &c);
+            store(
+                g.add(i),
+                f32x4_mul(f32x4_div(x, f32x4_add(one, e)), load(u.add(i))),
+            );
+        }
+    }
+    for (x, &v) in gate[n4..].iter_mut().zip(&up[n4..]) {
+        *x = super::math::gelu_tanh(*x) * v;
+    }
+}
+
 pub fn layer_norm(row: &mut [f32], gamma: &[f32], beta: &[f32], eps: f32) {
     let len = row.len();
     let n4 = len / 4 * 4;

@@ -170,14 +170,17 @@ fn int_q8_0(qs: &[u8], q: &[i16]) -> i32 {
         .sum()
 }
 
-/// One row of `ty` weights into floats for the matmul: Q4_1 and Q8_0 in SIMD where built
-/// with it (u·d + m may be fused into one rounding there), every other type by
-/// `dequantize_row`.
+/// One row of `ty` weights into floats for the matmul: Q4_1, Q8_0, Q5_0, Q4_K and Q6_K in
+/// SIMD where built with it (Q4_1's u·d + m may be fused into one rounding there; the others
+/// give `dequantize_row`'s bits), every other type by `dequantize_row`.
 pub fn widen_row(ty: GgmlType, w: &[u8], out: &mut [f32]) {
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     match ty {
         GgmlType::Q4_1 => return simd::widen_q4_1(w, out),
         GgmlType::Q8_0 => return simd::widen_q8_0(w, out),
+        GgmlType::Q5_0 => return dot_k::widen_q5_0(w, out),
+        GgmlType::Q4K => return dot_k::widen_q4_k(w, out),
+        GgmlType::Q6K => return dot_k::widen_q6_k(w, out),
         _ => {}
     }
     dequantize_row(ty, w, out).expect("row sizes checked at load");

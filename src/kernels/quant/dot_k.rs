@@ -119,7 +119,7 @@ pub fn dot_q6_k<S: IntSums>(w: &[u8], acts: &Activations) -> f32 {
 }
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-pub use simd::Simd as Fast;
+pub use simd::{widen_q4_k, widen_q5_0, widen_q6_k, Simd as Fast};
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 pub use Portable as Fast;
 
@@ -160,6 +160,119 @@ mod simd {
         );
         let mask = u8x16(1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128);
         v128_and(u8x16_eq(v128_and(spread, mask), mask), u8x16_splat(0x10))
+    }
+
+    /// 16 signed byte weights `w` into floats at `out`: (w as f32)·mul − sub, as
+    /// `dequantize_row` computes each (a multiply then a subtract: the same bits).
+    /// SAFETY: `out` points at 16 writable floats.
+    #[inline(always)]
+    unsafe fn store16(w: v128, mul: v128, sub: v128, out: *mut f32) {
+        let (w0, w1) = (i16x8_extend_low_i8x16(w), i16x8_extend_high_i8x16(w));
+        let op = out as *mut v128;
+        for (i, wi) in [
+            i32x4_extend_low_i16x8(w0),
+            i32x4_extend_high_i16x8(w0),
+            i32x4_extend_low_i16x8(w1),
+            i32x4_extend_high_i16x8(w1),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            v128_store(
+                op.add(i),
+                f32x4_sub(f32x4_mul(f32x4_convert_i32x4(wi), mul), sub),
+            );
+        }
+    }
+
+    /// A row of Q5_0 blocks into floats (`q5_0::dequantize_row`'s bits).
+    pub fn widen_q5_0(w: &[u8], out: &mut [f32]) {
+        let zero = f32x4_splat(0.0);
+        for (b, o) in w
+            .chunks_exact(super::q5_0::BLOCK_BYTES)
+            .zip(out.chunks_exact_mut(32))
+        {
+            let d = f32x4_splat(super::f16_at(b));
+            let qh = u32::from_le_bytes([b[2], b[3], b[4], b[5]]);
+            // SAFETY: b is 22 bytes (16 read from 6), o 32 floats.
+            unsafe {
+                let q = v128_load(b.as_ptr().add(6) as *const v128);
+                let sixteen = u8x16_splat(16);
+                let lo = i8x16_sub(
+                    v128_or(v128_and(q, u8x16_splat(0x0F)), fifth_bits(qh & 0xFFFF)),
+                    sixteen,
+                );
+                let hi = i8x16_sub(v128_or(u8x16_shr(q, 4), fifth_bits(qh >> 16)), sixteen);
+                store16(lo, d, zero, o.as_mut_ptr());
+                store16(hi, d, zero, o.as_mut_ptr().add(16));
+            }
+        }
+    }
+
+    /// A row of Q4_K super-blocks into floats (`q4_k::dequantize_row`'s bits).
+    pub fn widen_q4_k(w: &[u8], out: &mut [f32]) {
+        for (b, o) in w
+            .chunks_exact(super::q4_k::BLOCK_BYTES)
+            .zip(out.chunks_exact_mut(256))
+        {
+            let (d, dmin) = (super::f16_at(&b[0..2]), super::f16_at(&b[2..4]));
+            for j in 0..8 {
+                let (sc, m) = super::q4_k::scale_min_k4(j, &b[4..16]);
+                let (mul, sub) = (f32x4_splat(d * sc as f32), f32x4_splat(dmin * m as f32));
+                let shift = 4 * (j as u32 % 2);
+                // SAFETY: the 32 bytes of pair j / 2 lie in b; o has 256 floats.
+                unsafe {
+                    let qs = b.as_ptr().add(16 + (j / 2) * 32);
+                    for half in 0..2 {
+                        let v = v128_and(
+                            u8x16_shr(v128_load(qs.add(16 * half) as *const v128), shift),
+                            u8x16_splat(0x0F),
+                        );
+                        store16(v, mul, sub, o.as_mut_ptr().add(32 * j + 16 * half));
+                    }
+                }
+            }
+        }
+    }
+
+    /// A row of Q6_K super-blocks into floats (`q6_k::dequantize_row`'s bits).
+    pub fn widen_q6_k(w: &[u8], out: &mut [f32]) {
+        let zero = f32x4_splat(0.0);
+        for (b, o) in w
+            .chunks_exact(super::q6_k::BLOCK_BYTES)
+            .zip(out.chunks_exact_mut(256))
+        {
+            let d = super::f16_at(&b[208..210]);
+            for half in 0..2 {
+                for k in 0..4 {
+                    for part in 0..2 {
+                        // Elements 16·part.. of block k of this half: scale 2k + part.
+                        let sc = b[192 + half * 8 + 2 * k + part] as i8;
+                        let mul = f32x4_splat(d * sc as f32);
+                        // SAFETY: ql, qh lie in b (offsets below 192); o has 256 floats.
+                        unsafe {
+                            let ql = b.as_ptr().add(half * 64 + 32 * (k % 2) + 16 * part);
+                            let qh = b.as_ptr().add(128 + half * 32 + 16 * part);
+                            let l = v128_and(
+                                u8x16_shr(v128_load(ql as *const v128), 4 * (k as u32 / 2)),
+                                u8x16_splat(0x0F),
+                            );
+                            let h = v128_and(
+                                u8x16_shr(v128_load(qh as *const v128), 2 * k as u32),
+                                u8x16_splat(3),
+                            );
+                            let v = i8x16_sub(v128_or(l, i8x16_shl(h, 4)), u8x16_splat(32));
+                            store16(
+                                v,
+                                mul,
+                                zero,
+                                o.as_mut_ptr().add(half * 128 + 32 * k + 16 * part),
+                            );
+                        }
+                    }
+                }
+            }
+        }
     }
 
     impl super::IntSums for Simd {

@@ -23,10 +23,12 @@ export const MODELS = {
   },
 };
 
-/** The views a model offers: a model that writes has the next word, and the views that read
- *  its causal attention as they read an encoder's; the jury, flow and comparison read what
- *  only the encoders' runs carry (src/heads.rs labels, rollout, hidden states) for now. */
-export const viewsOf = (key) => (modelOf(key)?.writes ? ['orquestra', 'proxima', 'lente', 'matriz', 'modelo'] : ['orquestra', 'juri', 'matriz', 'modelo', 'fluxo', 'comparar']);
+/** The views a model offers: a model that writes has the next word and the lens beside the
+ *  views every model has, which read its causal attention as they read an encoder's (its jury's
+ *  measures, rollout and hidden states are computed from its own run: engine/decoder.js). */
+export const viewsOf = (key) => (modelOf(key)?.writes
+  ? ['orquestra', 'proxima', 'lente', 'juri', 'matriz', 'modelo', 'fluxo', 'comparar']
+  : ['orquestra', 'juri', 'matriz', 'modelo', 'fluxo', 'comparar']);
 export const MODEL_KEYS = Object.keys(MODELS);
 
 /** A fresh visit (no link) opens the model that reads Portuguese. */

@@ -8,7 +8,7 @@ import { hasValues } from './engine/run.js';
 import { items as itemsOf, remapWord } from './units.js';
 import { views, loadView, keepingFocus } from './views/index.js';
 import { el, num, setNumberLocale } from './dom.js';
-import { withSpecials, withTouch, touchScreen } from './i18n.js';
+import { withSpecials, withTouch, withCausal, touchScreen } from './i18n.js';
 import { instantResult } from './presets.js';
 import { MODELS, MODEL_KEYS, limitsOf, viewsOf } from './config.js';
 import { rankHeads, findItem } from './paths.js';
@@ -269,7 +269,7 @@ export class AttentionController {
    */
   async computeAblated() {
     const spec = this.state.ablate, base = this.data?.result;
-    if (!spec || !base || !hasValues(base) || !this.info) {
+    if (!spec || !base || !hasValues(base) || !this.info || base.meta.causal) { // (the decoder cannot dismiss yet)
       if (this.data?.ablated) { this.data.ablated = null; this.render(); }
       return;
     }
@@ -383,13 +383,15 @@ export class AttentionController {
   async write() {
     if (!this.info?.decoder || !this.data || this.writing?.busy || this.data.result.meta.truncated) return;
     const prompt = this.data.text, { temperature, seed, write: tokens } = this.state;
-    const writing = { prompt, text: '', tokens: [], busy: true, keep: false, started: performance.now() };
+    // (pieces: the prompt's, which the new tokens' attention rows begin with)
+    const writing = { prompt, text: '', tokens: [], busy: true, keep: false, started: performance.now(), pieces: this.data.result.meta.tokens.map((tok) => tok.text) };
     this.writing = writing;
     this.render();
     let frame = 0;
     try {
       const result = await this.client.generate(prompt, { tokens, temperature, seed }, (token) => {
         if (this.writing !== writing) return;
+        if (writing.tokens.length) writing.tokens[writing.tokens.length - 1].attention = null; // the newest row is drawn
         writing.tokens.push(token);
         writing.text = token.text;
         // one drawing per frame, however fast the tokens come
@@ -507,7 +509,8 @@ export class AttentionController {
   context() {
     const width = this.parts.view.clientWidth || 960;
     // (touch screens read "toque" where a mouse reads "passe o mouse": the keys' .touch variants)
-    const t = withTouch(withSpecials(this.t, this.data?.result.meta), touchScreen());
+    // (a model that writes reads a key's `.causal` variant where there is one: its first word, not [CLS])
+    const t = withTouch(withCausal(withSpecials(this.t, this.data?.result.meta), this.data?.result.meta.causal), touchScreen());
     setNumberLocale(this.t('locale'));
     return {
       t, set: (p) => this.change(p), ui: this.ui, rerender: () => this.render(), width, narrow: width < 600,
@@ -586,7 +589,7 @@ export class AttentionController {
     if (this.data) clamp(state, this.limits);
     this.controls();
     if (!this.data) { this.placeholder(); return; }
-    if (!viewsOf(state.model).includes(state.view) && state.view !== 'proxima') { this.unavailable(); return; }
+    if (!viewsOf(state.model).includes(state.view) && !['proxima', 'lente'].includes(state.view)) { this.unavailable(); return; } // (those two say themselves that an encoder does not write)
     const view = views[state.view];
     if (!view) { // its module arrives in a moment: then this draws again
       loadView(state.view).then(() => this.render(), (error) => this.hooks.failed?.(error));

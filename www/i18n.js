@@ -47,3 +47,13 @@ export function withTouch(t, touch) {
     return variant === `${key}.touch` ? t(key, params) : variant;
   };
 }
+
+/** t for a model that writes (causal attention): a key's `<key>.causal` variant where there is
+ *  one (its first word, where its heads park, instead of [CLS]/[SEP]). */
+export function withCausal(t, causal) {
+  if (!causal) return t;
+  return (key, params = {}) => {
+    const variant = t(`${key}.causal`, params);
+    return variant === `${key}.causal` ? t(key, params) : variant;
+  };
+}

@@ -1464,10 +1464,12 @@ await (await import('./labels.mjs')).run(harness);
 // Issue 24, the model that writes (writer.mjs): one model load for the file.
 await (await import('./writer.mjs')).run(harness);
 await (await import('./writer.mjs')).runCausal(harness);
+await (await import('./writer.mjs')).runJury(harness);
 await (await import('./writer.mjs')).runLong(harness);
 await (await import('./writer.mjs')).runLens(harness);
 await (await import('./writer.mjs')).runGuess(harness);
 await (await import('./writer.mjs')).runWidget(harness);
+await (await import('./writer.mjs')).runShots(harness);
 
 await ctx.close();
 server.close();

@@ -54,7 +54,9 @@ export class EngineClient {
   }
 
   /** A decoder writes up to `tokens` tokens after `text` (temperature 0: greedy; else sampled
-   *  with `seed`); onToken({id, p, text}) hears each as it is made (text: all written so far).
+   *  with `seed`); onToken({id, p, text, attention, positions}) hears each as it is made (text:
+   *  all written so far; attention: the new token's row over the `positions` tokens so far,
+   *  (L, H, P), decoder.js generate).
    *  Resolves with {ids, text, ended}; rejects 'superseded' when stopped or replaced. */
   generate(text, { tokens, temperature, seed }, onToken) {
     return this.request({ type: 'generate', text, tokens, temperature, seed }, onToken);

@@ -59,39 +59,93 @@ export function decoderMeta(decoder, ids, info, truncated) {
   };
 }
 
-/** A head's habits over the sentence, as src/heads.rs measures an encoder's (the jury and the
- *  model view read them): share on the previous token, itself, the first token (where
- *  decoders park: the attention sink, as encoders park on [CLS]), punctuation, other pieces of
- *  its word; the spread is the rows' mean entropy over what each row may see. */
+/** A pattern names the head when this share of attention follows it on average, and below
+ *  every pattern a head this spread out "spreads its attention": src/heads.rs PATTERN_SHARE and
+ *  SPREAD_ENTROPY, the encoders' jury's thresholds. */
+export const PATTERN_SHARE = 0.4;
+export const SPREAD_ENTROPY = 0.6;
+
+/**
+ * A head's habits over the sentence, measured as src/heads.rs `summarize` measures an
+ * encoder's (the jury and the model view read them), on the rows that have a choice: every
+ * token but the first, which can only hear itself (as the encoders leave out the rows of
+ * [CLS] and [SEP]). Per row, then averaged: the share on the previous token, on itself, on
+ * the first token (`cls`: where decoders park, the attention sink, as encoders park on
+ * [CLS]), on punctuation; `sameWord` over the rows that can hear an earlier piece of their own
+ * word (heads.rs: the rows of words of more than one piece; a first piece hears none of its
+ * word yet); `next` and `sep` stay 0 (nothing after a token is written when it is read, and
+ * there is no [SEP]). The spread: each row's entropy over what it may hear, ÷ ln(its length).
+ * The label is the largest share if it reaches PATTERN_SHARE, else `spreads` if the spread
+ * reaches SPREAD_ENTROPY, else `content` (no dominant habit), as heads.rs decides.
+ */
 export function decoderHeads(attention, meta) {
   const { layers: L, heads: H, seq: T, tokens } = meta;
-  const punct = tokens.map((t) => PUNCT.test(t.text.trim()) && t.text.trim().length === 1);
+  // punctuation pieces (src/heads.rs: every char punctuation); ␣ and ↵ stand for whitespace
+  const punct = tokens.map((t) => { const s = t.text.replace(/[␣↵\s]/gu, ''); return s.length > 0 && [...s].every((c) => PUNCT.test(c)); });
+  // the first piece of each token's word (a word's pieces are consecutive)
+  const wordStart = tokens.map((t, i) => { let s = i; while (s > 0 && tokens[s - 1].word === t.word) s--; return s; });
   const out = [];
   for (let l = 0; l < L; l++) {
     for (let h = 0; h < H; h++) {
       const base = (l * H + h) * T * T;
-      const m = { previous: 0, next: 0, itself: 0, cls: 0, sep: 0, punctuation: 0, sameWord: 0 };
-      let entropy = 0, rows = 0, prevRows = 0;
-      for (let q = 0; q < T; q++) {
+      const m = { previous: 0, next: 0, itself: 0, cls: 0, sep: 0, punctuation: 0, sameWord: 0, entropy: 0 };
+      let sameRows = 0;
+      for (let q = 1; q < T; q++) {
         const row = base + q * T;
+        m.previous += attention[row + q - 1];
         m.itself += attention[row + q];
-        if (q > 0) { m.previous += attention[row + q - 1]; prevRows++; m.cls += attention[row]; }
+        m.cls += attention[row];
         let e = 0;
         for (let k = 0; k <= q; k++) {
           const a = attention[row + k];
           if (a > 0) e -= a * Math.log(a);
-          if (k !== q && punct[k]) m.punctuation += a;
-          if (k !== q && tokens[k].word === tokens[q].word) m.sameWord += a;
+          if (punct[k]) m.punctuation += a;
         }
-        if (q > 0) { entropy += e / Math.log(q + 1); rows++; }
+        m.entropy += e / Math.log(q + 1);
+        if (wordStart[q] < q) {
+          sameRows++;
+          for (let k = wordStart[q]; k < q; k++) m.sameWord += attention[row + k];
+        }
       }
-      for (const k of ['itself', 'punctuation', 'sameWord']) m[k] /= T;
-      m.previous /= Math.max(prevRows, 1);
-      m.cls /= Math.max(prevRows, 1);
-      m.entropy = rows ? entropy / rows : 0;
-      const [best, share] = Object.entries(m).filter(([k]) => k !== 'entropy').reduce((a, b) => (b[1] > a[1] ? b : a));
-      const label = share >= 0.4 ? best : m.entropy >= 0.7 ? 'spreads' : 'content';
+      const rows = Math.max(T - 1, 1);
+      for (const k of ['previous', 'itself', 'cls', 'punctuation', 'entropy']) m[k] /= rows;
+      m.sameWord = sameRows ? m.sameWord / sameRows : 0;
+      const [best, share] = ['previous', 'next', 'itself', 'cls', 'sep', 'punctuation', 'sameWord']
+        .map((k) => [k, m[k]]).reduce((a, b) => (b[1] > a[1] ? b : a), ['content', 0]);
+      const label = share >= PATTERN_SHARE ? best : m.entropy >= SPREAD_ENTROPY ? 'spreads' : 'content';
       out.push({ label, strength: label === 'spreads' ? m.entropy : share, measures: m });
+    }
+  }
+  return out;
+}
+
+/** Attention rollout (L, T, T) from the attention (L, H, T, T), as src/rollout.rs computes it
+ *  for the encoders (Abnar & Zuidema 2020): Â_l = ½·(mean over heads of A_l) + ½·I, each row
+ *  renormalised to 1; R_1 = Â_1, R_l = Â_l · R_(l−1). Causal: Â and R stay lower triangular,
+ *  so row i of the product sums over j ≤ i only. */
+export function rolloutOf(attention, meta) {
+  const { layers: L, heads: H, seq: T } = meta;
+  const out = new Float32Array(L * T * T);
+  const aHat = new Float64Array(T * T);
+  for (let l = 0; l < L; l++) {
+    aHat.fill(0);
+    for (let h = 0; h < H; h++) {
+      const base = (l * H + h) * T * T;
+      for (let i = 0; i < T; i++) for (let j = 0; j <= i; j++) aHat[i * T + j] += attention[base + i * T + j];
+    }
+    for (let i = 0; i < T; i++) {
+      let sum = 0;
+      for (let j = 0; j <= i; j++) { aHat[i * T + j] *= 0.5 / H; if (j === i) aHat[i * T + j] += 0.5; sum += aHat[i * T + j]; }
+      for (let j = 0; j <= i; j++) aHat[i * T + j] /= sum;
+    }
+    const r = l * T * T, prev = (l - 1) * T * T;
+    for (let i = 0; i < T; i++) {
+      for (let j = 0; j <= i; j++) {
+        if (l === 0) { out[r + i * T + j] = aHat[i * T + j]; continue; }
+        let s = 0;
+        for (let k = j; k <= i; k++) s += aHat[i * T + k] * out[prev + k * T + j];
+        out[r + i * T + j] = s;
+      }
     }
   }
   return out;
@@ -152,17 +206,31 @@ export async function createDecoderEngine(bytes, { build } = {}) {
     info,
     raw: decoder,
     memoryBytes: () => pkg.memory.buffer.byteLength,
-    /** The text read with every layer's attention and q, k, v kept, and the next tokens. */
-    run(text) {
+    /**
+     * The text read with every layer's attention and q, k, v kept, the residual stream after
+     * the embeddings and each layer (`states`, (L+1, T, D): the comparison's vectors), and the
+     * next tokens. `only`: the tensors an asker reads (the Flow view asks for `rollout`,
+     * computed here from the attention as src/rollout.rs computes an encoder's). `off`
+     * (dismissed heads) is refused: this engine cannot run without a head yet, and a run that
+     * ignored it would say nothing moved.
+     */
+    run(text, off = null, only = null) {
+      if (off?.some((x) => x)) throw coded('no-ablation', 'the model that writes cannot dismiss judges (heads) yet');
       const { ids, truncated } = prompt(text);
       const run = decoder.prefill(ids, true);
       traced = text;
       try {
         const meta = decoderMeta(decoder, ids, info, truncated);
-        const attention = run.tensor('attention'), q = run.tensor('q');
+        const attention = run.tensor('attention');
+        const heads = decoderHeads(attention, meta);
+        if (only) {
+          const wanted = { attention: () => attention, rollout: () => rolloutOf(attention, meta), states: () => decoder.hidden() };
+          return makeRun({ meta, heads }, Object.fromEntries(only.filter((n) => wanted[n]).map((n) => [n, wanted[n]()])));
+        }
+        const q = run.tensor('q');
         const k = perQueryHead(run.tensor('k'), meta), v = perQueryHead(run.tensor('v'), meta);
-        const tensors = { attention, q, k, v, context: contextOf(attention, v, meta) };
-        const result = makeRun({ meta, heads: decoderHeads(attention, meta) }, tensors);
+        const tensors = { attention, q, k, v, context: contextOf(attention, v, meta), states: decoder.hidden() };
+        const result = makeRun({ meta, heads }, tensors);
         result.next = guesses(run);
         return result;
       } finally {
@@ -172,7 +240,10 @@ export async function createDecoderEngine(bytes, { build } = {}) {
     /**
      * Writes up to `tokens` tokens after `text` as `orquestra generate` does (the prompt read
      * once, then one token at a time through the KV cache; greedy at temperature 0, else seeded
-     * sampling), calling onToken({id, text, p, written}) after each; `stopped()` is asked
+     * sampling). Each token picked is read through the cache (its own step), and then
+     * onToken({id, text, p, attention, positions}) hears it: `text` all written so far, `p` the
+     * probability it had when picked, `attention` its row as the conductor over the `positions`
+     * tokens so far, itself the last, (L, H, P): i = (l*H + h)*P + k. `stopped()` is asked
      * between tokens (a newer request). Resolves with {ids, text, ended, stopped}.
      */
     async generate(text, { tokens, temperature, seed, topP = 1 }, onToken, stopped) {
@@ -188,12 +259,12 @@ export async function createDecoderEngine(bytes, { build } = {}) {
           if (id === info.eos) { ended = true; break; }
           const p = probOf(run, id);
           written.push(id);
-          onToken({ id, p, text: decoder.decode(Uint32Array.from(written)) });
+          run.free();
+          run = decoder.step(id); // (the last token too: its attention is drawn)
+          const attention = run.tensor('attention');
+          onToken({ id, p, text: decoder.decode(Uint32Array.from(written)), attention, positions: decoder.positions() });
           await new Promise((ok) => setTimeout(ok, 0)); // hears a stop or a newer request
           if (stopped()) return { ids: written, text: decoder.decode(Uint32Array.from(written)), ended: false, stopped: true };
-          if (written.length >= tokens) break;
-          run.free();
-          run = decoder.step(id);
         }
       } finally {
         run.free();

@@ -219,7 +219,7 @@ onmessage = async ({ data }) => {
       const mine = ++generation;
       if (type === 'stop') { postMessage({ id, type: 'result', result: null }); return; }
       if (!engine?.generate) throw coded('not-loaded', 'the model that writes is not loaded');
-      const result = await engine.generate(data.text, data, (token) => postMessage({ id, type: 'token', token }), () => mine !== generation);
+      const result = await engine.generate(data.text, data, (token) => postMessage({ id, type: 'token', token }, token.attention ? [token.attention.buffer] : []), () => mine !== generation);
       if (result.stopped) postMessage({ id, type: 'error', code: 'superseded', message: 'the writing was stopped' });
       else postMessage({ id, type: 'result', result });
     } else if (type === 'lens') {

@@ -2,7 +2,9 @@
 // dinheiro."): the same letters, other neighbours, another meaning. Each side shows the word
 // conducting at the same layer and head; below, layer by layer, the cosine similarity between
 // the word's hidden vectors in the two sentences (0 = the embeddings, the same for both; then
-// after each layer), where the context pulls the two meanings apart.
+// after each layer), where the context pulls the two meanings apart. A model that writes has
+// read only the words before the one compared: the view says so, and offers a pair whose
+// context comes first.
 import { el, svg, pct, num, table } from '../dom.js';
 import { weightColor } from '../color.js';
 import { itemRow } from '../units.js';
@@ -12,6 +14,8 @@ import { tag, text } from './svg-text.js';
 
 /** The examples: i18n keys of two sentences sharing a word (`<key>.a`, `<key>.b`, `<key>.word`). */
 export const COMPARISONS = ['compare.banco', 'compare.manga', 'compare.bank'];
+/** A model that writes (English): the bank pair, and one whose context comes before the word. */
+export const COMPARISONS_CAUSAL = ['compare.bank', 'compare.bankBefore'];
 
 /** The conductor on the second side: the link's w2, else the item with the first side's text. */
 export function secondWord(state, data) {
@@ -46,8 +50,9 @@ function side(result, items, r, state, onPick, t, label) {
     items.map((it, j) => el('button', {
       type: 'button', class: `sorted-row compare-row${j === r ? ' self' : ''}`, onclick: () => onPick(j),
     }, el('span', { class: 'name', text: it.text }), ' ', // the name is "banco 26.9%": text, not a label
-    el('span', { class: 'bar' }, el('span', { style: { width: `${((100 * w[j]) / top).toFixed(1)}%`, background: weightColor(w[j]) } })),
-    ' ', el('span', { class: 'value', text: pct(w[j]) }))));
+    result.meta.causal && j > r ? el('span', { class: 'not-yet', text: t('flow.notYet') }) : [ // (a model that writes: not yet written)
+      el('span', { class: 'bar' }, el('span', { style: { width: `${((100 * w[j]) / top).toFixed(1)}%`, background: weightColor(w[j]) } })),
+      ' ', el('span', { class: 'value', text: pct(w[j]) })])));
 }
 
 /** The similarity over layers as a small line chart, w × h, in its own coordinates. */
@@ -60,11 +65,14 @@ function chartGeometry(sims, w = 560, h = 200) {
 }
 
 /** Drawn at the width it is shown at (on a phone a 560-wide drawing scaled down made its
- *  numbers 6 px): where points are under 30 px apart, every other value is written. */
+ *  numbers 6 px): values are written at least 30 px apart and layer numbers 18 px, counted
+ *  from the last layer's (every other, every third … where the points are closer). */
 function chart(sims, t, width = 560) {
-  const g = chartGeometry(sims, Math.max(240, Math.min(560, width)));
-  const every = (g.x(1) - g.x(0)) < 30 ? 2 : 1;
-  return svg('svg', { viewBox: `0 0 ${g.w} ${g.h}`, class: 'similarity', role: 'img', 'aria-label': t('compare.chart') },
+  // (a model of 30 layers gets a wider chart, and its numbers written where they fit)
+  const g = chartGeometry(sims, Math.max(240, Math.min(sims.length > 14 ? 900 : 560, width)));
+  const gap = g.x(1) - g.x(0);
+  const every = Math.max(1, Math.ceil(30 / gap)), tickEvery = Math.max(1, Math.ceil(18 / gap));
+  return svg('svg', { viewBox: `0 0 ${g.w} ${g.h}`, class: 'similarity', role: 'img', 'aria-label': t('compare.chart'), style: g.w > 640 ? { maxWidth: `${g.w}px` } : null },
     svg('line', { x1: g.x(0), x2: g.x(sims.length - 1), y1: g.y(1), y2: g.y(1), class: 'axis-line' }),
     svg('line', { x1: g.x(0), x2: g.x(sims.length - 1), y1: g.y(g.lo), y2: g.y(g.lo), class: 'axis-line' }),
     svg('text', { x: 30, y: g.y(1) + 4, class: 'tick end', text: '1' }),
@@ -72,8 +80,8 @@ function chart(sims, t, width = 560) {
     svg('polyline', { points: g.points.map(([x, y]) => `${x},${y}`).join(' '), class: 'sim-line' }),
     g.points.map(([x, y, v], l) => [
       svg('circle', { cx: x, cy: y, r: 4, class: 'sim-point' }),
-      l % every === 0 || l === sims.length - 1 ? svg('text', { x, y: y - 8, class: 'sim-value', text: num(v) }) : null,
-      svg('text', { x, y: g.h - 6, class: 'tick', text: String(l) }),
+      (sims.length - 1 - l) % every === 0 ? svg('text', { x, y: y - 8, class: 'sim-value', text: num(v) }) : null,
+      (sims.length - 1 - l) % tickEvery === 0 ? svg('text', { x, y: g.h - 6, class: 'tick', text: String(l) }) : null,
     ]));
 }
 
@@ -82,12 +90,13 @@ export function render(root, state, data, ctx) {
   const input = el('input', { type: 'text', class: 'sentence2', value: state.sentence2, 'aria-label': t('compare.second'), placeholder: t('compare.placeholder') });
   input.addEventListener('change', () => ctx.set({ sentence2: input.value, word2: -1 }));
   const examples = el('p', { class: 'presets' }, el('span', { text: `${t('ctl.presets')} ` }),
-    COMPARISONS.map((k) => el('button', { type: 'button', text: t(`${k}.name`), onclick: () => ctx.compare?.(t(`${k}.a`), t(`${k}.b`), t(`${k}.word`)) })));
+    (data.result.meta.causal ? COMPARISONS_CAUSAL : COMPARISONS).map((k) => el('button', { type: 'button', text: t(`${k}.name`), onclick: () => ctx.compare?.(t(`${k}.a`), t(`${k}.b`), t(`${k}.word`)) })));
   const explain = el('p', { class: 'step-text', text: t('compare.explain') });
+  const causal = data.result.meta.causal ? el('p', { class: 'note compare-causal', text: t('compare.causal', { a: data.items[state.word].text }) }) : '';
   const head = [el('label', { class: 'sentence2-label' }, t('compare.second'), ' ', input), examples];
-  if (!state.sentence2.trim()) { root.replaceChildren(...head, explain); return; }
+  if (!state.sentence2.trim()) { root.replaceChildren(...head, explain, causal); return; }
   const second = data.second?.text === state.sentence2 ? data.second : null;
-  if (!second) { root.replaceChildren(...head, el('p', { class: 'note', role: 'status', text: t('compare.reading') }), explain); return; }
+  if (!second) { root.replaceChildren(...head, el('p', { class: 'note', role: 'status', text: t('compare.reading') }), explain, causal); return; }
   const j = secondWord(state, { ...data, second });
   const a = side(data.result, data.items, state.word, state, (w) => ctx.set({ word: w, word2: -1 }), t, t('compare.first'));
   const b = j >= 0
@@ -101,7 +110,7 @@ export function render(root, state, data, ctx) {
     el('div', { class: 'compare-sides' }, a, b), // the picture first, what it means under it
     ...(sims ? [el('h3', { text: t('compare.chart') }), el('p', { class: 'note', text: t('compare.chartExplain') }), chart(sims, t, ctx.width)]
       : [el('p', { class: 'note', text: t('compare.later') })]),
-    ...head, explain);
+    causal, ...head, explain);
 }
 
 export function tableOf(state, data, ctx) {

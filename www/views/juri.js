@@ -2,6 +2,10 @@
 // itself (shown apart: not a vote), a share to the special tokens (parking, a no-op) and the
 // rest to the other words; it votes for the other word it gives most, and a vote weighs that
 // share. Beside what it does for this word: its habit over the whole sentence.
+// A model that writes (causal attention) has no special tokens: its heads park on the first
+// word (the attention sink), which counts as parking; later words are not yet written and get
+// no vote; and its judges sit by the note sheet they share (grouped-query attention: SmolLM2's
+// 9 query heads read 3 key/value heads), with what sharing a sheet does measured on the row.
 import { el, pct, num, table } from '../dom.js';
 import { itemMatrix } from '../units.js';
 import { heatmap, heatmapSvg, legend, readableSize } from './heatmap.js';
@@ -28,30 +32,72 @@ function layerMatrices(data, layer) {
   return ms;
 }
 
+/** The note sheet (key/value head) query head h reads: src/wasm_decoder.rs, h / (H / Hkv);
+ *  null for a model whose every head has its own (the encoders). */
+export const sheetOf = (meta, h) => (meta.kvHeads && meta.kvHeads < meta.heads ? Math.floor(h / (meta.heads / meta.kvHeads)) : null);
+
 /**
  * Each judge's row for the focused item r: `self` (the focused word's own items), `parked`
- * (the special tokens), `vote` (the other word it gives most, -1 if none) and its `share`,
- * what it mostly `does` for this word ('parks' | 'itself' | 'word'), and whether it abstains.
+ * (the special tokens; in a model that writes, the first word, where its heads park), `vote`
+ * (the other word it gives most, -1 if none; never a word not yet written) and its `share`,
+ * what it mostly `does` for this word ('parks' | 'itself' | 'word'), whether it abstains, and
+ * its note `sheet` (grouped-query attention; null for the encoders).
  */
 export function judges(state, data) {
   const { result, items } = data;
   const { meta, heads } = result;
-  const N = items.length, r = state.word, own = items[r].word;
+  const N = items.length, r = state.word, own = items[r].word, causal = Boolean(meta.causal);
   const ms = layerMatrices(data, state.layer);
   return Array.from({ length: meta.heads }, (_, h) => {
     const m = ms[h];
     let vote = -1, self = 0, parked = 0;
-    for (let c = 0; c < N; c++) {
+    for (let c = 0; c < N && !(causal && c > r); c++) { // (a later word is not yet written)
       const a = m[r * N + c];
-      if (items[c].special) parked += a;
+      if (items[c].special || (causal && c === 0 && r > 0)) parked += a; // the attention sink
       else if (items[c].word === own) self += a; // the word itself (all its pieces): not a vote
       else if (vote < 0 || a > m[r * N + vote]) vote = c;
     }
     const share = vote < 0 ? 0 : m[r * N + vote];
     const abstains = vote < 0 || parked >= ABSTAIN;
     const does = parked >= Math.max(self, share) ? 'parks' : self > share ? 'itself' : 'word';
-    return { head: h, matrix: m, vote, share, self, parked, abstains, does, summary: heads[state.layer * meta.heads + h] };
+    return { head: h, matrix: m, vote, share, self, parked, abstains, does, sheet: sheetOf(meta, h), summary: heads[state.layer * meta.heads + h] };
   });
+}
+
+/**
+ * Grouped-query attention, measured on the focused row: for each pair of judges, how far
+ * apart their rows are (total variation: half the sum of the differences, 0 = the same row,
+ * 1 = nothing in common), averaged over the pairs that share a note sheet (`same`) and those
+ * that do not (`apart`); and for each sheet, how long the first word's value is beside the
+ * others' (the mean |v| of the later tokens), at this layer: what parking there adds. Null
+ * for a model without shared sheets.
+ */
+export function sheets(state, data, js) {
+  const { meta, v } = data.result;
+  if (sheetOf(meta, 0) === null) return null;
+  const N = data.items.length, r = state.word;
+  const tv = (a, b) => { let s = 0; for (let c = 0; c < N; c++) s += Math.abs(a.matrix[r * N + c] - b.matrix[r * N + c]); return s / 2; };
+  const sums = { same: [0, 0], apart: [0, 0] };
+  for (let i = 0; i < js.length; i++) for (let j = i + 1; j < js.length; j++) {
+    const k = js[i].sheet === js[j].sheet ? 'same' : 'apart';
+    sums[k][0] += tv(js[i], js[j]);
+    sums[k][1]++;
+  }
+  const { seq: T, headDim: D, heads: H } = meta;
+  const per = H / meta.kvHeads;
+  const valueRatio = (sheet) => {
+    if (!v || T < 2) return null;
+    const base = (state.layer * H + sheet * per) * T * D; // (L, H, T, Dh): the sheet's first judge
+    const norm = (t) => Math.hypot(...v.subarray(base + t * D, base + (t + 1) * D));
+    let rest = 0;
+    for (let t = 1; t < T; t++) rest += norm(t);
+    return norm(0) / (rest / (T - 1));
+  };
+  return {
+    same: sums.same[1] ? sums.same[0] / sums.same[1] : 0,
+    apart: sums.apart[1] ? sums.apart[0] / sums.apart[1] : 0,
+    groups: Array.from({ length: meta.kvHeads }, (_, k) => ({ sheet: k, judges: js.filter((j) => j.sheet === k), value: valueRatio(k) })),
+  };
 }
 
 /**
@@ -76,8 +122,9 @@ export function verdict(js) {
   };
 }
 
-function measureText(summary, t) {
-  return MEASURES.map((k) => `${t(`measure.${k}`)}: ${pct(summary.measures[k], 0)}`).join(' · ')
+/** The measures behind a label (a model that writes has no next word and no [SEP] to measure). */
+function measureText(summary, t, causal = false) {
+  return MEASURES.filter((k) => !causal || (k !== 'next' && k !== 'sep')).map((k) => `${t(`measure.${k}`)}: ${pct(summary.measures[k], 0)}`).join(' · ')
     + ` · ${t('measure.entropy', { value: num(summary.measures.entropy) })}`;
 }
 
@@ -96,11 +143,12 @@ export const isPunctuation = (item) => !item.special && /^[\p{P}\p{S}]+$/u.test(
  * the sitting judges voted for it (dismissed judges neither vote nor abstain: they are not
  * counted), the strongest judge, and the focused word's share to itself.
  */
-export function verdictLines(js, items, focus, layer, t) {
+export function verdictLines(js, items, focus, layer, t, first = false) {
   const sitting = js.filter((j) => !j.dismissed);
   const v = verdict(sitting);
   const total = sitting.length;
   if (!total) return [t('jury.allDismissed', { focus, layer })];
+  if (first) return [t('jury.firstWord', { focus, layer })]; // a model that writes: its first word hears only itself
   const lines = [];
   if (v.winner < 0) lines.push(t('jury.allAbstain', { total, focus, layer }));
   else {
@@ -121,9 +169,12 @@ export function render(root, state, data, ctx) {
   const { t } = ctx;
   const { items } = data;
   // A dismissed judge does not sit: it neither votes nor abstains.
-  const js = judges(state, data).map((j) => (isDismissed(state.ablate, state.layer, j.head) ? { ...j, abstains: true, dismissed: true } : j));
+  const causal = Boolean(data.result.meta.causal);
+  const js = causal ? judges(state, data) // (its engine cannot dismiss a judge yet)
+    : judges(state, data).map((j) => (isDismissed(state.ablate, state.layer, j.head) ? { ...j, abstains: true, dismissed: true } : j));
   const v = verdict(js.filter((j) => !j.dismissed));
   const N = items.length, focus = items[state.word].text, layer = state.layer + 1;
+  const grouped = sheets(state, data, js);
   const size = ctx.narrow ? Math.min(280, ctx.width - 40) : 160;
   // One judge's map opened large, with its labels (a click on a map opens or closes it).
   const big = ctx.ui.bigJudge ?? -1;
@@ -139,21 +190,21 @@ export function render(root, state, data, ctx) {
   const cards = js.map((j) => {
     const agrees = !j.abstains && j.vote === v.winner, large = j.head === big;
     const map = heatmap(j.matrix, N, large ? bigSize : size, {
-      highlightRow: state.word, name: t('jury.heatmap', { n: j.head + 1 }),
+      highlightRow: state.word, name: t('jury.heatmap', { n: j.head + 1 }), causal,
       labels: large ? items.map((it) => it.text) : null,
       onPoint: (r, c) => point(j.head, r, c),
       onCell: () => { ctx.ui.bigJudge = large ? null : j.head; ctx.rerender(); },
     });
-    const out = isDismissed(state.ablate, state.layer, j.head);
-    return el('article', { class: `judge${agrees ? ' agrees' : ''}${j.abstains ? ' abstains' : ''}${large ? ' large' : ''}${out ? ' dismissed' : ''}`, 'aria-label': t('jury.judge', { n: j.head + 1 }) },
-      el('h3', {}, el('button', { type: 'button', class: 'link', text: t('jury.judge', { n: j.head + 1 }), onclick: () => ctx.set({ view: 'orquestra', head: j.head }) }),
-        ' ', el('button', {
+    const out = !causal && isDismissed(state.ablate, state.layer, j.head);
+    return el('article', { class: `judge${agrees ? ' agrees' : ''}${j.abstains ? ' abstains' : ''}${large ? ' large' : ''}${out ? ' dismissed' : ''}`, 'aria-label': t('jury.judge', { n: j.head + 1 }), 'data-head': j.head },
+      el(grouped ? 'h4' : 'h3', {}, el('button', { type: 'button', class: 'link', text: t('jury.judge', { n: j.head + 1 }), onclick: () => ctx.set({ view: 'orquestra', head: j.head }) }),
+        causal ? '' : [' ', el('button', {
           type: 'button', class: 'dismiss', 'aria-pressed': String(out),
           text: out ? t('jury.recall') : t('jury.dismiss'),
           onclick: () => ctx.set({ ablate: toggled(state.ablate, state.layer, j.head, data.result.meta) }),
-        })),
+        })]),
       el('p', { class: 'doing', text: `${t('jury.forWord', { word: focus })} ${doingText(j, items, t)}` }),
-      el('p', { class: 'label', tabindex: 0, 'data-focus': `j${j.head}`, title: measureText(j.summary, t), 'aria-label': `${t('jury.habit')} ${habitText(j.summary, t)}. ${measureText(j.summary, t)}` },
+      el('p', { class: 'label', tabindex: 0, 'data-focus': `j${j.head}`, 'data-label': j.summary.label, 'data-strength': j.summary.strength, title: measureText(j.summary, t, causal), 'aria-label': `${t('jury.habit')} ${habitText(j.summary, t)}. ${measureText(j.summary, t, causal)}` },
         el('span', { class: 'muted', text: `${t('jury.habit')} ` }), habitText(j.summary, t)),
       large ? [bigSize > ctx.width - 30 ? el('p', { class: 'scroll-hint', text: t('matrix.scrolls') }) : null, el('div', { class: 'scroll-x' }, map)] : map,
       j.dismissed ? el('p', { class: 'vote' }, el('strong', { text: t('jury.dismissedVote') }))
@@ -162,16 +213,31 @@ export function render(root, state, data, ctx) {
         : el('p', { class: 'vote' }, t('jury.vote'), ' ', el('strong', { text: items[j.vote].text }), ` ${pct(j.share, 0)}`, agrees ? el('span', { class: 'badge', text: ` ✓ ${t('jury.withMajority')}` }) : ''),
       el('p', { class: 'muted small', text: t('jury.apart', { self: pct(j.self, 0), parked: pct(j.parked, 0) }) }));
   });
-  const lines = verdictLines(js, items, focus, layer, t);
+  const lines = verdictLines(js, items, focus, layer, t, causal && state.word === 0);
+  // Judges who share a note sheet sit together, the sheet named above them.
+  const seats = grouped
+    ? el('div', { class: 'sheets' }, grouped.groups.map((g) => el('section', { class: 'sheet', 'aria-label': sheetTitle(g, t), 'data-value': g.value ?? '' },
+      el('h3', { class: 'sheet-title' }, sheetTitle(g, t),
+        g.value === null ? '' : el('span', { class: 'sheet-value', text: ` · ${t('jury.sheetValue', { share: pct(g.value, 0) })}` })),
+      el('div', { class: 'jury' }, g.judges.map((j) => cards[j.head])))))
+    : el('div', { class: 'jury' }, cards);
   // The picture first: the judges, then the verdict and what to do with them.
   root.replaceChildren(
-    legend(t), readout,
-    el('div', { class: 'jury' }, cards),
+    legend(t, causal), readout,
+    seats,
     el('div', { class: 'verdict' }, lines.map((l) => el('p', { text: l }))),
-    dismissedBox(state, data, ctx),
-    rankingBox(state, data, ctx),
+    grouped ? el('div', { class: 'gqa' }, el('p', { text: t('jury.gqa', gqaParams(data.result.meta)) }),
+      el('p', { class: 'gqa-measured', 'data-same': grouped.same, 'data-apart': grouped.apart, text: t('jury.gqaMeasured', { focus, same: pct(grouped.same, 0), apart: pct(grouped.apart, 0) }) })) : '',
+    causal ? el('p', { class: 'note', text: t('jury.noDismiss') }) : dismissedBox(state, data, ctx),
+    causal ? '' : rankingBox(state, data, ctx),
     el('p', { class: 'note', text: t('jury.noop') }));
 }
+
+/** "Note sheet 2: judges 4, 5, 6". */
+const sheetTitle = (g, t) => t('jury.sheet', { n: g.sheet + 1, judges: g.judges.map((j) => j.head + 1).join(', ') });
+
+/** The numbers the grouped-query sentence names: judges, sheets, judges per sheet. */
+const gqaParams = (meta) => ({ heads: meta.heads, sheets: meta.kvHeads, per: meta.heads / meta.kvHeads });
 
 /** With judges dismissed: who, and how much the sentence's meaning and the focused word's
  *  final vector moved (recomputed in the worker; the page is never blocked). */
@@ -216,14 +282,15 @@ function rankingBox(state, data, ctx) {
 }
 
 /** The judges as the view seats them: a dismissed one marked, not sitting. */
-const seated = (state, data) => judges(state, data).map((j) => (isDismissed(state.ablate, state.layer, j.head) ? { ...j, abstains: true, dismissed: true } : j));
+const seated = (state, data) => judges(state, data).map((j) => (!data.result.meta.causal && isDismissed(state.ablate, state.layer, j.head) ? { ...j, abstains: true, dismissed: true } : j));
 
 export function tableOf(state, data, ctx) {
   const { t } = ctx;
   const { items } = data;
+  const grouped = sheetOf(data.result.meta, 0) !== null;
   return table(t('jury.table', { layer: state.layer + 1, word: items[state.word].text }),
-    [t('col.judge'), t('col.vote'), t('col.self'), t('col.abstains'), t('col.specialty')],
-    seated(state, data).map((j) => [t('jury.judge', { n: j.head + 1 }),
+    [t('col.judge'), ...(grouped ? [t('col.sheet')] : []), t('col.vote'), t('col.self'), t('col.abstains'), t('col.specialty')],
+    seated(state, data).map((j) => [t('jury.judge', { n: j.head + 1 }), ...(grouped ? [String(j.sheet + 1)] : []),
       j.dismissed ? t('jury.dismissedVote') : j.abstains ? t('jury.abstained') : `${items[j.vote].text} (${pct(j.share, 0)})`,
       pct(j.self, 0), pct(j.parked, 0), habitText(j.summary, t)]));
 }
@@ -249,8 +316,11 @@ export function toSvg(state, data, ctx) {
   const { items, result } = data;
   const N = items.length, focus = items[state.word].text;
   const js = seated(state, data);
+  const causal = Boolean(result.meta.causal), grouped = sheets(state, data, js);
   let y = 4, body = '';
-  for (const line of verdictLines(js, items, focus, state.layer + 1, t)) {
+  const lines = verdictLines(js, items, focus, state.layer + 1, t, causal && state.word === 0);
+  if (grouped) lines.push(t('jury.gqaMeasured', { focus, same: pct(grouped.same, 0), apart: pct(grouped.apart, 0) }));
+  for (const line of lines) {
     for (const l of wrap(line, Math.floor((ctx.width - 24) / (0.62 * 13)))) { body += text(12, y + 16, l, { size: 13 }); y += 18; }
   }
   body += legendSvg(12, y + 8, t);
@@ -260,9 +330,9 @@ export function toSvg(state, data, ctx) {
   const labels = items.map((it) => it.text);
   js.forEach((j, k) => {
     const x = (k % cols) * cw + 12, top = y + Math.floor(k / cols) * (size + 90);
-    body += text(x, top + 14, t('jury.judge', { n: j.head + 1 }), { size: 13, weight: 'bold' });
+    body += text(x, top + 14, t('jury.judge', { n: j.head + 1 }) + (j.sheet === null ? '' : ` · ${t('jury.sheetShort', { n: j.sheet + 1 })}`), { size: 13, weight: 'bold' });
     body += text(x, top + 32, `${t('jury.forWord', { word: focus })} ${doingText(j, items, t)}`, { size: 11 });
-    body += heatmapSvg(j.matrix, N, x, top + 40, size, { highlightRow: state.word, labels });
+    body += heatmapSvg(j.matrix, N, x, top + 40, size, { highlightRow: state.word, labels, causal });
     const vote = j.dismissed ? t('jury.dismissedVote') : j.abstains ? t('jury.abstained') : `${t('jury.vote')} ${items[j.vote].text} ${pct(j.share, 0)}`;
     body += text(x, top + size + 58, vote, { size: 11 });
     body += text(x, top + size + 74, `${t('jury.habit')} ${habitText(j.summary, t)}`, { size: 10 });

@@ -173,7 +173,8 @@ function melodySection(data, state, nums, t) {
   const { meta } = result;
   const r = state.word, { weights } = nums;
   const { parts, mix } = melody(result, state.layer, state.head, items, r);
-  const order = items.map((_, j) => j).sort((a, b) => weights[b] - weights[a]);
+  // (a model that writes: the words not yet written are no part of the melody)
+  const order = items.map((_, j) => j).filter((j) => !laterThan(meta, j, r)).sort((a, b) => weights[b] - weights[a]);
   const top = order.slice(0, 3), rest = order.slice(3);
   const others = new Float64Array(meta.headDim);
   for (const j of rest) parts[j].forEach((x, d) => { others[d] += x; });

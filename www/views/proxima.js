@@ -1,12 +1,14 @@
 // Próxima palavra (next word), for a model that writes: the ten likeliest next tokens after the
 // text, as bars of their probabilities (the engine's softmax of the logits at temperature 1);
 // a click appends one to the text; Escrever/Write writes up to N tokens in the worker, each
-// drawn as it arrives (controller.js write). An encoder's run has no guesses: the view says
-// so, with one tap to the model that writes.
+// drawn as it arrives (controller.js write) with its attention: the new piece conducts, the
+// pieces before it play (liveAttention). An encoder's run has no guesses: the view says so,
+// with one tap to the model that writes.
 import { el, pct, num, table } from '../dom.js';
 import { MODELS, MODEL_KEYS } from '../config.js';
 import { MAX_TEMPERATURE, MAX_WRITE } from '../state.js';
 import { text as svgText, tag } from './svg-text.js';
+import { weightColor, inkOn } from '../color.js';
 
 const WRITER = MODEL_KEYS.find((k) => MODELS[k].writes);
 const WORDISH = /[\p{L}\p{N}]/u;
@@ -14,13 +16,16 @@ const WORDISH = /[\p{L}\p{N}]/u;
 /**
  * A token as a reader sees it: `space` when it starts with a space (a new word), `piece` when
  * it continues the word before it (no space, a letter or digit after one), the visible text
- * (a newline as ↵, a tab as ⇥), and `end` for the end-of-text token.
+ * (a newline as ↵, a tab as ⇥, a further space as ␣, other invisible characters by their code
+ * point, U+00A0), and `end` for the end-of-text token.
  */
 export function readable(token, before = '') {
   const raw = token.text;
   if (/^<\|.*\|>$/.test(raw)) return { shown: raw, space: false, piece: false, end: true };
   const space = /^ /.test(raw);
-  const body = (space ? raw.slice(1) : raw).replace(/\n/g, '↵').replace(/\t/g, '⇥');
+  // (invisible characters get a visible name: more spaces ␣, a non-breaking space U+00A0 …)
+  const body = (space ? raw.slice(1) : raw).replace(/\n/g, '↵').replace(/\t/g, '⇥').replace(/ /g, '␣')
+    .replace(/[^\S]|[\u200b-\u200d\ufeff]/gu, (c) => `U+${c.codePointAt(0).toString(16).toUpperCase().padStart(4, '0')}`);
   const piece = !space && WORDISH.test(raw[0] ?? '') && WORDISH.test(before.slice(-1));
   return { shown: body || (space ? '' : raw), space, piece, end: false };
 }
@@ -42,6 +47,55 @@ const shownText = (g, before, t) => {
   const r = readable(g, before);
   return r.end ? t('next.end') : r.space && !r.shown ? t('next.space') : `${r.space ? '␣' : ''}${r.piece ? '⋯' : ''}${r.shown}`;
 };
+
+/** Pieces the live attention strip shows: the first (where heads park) and the latest ones;
+ *  those between are summed in one mark. */
+export const LIVE_PIECES = 24;
+
+/**
+ * The newest written piece's attention at the state's layer and head (decoder.js generate: its
+ * row over every piece so far, itself the last): { conductor, shares: [{pos, text, p}], hidden:
+ * {count, p} } with the pieces shown (the first and the last LIVE_PIECES − 1), or null before
+ * the first piece arrives.
+ */
+export function liveAttention(state, writing, meta) {
+  const k = writing?.tokens.findLastIndex((tok) => tok.attention) ?? -1;
+  if (k < 0) return null;
+  const tok = writing.tokens[k], P = tok.positions, H = meta.heads;
+  const row = (state.layer * H + state.head) * P; // (L, H, P)
+  if (row + P > tok.attention.length) return null;
+  const texts = [...writing.pieces];
+  let at = '';
+  for (const w of writing.tokens.slice(0, k + 1)) { texts.push(pieceText(w.text.slice(at.length))); at = w.text; }
+  const shares = texts.slice(0, P).map((text, pos) => ({ pos, text, p: tok.attention[row + pos] }));
+  const shown = P <= LIVE_PIECES ? shares : [shares[0], ...shares.slice(P - LIVE_PIECES + 1)];
+  const gone = P <= LIVE_PIECES ? [] : shares.slice(1, P - LIVE_PIECES + 1);
+  return { index: k, conductor: shares[P - 1], shares, shown, hidden: { count: gone.length, p: gone.reduce((a, g) => a + g.p, 0) } };
+}
+
+/** A piece's text as the orchestra names it: no leading space, ␣ for a space alone, ↵ for a newline. */
+const pieceText = (raw) => { const body = raw.replace(/^\s+/u, ''); return body ? body.replace(/\n/g, '↵') : raw.includes('\n') ? '↵' : '␣'; };
+
+/** The live strip: each piece so far coloured by what the newest one gave it, the newest
+ *  outlined (it conducts); under it, the three it heard most, in words. */
+function liveBlock(state, writing, meta, t) {
+  const live = liveAttention(state, writing, meta);
+  if (!live) return '';
+  const top = live.shares.slice(0, -1).sort((a, b) => b.p - a.p).slice(0, 3);
+  const self = live.conductor;
+  const chips = live.shown.flatMap((g, i) => [
+    i === 1 && live.hidden.count ? el('span', { class: 'live-gap', title: t('next.liveHidden', { n: live.hidden.count, share: pct(live.hidden.p, 1) }), text: `… ${pct(live.hidden.p, 0)}` }) : '',
+    el('span', {
+      class: `live-tok${g.pos === self.pos ? ' conductor' : ''}${g.pos >= writing.pieces.length ? ' new' : ''}`, 'data-pos': g.pos, 'data-p': g.p,
+      style: { background: weightColor(g.p), color: inkOn(g.p) }, title: `${g.text} ${pct(g.p, 1)}`, text: g.text,
+    }),
+  ]);
+  return el('div', { class: 'live', 'data-conductor': self.pos },
+    el('p', { class: 'live-title' }, el('strong', { text: t('next.liveTitle', { token: self.text, layer: state.layer + 1, head: state.head + 1 }) })),
+    el('p', { class: 'live-strip', 'aria-hidden': 'true' }, chips),
+    el('p', { class: 'live-top', text: t('next.liveTop', { list: top.map((g) => t('next.liveOne', { text: g.text, p: pct(g.p, 1) })).join(', '), self: pct(self.p, 1) }) }),
+    el('p', { class: 'live-explain', text: t('next.liveExplain') }));
+}
 
 /** The last `n` characters of the text, from a word's start (the bars read after it). */
 const tail = (text, n = 60) => (text.length <= n ? text : `…${text.slice(text.length - n).replace(/^\S*\s/, '')}`);
@@ -108,7 +162,8 @@ export function render(root, state, data, ctx) {
     written = el('div', { class: 'written' },
       el('p', { class: 'written-text', 'data-written': writing.text },
         el('span', { class: 'written-prompt', text: tail(prefix) }), ...spans, busy ? el('span', { class: 'caret', 'aria-hidden': 'true', text: '▍' }) : ''),
-      el('p', { class: 'written-status', role: 'status', text: line }));
+      el('p', { class: 'written-status', role: 'status', text: line }),
+      liveBlock(state, writing, meta, t));
   }
 
   // While writing, only what was written changes: the rest (Stop above all) stays the same

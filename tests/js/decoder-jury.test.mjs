@@ -182,3 +182,17 @@ test('the live row of a new token: its shares at the state\'s layer and head ove
   assert.ok(Math.abs(total - 1) < 1e-6, 'the shown and the hidden shares make 100%');
   assert.equal(liveAttention({ layer: 0, head: 0 }, { pieces: prompt, tokens: [] }, { heads: H }), null);
 });
+
+test('the jury of a model that writes, exported: each judge named with its sheet, the grey triangle, the grouped-query measure under the verdict', async () => {
+  const { toSvg } = await import('../../www/views/juri.js');
+  const meta = metaOf(WORDS, 1, 9, 3);
+  const rnd = random(3);
+  const attention = causalAttention(meta, (l, h, q) => Array.from({ length: q + 1 }, (_, k) => (k === 0 ? 3 : rnd())));
+  const data = { result: { meta, heads: decoderHeads(attention, meta), attention }, items: itemsOf(meta, 'palavras') };
+  const t = withCausal(withSpecials(en, meta), true);
+  const { body } = toSvg({ layer: 0, word: 8, ablate: '' }, data, { t, width: 960 });
+  for (let n = 1; n <= 9; n++) assert.ok(body.includes(`>Judge ${n} · sheet ${Math.ceil(n / 3)}<`), `judge ${n}`);
+  assert.match(body, /Measured on because's row: judges who share a sheet differ by \d+%/);
+  assert.ok(body.includes('#c9c9c9'), 'the cells not yet written are grey');
+  assert.ok(!/\[CLS\]|\[SEP\]|\{start\}/.test(body.replace(/\[CLS\]\/\[SEP\]/g, '')), 'no encoder token named as where it parks');
+});

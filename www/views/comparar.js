@@ -80,7 +80,8 @@ function chart(sims, t, width = 560) {
     svg('polyline', { points: g.points.map(([x, y]) => `${x},${y}`).join(' '), class: 'sim-line' }),
     g.points.map(([x, y, v], l) => [
       svg('circle', { cx: x, cy: y, r: 4, class: 'sim-point' }),
-      (sims.length - 1 - l) % every === 0 ? svg('text', { x, y: y - 8, class: 'sim-value', text: num(v) }) : null,
+      // (the first value starts at its point: centred, it ran into the axis's "1")
+      (sims.length - 1 - l) % every === 0 ? svg('text', { x: l ? x : x - 4, y: y - 8, class: `sim-value${l ? '' : ' first'}`, text: num(v) }) : null,
       (sims.length - 1 - l) % tickEvery === 0 ? svg('text', { x, y: g.h - 6, class: 'tick', text: String(l) }) : null,
     ]));
 }

@@ -7,7 +7,7 @@ import { clamp, headFlags, engineText, MAX_ENGINE_CHARS } from './state.js';
 import { hasValues } from './engine/run.js';
 import { items as itemsOf, remapWord } from './units.js';
 import { views, loadView, keepingFocus } from './views/index.js';
-import { el, num, setNumberLocale } from './dom.js';
+import { el, num, grouped, setNumberLocale } from './dom.js';
 import { withSpecials, withTouch, withCausal, touchScreen } from './i18n.js';
 import { instantResult } from './presets.js';
 import { MODELS, MODEL_KEYS, limitsOf, viewsOf } from './config.js';
@@ -467,17 +467,29 @@ export class AttentionController {
   controls() {
     const { t, state, limits } = this;
     const { tabs, model, layer, head, units, tableToggle } = this.parts;
+    // Each control is rebuilt only when what it lists changed (the language, the model, the
+    // view, the layer and head counts), and a value is set only when it differs: replacing a
+    // select's options is a form change that Chrome's autofill answers in a task of its own by
+    // reading every field of the page, the text box included (240 ms with a 3e7-character word
+    // in it), and new tabs dirty the layout the view's drawing then reads (at 510 items).
+    const was = this.shownControls ?? {};
+    const changed = (key, value) => was[key] !== value;
     if (model) {
-      model.replaceChildren(...MODEL_KEYS.map((k) => {
-        const m = MODELS[k];
-        return new Option(t(m.writes ? 'ctl.modelWriter' : 'ctl.modelN', { name: m.name, languages: m.languages, layers: m.layers, heads: m.heads, mb: num(m.mb, 1) }), k);
-      }));
-      model.value = state.model;
+      if (changed('t', t) || !model.options.length) {
+        model.replaceChildren(...MODEL_KEYS.map((k) => {
+          const m = MODELS[k];
+          return new Option(t(m.writes ? 'ctl.modelWriter' : 'ctl.modelN', { name: m.name, languages: m.languages, layers: m.layers, heads: m.heads, mb: num(m.mb, 1) }), k);
+        }));
+      }
+      if (model.value !== state.model) model.value = state.model;
     }
-    tabs.replaceChildren(...[...viewsOf(state.model), ...(viewsOf(state.model).includes(state.view) ? [] : [state.view])].map((v) => el('button', {
-      type: 'button', role: 'tab', 'aria-selected': String(state.view === v), class: state.view === v ? 'on' : '',
-      text: t(`view.${v}`), onclick: () => this.change({ view: v }),
-    })));
+    const tabKey = `${state.model}\n${state.view}`;
+    if (changed('t', t) || changed('tabs', tabKey)) {
+      tabs.replaceChildren(...[...viewsOf(state.model), ...(viewsOf(state.model).includes(state.view) ? [] : [state.view])].map((v) => el('button', {
+        type: 'button', role: 'tab', 'aria-selected': String(state.view === v), class: state.view === v ? 'on' : '',
+        text: t(`view.${v}`), onclick: () => this.change({ view: v }),
+      })));
+    }
     // A phone's tabs scroll sideways: the open view's tab is brought into the row's sight
     // (the row alone scrolls, not the page).
     // Read in the next frame, once, when the view changed: a read here would force a layout of
@@ -492,16 +504,17 @@ export class AttentionController {
       });
     }
     for (const [sel, n, key, field] of [[layer, limits.layers, 'ctl.layerN', 'layer'], [head, limits.heads, 'ctl.headN', 'head']]) {
-      sel.replaceChildren(...Array.from({ length: n }, (_, i) => new Option(t(key, { n: i + 1 }), String(i))));
-      sel.value = String(state[field]);
+      if (changed('t', t) || sel.options.length !== n) sel.replaceChildren(...Array.from({ length: n }, (_, i) => new Option(t(key, { n: i + 1 }), String(i))));
+      if (sel.value !== String(state[field])) sel.value = String(state[field]);
     }
     if (units instanceof HTMLSelectElement) {
-      units.replaceChildren(new Option(t('ctl.words'), 'palavras'), new Option(t('ctl.pieces'), 'pecas'));
-      units.value = state.units;
+      if (changed('t', t) || !units.options.length) units.replaceChildren(new Option(t('ctl.words'), 'palavras'), new Option(t('ctl.pieces'), 'pecas'));
+      if (units.value !== state.units) units.value = state.units;
     } else {
-      for (const [value, radio] of Object.entries(units)) radio.checked = state.units === value;
+      for (const [value, radio] of Object.entries(units)) if (radio.checked !== (state.units === value)) radio.checked = state.units === value;
     }
-    tableToggle.checked = this.ui.table;
+    if (tableToggle.checked !== this.ui.table) tableToggle.checked = this.ui.table;
+    this.shownControls = { t, tabs: tabKey };
   }
 
   /** What a view draws with: the language (its strings name the model's own special tokens,
@@ -603,7 +616,7 @@ export class AttentionController {
     if (parts.title) parts.title.textContent = t(`view.${state.view}`);
     const meta = this.data.result.meta;
     parts.summary.textContent = ctx.t(meta.causal ? 'summary.causal' : 'summary', { pieces: meta.seq, words: meta.words.filter((w) => !w.special).length, layer: state.layer + 1, head: state.head + 1 })
-      + (this.data.cut ? ` ${t('notice.textCut', { n: MAX_ENGINE_CHARS.toLocaleString(t('locale')) })}` : '')
+      + (this.data.cut ? ` ${t('notice.textCut', { n: grouped(MAX_ENGINE_CHARS, t('locale')) })}` : '')
       + (meta.truncated && !this.data.cut ? ` ${t('notice.truncated', { n: this.maxPieces() })}` : '');
     this.hooks.rendered?.(state);
   }

@@ -1,6 +1,7 @@
 // Words or pieces: the items a view shows, and each head's numbers at item level.
 // A word's row is the mean over its pieces' rows; a column is the sum over its pieces
 // (Clark et al. 2019), so every row still sums to 1. [CLS] and [SEP] stay items of their own.
+import { grouped } from './dom.js';
 
 /** Chars of an item's text that views draw: a word of a megabyte would be a text node of a
  *  megabyte in every view. */
@@ -14,7 +15,7 @@ function shown(text) {
 }
 
 /** A table's name for an item: a cut one says its full length. */
-export const rowLabel = (item, t) => (item.chars ? t('word.cut', { text: item.text, n: item.chars.toLocaleString(t('locale')) }) : item.text);
+export const rowLabel = (item, t) => (item.chars ? t('word.cut', { text: item.text, n: grouped(item.chars, t('locale')) }) : item.text);
 
 /** Items: [{ text, chars?, tokens: [token indices], special, word: the word's index in meta.words }] */
 export function items(meta, units) {

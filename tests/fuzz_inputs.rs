@@ -1,5 +1,7 @@
-//! Arbitrary input never panics: the tokenizer on any string, the bundle parser on any bytes
-//! (and on every truncation and byte flip of a real bundle). Errors are fine; panics are not.
+//! Arbitrary input never panics: the tokenizers on any string (Gemma 3's SentencePiece BPE also
+//! keeps its spans and words in order and decodes back to the text), the bundle parser on any
+//! bytes (and on every truncation and byte flip of a real bundle). Errors are fine; panics are
+//! not.
 //!
 //! `make test` runs these on a fixed seed, after replaying every case ever found
 //! (fuzz_inputs.proptest-regressions, committed): the suite passes or fails the same way on
@@ -12,7 +14,7 @@ use std::sync::OnceLock;
 
 use orquestra::load;
 use orquestra::model::Precision;
-use orquestra::tokenizer::{Encoding, Tokenizer};
+use orquestra::tokenizer::{Encoding, Spm, Tokenizer};
 use proptest::prelude::*;
 
 /// Every Unicode whitespace and zero-width char, where the two tokenizers and the word rule
@@ -129,6 +131,11 @@ proptest! {
     }
 
     #[test]
+    fn spm_tokenizer_never_panics_and_keeps_its_invariants(text in prop_oneof![any::<String>(), spaced_text()], max in 1usize..40) {
+        check_spm(&text, max)?;
+    }
+
+    #[test]
     fn e5_container_parser_never_panics_on_a_damaged_file(cut in 0usize..20_000, flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..8)) {
         let mut bytes = std::fs::read(common::fixtures().join("e5/tiny/model.bin")).unwrap();
         for (at, b) in flips {
@@ -143,6 +150,52 @@ proptest! {
             }
         }
     }
+}
+
+/// Gemma 3's tokenizer (SentencePiece BPE from its GGUF, scripts/fetch_gemma.sh).
+fn gemma() -> &'static Spm {
+    static T: OnceLock<Spm> = OnceLock::new();
+    T.get_or_init(|| {
+        let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("models/gemma3-270m/gemma-3-270m-q4_k_m.gguf");
+        let bytes = std::fs::read(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}: run scripts/fetch_gemma.sh", path.display()));
+        Spm::from_gguf(&load::gguf::Gguf::parse(&bytes).unwrap()).unwrap()
+    })
+}
+
+/// A decoder's encoding of any text: `<bos>` first, at most `max` tokens (`<bos>` and one
+/// more at least), spans on char boundaries and in order, words in order, and the text back
+/// from its pieces (a typed ▁ as a space, as SentencePiece reads it).
+fn check_spm(text: &str, max: usize) -> Result<(), TestCaseError> {
+    let spm = gemma();
+    let e = match spm.encode_max(text, max) {
+        Ok(e) => e,
+        Err(orquestra::Error::EmptyText) if text.is_empty() => return Ok(()),
+        Err(e) => return Err(TestCaseError::fail(format!("{text:?}: {e}"))),
+    };
+    prop_assert!(e.tokens.len() >= 2 && e.tokens.len() <= max.max(2));
+    prop_assert_eq!(e.tokens[0].text.as_str(), "<bos>");
+    let (mut c0, mut c1) = (0, 0);
+    for t in &e.tokens[1..] {
+        let s = t.span;
+        prop_assert!(t.word < e.words.len());
+        prop_assert!(
+            s.byte_end <= text.len()
+                && text.is_char_boundary(s.byte_start)
+                && text.is_char_boundary(s.byte_end)
+        );
+        prop_assert!(s.char_start <= s.char_end && s.char_start >= c0 && s.char_end >= c1);
+        (c0, c1) = (s.char_start, s.char_end);
+    }
+    let mut seen = e.word_of_token();
+    seen.dedup();
+    prop_assert_eq!(seen, (0..e.words.len()).collect::<Vec<_>>());
+    if !e.truncated {
+        let ids: Vec<u32> = e.tokens[1..].iter().map(|t| t.id).collect();
+        prop_assert_eq!(spm.decode(&ids), text.replace('\u{2581}', " "));
+    }
+    Ok(())
 }
 
 /// A tiny e5 with no normalization rules: spaces such as U+2000 reach the pieces as chars.

@@ -13,6 +13,7 @@ fn whole(t: &Tokenizer, text: &str) -> Encoding {
         Tokenizer::WordPiece(w) => w.encode_max(text, MAX_TOKENS).unwrap(),
         Tokenizer::Unigram(u) => u.encode_max(text, MAX_TOKENS).unwrap(),
         Tokenizer::Bpe(b) => b.encode_max(text, MAX_TOKENS).unwrap(),
+        Tokenizer::Spm(s) => s.encode_max(text, MAX_TOKENS).unwrap(),
     }
 }
 

@@ -1,12 +1,16 @@
 //! Tokenizers that keep, for every token, the word it belongs to and the span of the user's
 //! original text it came from (HF keeps neither the words nor the user's spelling):
-//! BERT's WordPiece (all-MiniLM-L6-v2), SentencePiece Unigram (multilingual-e5-small) and
-//! byte-level BPE (the decoder, SmolLM2).
+//! BERT's WordPiece (all-MiniLM-L6-v2), SentencePiece Unigram (multilingual-e5-small),
+//! byte-level BPE (the decoder SmolLM2) and SentencePiece BPE (the decoder Gemma 3).
 pub mod bpe;
+mod decoder;
+pub mod spm;
 mod unigram;
 mod wordpiece;
 
 pub use bpe::Bpe;
+pub use decoder::DecoderTokenizer;
+pub use spm::Spm;
 pub use unigram::{Unigram, UnigramVocab};
 pub use wordpiece::{is_bert_punctuation, WordPiece};
 
@@ -64,11 +68,12 @@ impl Encoding {
 }
 
 /// A model's tokenizer. The encoders' close every text with an end special (`[SEP]`,
-/// `</s>`); a decoder's (`Bpe`) has none, and a start special only if its model asks.
+/// `</s>`); a decoder's (`Bpe`, `Spm`) has none, and a start special only if its model asks.
 pub enum Tokenizer {
     WordPiece(WordPiece),
     Unigram(Unigram),
     Bpe(Bpe),
+    Spm(Spm),
 }
 
 impl Tokenizer {
@@ -82,12 +87,13 @@ impl Tokenizer {
             Tokenizer::WordPiece(t) => t.vocab_size(),
             Tokenizer::Unigram(t) => t.vocab_size(),
             Tokenizer::Bpe(t) => t.vocab_size(),
+            Tokenizer::Spm(t) => t.vocab_size(),
         }
     }
 
     /// Whether every encoding ends with a special of its own (the encoders' `[SEP]`, `</s>`).
     fn has_end_special(&self) -> bool {
-        !matches!(self, Tokenizer::Bpe(_))
+        !matches!(self, Tokenizer::Bpe(_) | Tokenizer::Spm(_))
     }
 
     /// Tokenizes `text` into `<start> pieces… <end>`, truncated to 512 pieces as HF does.
@@ -105,8 +111,8 @@ impl Tokenizer {
     /// MAX_TEXT_CHARS (see `encode_bounded`). A 2 MB paste costs what its first few kilobytes
     /// cost; a text of megabytes with no place to cut costs what its first MAX_TEXT_CHARS do.
     ///
-    /// The BPE reads its pre-tokens in order and stops at the limit by itself, so it takes
-    /// the whole text (up to MAX_TEXT_CHARS) at once.
+    /// The decoders' BPEs (byte-level and SentencePiece) take the whole text (up to
+    /// MAX_TEXT_CHARS) at once.
     pub fn encode_max(&self, text: &str, max_tokens: usize) -> Result<Encoding> {
         let bound = text.char_indices().nth(MAX_TEXT_CHARS).map(|(i, _)| i);
         if !self.has_end_special() {
@@ -152,6 +158,7 @@ impl Tokenizer {
             Tokenizer::WordPiece(t) => t.encode_max(text, max_tokens),
             Tokenizer::Unigram(t) => t.encode_max(text, max_tokens),
             Tokenizer::Bpe(t) => t.encode_max(text, max_tokens),
+            Tokenizer::Spm(t) => t.encode_max(text, max_tokens),
         }
     }
 }

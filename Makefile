@@ -5,6 +5,7 @@ BUNDLE := models/all-MiniLM-L6-v2.int8.safetensors
 E5_DIR := models/e5-small-enpt
 E5_BUNDLE := models/e5-small-enpt.q4_0.safetensors
 SMOLLM_DIR := models/smollm2-135m
+GEMMA_DIR := models/gemma3-270m
 CLI := target/release/orquestra
 RUST_SRC := $(shell find src -name '*.rs') Cargo.toml
 PKG := www/pkg/relaxed/orquestra_bg.wasm www/pkg/simd/orquestra_bg.wasm www/pkg/nosimd/orquestra_bg.wasm
@@ -16,7 +17,7 @@ export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER := wasm-bindgen-test-runner
 setup:
 	@scripts/setup.sh
 
-model: $(MODEL_DIR)/.complete $(E5_DIR)/.complete $(SMOLLM_DIR)/.complete
+model: $(MODEL_DIR)/.complete $(E5_DIR)/.complete $(SMOLLM_DIR)/.complete $(GEMMA_DIR)/.complete
 $(MODEL_DIR)/.complete:
 	scripts/fetch_model.sh $(MODEL_DIR)
 $(E5_DIR)/.complete:
@@ -24,7 +25,11 @@ $(E5_DIR)/.complete:
 # The decoder (issue 23): SmolLM2-135M-Instruct's GGUF, which the Rust tests read.
 $(SMOLLM_DIR)/.complete:
 	scripts/fetch_smollm.sh $(SMOLLM_DIR)
-test-native fuzz: $(SMOLLM_DIR)/.complete
+# The decoder that writes Portuguese (issue 25): Gemma 3 270M's GGUF (Gemma terms of use,
+# kept beside it), which the Rust tests read.
+$(GEMMA_DIR)/.complete:
+	scripts/fetch_gemma.sh $(GEMMA_DIR)
+test-native fuzz: $(SMOLLM_DIR)/.complete $(GEMMA_DIR)/.complete
 
 $(CLI): $(RUST_SRC)
 	cargo build --release --bin orquestra
@@ -129,6 +134,8 @@ fixtures: model
 	cd scripts && python3 make_rollout_fixtures.py ../$(MODEL_DIR) ../$(E5_DIR)/e5-small-enpt-q4.bin ../$(E5_DIR)/tokenizer.json
 	cd scripts && python3 make_compare_fixtures.py ../$(MODEL_DIR) ../$(E5_DIR)/e5-small-enpt-q4.bin ../$(E5_DIR)/tokenizer.json
 	cd scripts && python3 make_smollm_fixtures.py ../$(SMOLLM_DIR)/SmolLM2-135M-Instruct.Q4_1.gguf ../tests/fixtures/smollm
+	cd scripts && python3 make_gemma_fixtures.py ../$(GEMMA_DIR)/gemma-3-270m-q4_k_m.gguf ../tests/fixtures/gemma
+	cd scripts && python3 make_gemma_tokenizer_fixtures.py ../$(GEMMA_DIR)/gemma-3-270m-q4_k_m.gguf ../tests/fixtures/gemma ../../shared/seed/artigo-qkv.md
 
 clean:
 	rm -rf target www/pkg models

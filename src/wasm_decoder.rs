@@ -75,8 +75,8 @@ impl Decoder {
             hidden: c.hidden_size,
             vocab: c.vocab_size,
             max_positions: c.max_position_embeddings,
-            eos: self.model.tokenizer.eos,
-            add_bos: self.model.tokenizer.add_bos,
+            eos: self.model.tokenizer.eos(),
+            add_bos: self.model.tokenizer.add_bos(),
         })?)
     }
 

@@ -636,7 +636,7 @@ mod cli {
             prompt.len(),
             written.len()
         );
-        let eos = model.tokenizer.eos;
+        let eos = model.tokenizer.eos();
         if g.json {
             let mut json = serde_json::json!({
                 "prompt": {

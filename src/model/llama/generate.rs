@@ -179,7 +179,7 @@ impl LlamaForCausalLM {
                 step.logits[id as usize] - best[0].1
             };
             let prob = probabilities(&step.logits, 1.0)[id as usize] as f32;
-            if Some(id) == self.tokenizer.eos {
+            if Some(id) == self.tokenizer.eos() {
                 out.ended = true;
                 break;
             }

@@ -25,7 +25,7 @@ use crate::kernels::quant::dot::{dot_row, widen_row, Activations};
 use crate::kernels::quant::{dequantize_row, GgmlType};
 use crate::kernels::{self, Activation, Packed};
 use crate::load::gguf::{Gguf, TensorView};
-use crate::tokenizer::Bpe;
+use crate::tokenizer::DecoderTokenizer;
 
 /// A weight matrix (out, in) in its GGUF block format: `rows` rows of `cols` weights.
 pub struct QMatrix {
@@ -212,7 +212,7 @@ pub struct LlamaDecoderLayer {
 /// `LlamaForCausalLM`: the model, its tied head and its tokenizer.
 pub struct LlamaForCausalLM {
     pub config: LlamaConfig,
-    pub tokenizer: Bpe,
+    pub tokenizer: DecoderTokenizer,
     pub embed_tokens: QMatrix, // (V, D)
     pub layers: Vec<LlamaDecoderLayer>,
     pub norm: LlamaRMSNorm,
@@ -267,7 +267,7 @@ impl LlamaForCausalLM {
         let buf = Arc::new(bytes);
         let g = Gguf::parse(&buf)?;
         let c = LlamaConfig::from_gguf(&g)?;
-        let tokenizer = Bpe::from_gguf(&g)?;
+        let tokenizer = DecoderTokenizer::from_gguf(&g)?;
         if tokenizer.vocab_size() != c.vocab_size {
             return Err(Error::Model(format!(
                 "the vocabulary has {} tokens, the config {}",

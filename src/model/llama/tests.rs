@@ -1,10 +1,12 @@
-//! SmolLM2-135M-Instruct (its GGUF, `make model`) against the float64 numpy forward pass of
-//! scripts/make_smollm_fixtures.py (tests/fixtures/smollm/forward/): the prompts' token ids
-//! equal, every layer's and head's attention within 1e-4, the next-token logits within 1e-3
-//! and the same top 5; and the invariants: rows sum to 1, zero above the diagonal.
+//! SmolLM2-135M-Instruct and Gemma 3 270M (their GGUFs, `make model`) against the float64
+//! numpy forward passes of scripts/make_smollm_fixtures.py and make_gemma_fixtures.py
+//! (tests/fixtures/{smollm,gemma}/forward/): the prompts' token ids equal, every layer's and
+//! head's attention within 1e-4, the next-token logits within 1e-3 and the same top 5; and
+//! the invariants: rows sum to 1, zero above the diagonal (and, in Gemma's sliding layers,
+//! before the window). The same checks run on both models: one engine, two configs.
 use std::path::PathBuf;
 
-use ndarray::{Array1, Array4};
+use ndarray::{Array1, Array3, Array4};
 use ndarray_npy::read_npy;
 
 use super::{LlamaForCausalLM, Sampling};
@@ -13,14 +15,38 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn model() -> LlamaForCausalLM {
-    let path = root().join("models/smollm2-135m/SmolLM2-135M-Instruct.Q4_1.gguf");
+fn load(file: &str) -> LlamaForCausalLM {
+    let path = root().join("models").join(file);
     assert!(
         path.exists(),
         "{} is missing: run `make model`",
         path.display()
     );
     LlamaForCausalLM::from_gguf(std::fs::read(path).unwrap()).unwrap()
+}
+
+fn model() -> LlamaForCausalLM {
+    load("smollm2-135m/SmolLM2-135M-Instruct.Q4_1.gguf")
+}
+
+fn gemma() -> LlamaForCausalLM {
+    load("gemma3-270m/gemma-3-270m-q4_k_m.gguf")
+}
+
+fn fixtures(name: &str) -> PathBuf {
+    root().join("tests/fixtures").join(name).join("forward")
+}
+
+fn json(path: PathBuf) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn ids_of(v: &serde_json::Value) -> Vec<u32> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap() as u32)
+        .collect()
 }
 
 #[test]
@@ -41,19 +67,42 @@ fn smollm2_matches_the_numpy_reference() {
         (64, 1536, 49152)
     );
     assert!(m.lm_head.is_none(), "tied embeddings");
-    let dir = root().join("tests/fixtures/smollm/forward");
-    let prompts: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("prompts.json")).unwrap()).unwrap();
+    matches_the_numpy_reference(&m, "smollm");
+}
+
+#[test]
+fn gemma3_matches_the_numpy_reference() {
+    let m = gemma();
+    let c = &m.config;
+    assert_eq!(
+        (
+            c.num_hidden_layers,
+            c.hidden_size,
+            c.num_attention_heads,
+            c.num_key_value_heads
+        ),
+        (18, 640, 4, 1)
+    );
+    assert_eq!(
+        (c.head_dim, c.intermediate_size, c.vocab_size),
+        (256, 2048, 262_144)
+    );
+    let sliding: Vec<bool> = c.layer_window.iter().map(Option::is_some).collect();
+    assert_eq!(sliding.iter().filter(|&&s| !s).count(), 3, "{sliding:?}");
+    assert!(!sliding[5] && !sliding[11] && !sliding[17] && sliding[0]);
+    matches_the_numpy_reference(&m, "gemma");
+}
+
+/// Every prompt of `name`'s fixtures: ids, attention, logits and top 5 against the reference.
+fn matches_the_numpy_reference(m: &LlamaForCausalLM, name: &str) {
+    let c = &m.config;
+    let dir = fixtures(name);
+    let prompts = json(dir.join("prompts.json"));
     for (i, p) in prompts.as_array().unwrap().iter().enumerate() {
         let text = p["text"].as_str().unwrap();
         let e = m.tokenizer.encode_max(text, 10_000).unwrap();
         let ids: Vec<u32> = e.tokens.iter().map(|t| t.id).collect();
-        let want_ids: Vec<u32> = p["ids"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_u64().unwrap() as u32)
-            .collect();
+        let want_ids = ids_of(&p["ids"]);
         assert_eq!(ids, want_ids, "{text:?}");
         let trace = m.forward(&ids).unwrap();
         let t = ids.len();
@@ -92,7 +141,7 @@ fn smollm2_matches_the_numpy_reference() {
             .map(|v| v.as_u64().unwrap() as usize)
             .collect();
         println!(
-            "llama reference: {text:?} ({t} tokens): attention maxdiff {attn_diff:e}, logits maxdiff {logit_diff:e}, top 5 {:?}",
+            "{name} reference: {text:?} ({t} tokens): attention maxdiff {attn_diff:e}, logits maxdiff {logit_diff:e}, top 5 {:?}",
             top[..5].iter().map(|&i| m.tokenizer.token(i as u32).unwrap()).collect::<Vec<_>>()
         );
         assert!(attn_diff < 1e-4, "attention maxdiff {attn_diff}");
@@ -107,21 +156,21 @@ fn smollm2_matches_the_numpy_reference() {
 /// smallest margin there is 0.055, thousands of times the logits' maxdiff.
 #[test]
 fn greedy_continuations_match_the_reference() {
-    let m = model();
-    let dir = root().join("tests/fixtures/smollm/forward");
-    let greedy: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("greedy.json")).unwrap()).unwrap();
-    let ids = |v: &serde_json::Value| -> Vec<u32> {
-        v.as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x.as_u64().unwrap() as u32)
-            .collect()
-    };
+    greedy_matches(&model(), "smollm");
+}
+
+#[test]
+fn gemma3_greedy_continuations_match_the_reference() {
+    greedy_matches(&gemma(), "gemma");
+}
+
+fn greedy_matches(m: &LlamaForCausalLM, name: &str) {
+    let (l, h) = (m.config.num_hidden_layers, m.config.num_attention_heads);
+    let greedy = json(fixtures(name).join("greedy.json"));
     let mut compared = 0;
     for g in greedy.as_array().unwrap() {
-        let prompt = ids(&g["ids"]);
-        let want = ids(&g["continuation"]);
+        let prompt = ids_of(&g["ids"]);
+        let want = ids_of(&g["continuation"]);
         let margins: Vec<f64> = g["margins"]
             .as_array()
             .unwrap()
@@ -132,7 +181,7 @@ fn greedy_continuations_match_the_reference() {
         let out = m.generate(&prompt, want.len(), Sampling::Greedy).unwrap();
         let got: Vec<u32> = out.tokens.iter().map(|w| w.id).collect();
         println!(
-            "llama greedy: {:?} -> {:?} ({n} of {} tokens compared)",
+            "{name} greedy: {:?} -> {:?} ({n} of {} tokens compared)",
             g["text"].as_str().unwrap(),
             m.tokenizer.decode(&got),
             want.len()
@@ -141,7 +190,7 @@ fn greedy_continuations_match_the_reference() {
         compared += n;
         for (i, w) in out.tokens.iter().enumerate() {
             let p = prompt.len() + i + 1; // positions the new token reads, itself included
-            assert_eq!(w.attention.len(), 30 * 9 * p);
+            assert_eq!(w.attention.len(), l * h * p);
             for row in w.attention.chunks_exact(p) {
                 assert!((row.iter().sum::<f32>() - 1.0).abs() < 1e-5);
             }
@@ -154,7 +203,15 @@ fn greedy_continuations_match_the_reference() {
 /// and logits.
 #[test]
 fn the_kv_cache_gives_the_whole_pass() {
-    let m = model();
+    kv_cache_gives_the_whole_pass(&model(), "smollm");
+}
+
+#[test]
+fn gemma3_kv_cache_gives_the_whole_pass() {
+    kv_cache_gives_the_whole_pass(&gemma(), "gemma");
+}
+
+fn kv_cache_gives_the_whole_pass(m: &LlamaForCausalLM, name: &str) {
     let ids = m
         .tokenizer
         .encode_max("A menina estava radiante porque ganhou 3 cachorros.", 100)
@@ -187,7 +244,7 @@ fn the_kv_cache_gives_the_whole_pass() {
         last = Some(s.logits);
     }
     let logit_diff = maxdiff(&last.unwrap(), &whole.logits);
-    println!("llama kv cache: attention maxdiff {diff:e}, logits maxdiff {logit_diff:e}");
+    println!("{name} kv cache: attention maxdiff {diff:e}, logits maxdiff {logit_diff:e}");
     // A prompt takes the f32 panels; one token at a time multiplies 16-bit activations
     // (kernels/quant/dot.rs): measured 6.5e-4 in attention and 4e-3 in logits here.
     assert!(diff < 2e-3 && logit_diff < 2e-2, "{diff} {logit_diff}");
@@ -231,46 +288,57 @@ fn maxdiff(a: &[f32], b: &[f32]) -> f32 {
 #[test]
 fn trace_vectors_and_logit_lens_match_the_reference() {
     let m = model();
-    let dir = root().join("tests/fixtures/smollm/forward");
-    let prompts: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("prompts.json")).unwrap()).unwrap();
-    let ids = |p: &serde_json::Value| -> Vec<u32> {
-        p["ids"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x.as_u64().unwrap() as u32)
-            .collect()
-    };
-    let trace = m.forward(&ids(&prompts[1])).unwrap();
+    assert_eq!(
+        m.forward(&[1, 2]).unwrap().kv_head,
+        [0, 0, 0, 1, 1, 1, 2, 2, 2]
+    );
+    trace_and_lens_match(&m, "smollm");
+}
+
+#[test]
+fn gemma3_trace_vectors_and_logit_lens_match_the_reference() {
+    let m = gemma();
+    assert_eq!(m.forward(&[2, 818]).unwrap().kv_head, [0, 0, 0, 0]);
+    trace_and_lens_match(&m, "gemma");
+}
+
+fn trace_and_lens_match(m: &LlamaForCausalLM, model: &str) {
+    let c = &m.config;
+    let (l, h, hkv, dh) = (
+        c.num_hidden_layers,
+        c.num_attention_heads,
+        c.num_key_value_heads,
+        c.head_dim,
+    );
+    let dir = fixtures(model);
+    let prompts = json(dir.join("prompts.json"));
+    let trace = m.forward(&ids_of(&prompts[1]["ids"])).unwrap();
     let t = trace.ids.len();
-    assert_eq!(trace.kv_head, [0, 0, 0, 1, 1, 1, 2, 2, 2]);
     for (name, got, shape) in [
-        ("q", &trace.q, [30, 9, t, 64]),
-        ("k", &trace.k, [30, 3, t, 64]),
-        ("v", &trace.v, [30, 3, t, 64]),
+        ("q", &trace.q, [l, h, t, dh]),
+        ("k", &trace.k, [l, hkv, t, dh]),
+        ("v", &trace.v, [l, hkv, t, dh]),
     ] {
         let want: Array4<f32> = read_npy(dir.join(format!("{name}_1.npy"))).unwrap();
         assert_eq!(want.shape(), shape);
         let d = maxdiff(got, want.as_slice().unwrap());
         // Relative to the largest value: the residual stream grows to hundreds.
         let scale = want.iter().fold(0.0f32, |a, b| a.max(b.abs()));
-        println!("llama trace: {name} maxdiff {d:e} (largest |value| {scale})");
+        println!("{model} trace: {name} maxdiff {d:e} (largest |value| {scale})");
         assert!(d < 1e-4 * scale.max(1.0), "{name}: {d}");
     }
     let want: ndarray::Array3<f32> = read_npy(dir.join("hidden_1.npy")).unwrap();
-    assert_eq!(want.shape(), [31, t, 576]);
+    assert_eq!(want.shape(), [l + 1, t, c.hidden_size]);
     let d = maxdiff(&trace.hidden, want.as_slice().unwrap());
     let scale = want.iter().fold(0.0f32, |a, b| a.max(b.abs()));
-    println!("llama trace: hidden maxdiff {d:e} (largest |value| {scale})");
+    println!("{model} trace: hidden maxdiff {d:e} (largest |value| {scale})");
     assert!(d < 1e-4 * scale.max(1.0), "hidden: {d}");
 
-    let trace = m.forward(&ids(&prompts[0])).unwrap();
+    let trace = m.forward(&ids_of(&prompts[0]["ids"])).unwrap();
     let lens = m.logit_lens(&trace, trace.ids.len() - 1, 5).unwrap();
-    let want: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("lens_0.json")).unwrap()).unwrap();
+    let want = json(dir.join("lens_0.json"));
     let want = want.as_array().unwrap();
-    assert_eq!(lens.len(), 31);
+    assert_eq!(lens.len(), l + 1);
     let (mut ranks, mut pdiff) = (0, 0.0f32);
     for (got, want) in lens.iter().zip(want) {
         let wp: Vec<f32> = want["probs"]
@@ -279,7 +347,7 @@ fn trace_vectors_and_logit_lens_match_the_reference() {
             .iter()
             .map(|x| x.as_f64().unwrap() as f32)
             .collect();
-        let wi = ids(&serde_json::json!({"ids": want["ids"]}));
+        let wi = ids_of(&want["ids"]);
         // Ranks up to the first near-tie in the reference (probabilities within 1e-4).
         let clear = (1..5).find(|&r| wp[r - 1] - wp[r] < 1e-4).unwrap_or(5);
         for r in 0..clear {
@@ -288,11 +356,75 @@ fn trace_vectors_and_logit_lens_match_the_reference() {
         }
         ranks += clear;
     }
-    let last: Vec<&str> = lens[30]
+    let last: Vec<&str> = lens[l]
         .iter()
         .map(|&(id, _)| m.tokenizer.token(id).unwrap())
         .collect();
-    println!("llama logit lens: {ranks} ranks over 31 layers equal, probability maxdiff {pdiff:e}; last layer {last:?}");
+    println!(
+        "{model} logit lens: {ranks} ranks over {} layers equal, probability maxdiff {pdiff:e}; last layer {last:?}",
+        l + 1
+    );
     assert!(pdiff < 1e-4, "{pdiff}");
-    assert!(ranks >= 31, "{ranks}");
+    assert!(ranks > l, "{ranks}");
+}
+
+/// A 574-token prompt, past Gemma's 512-token window: the last query's attention in every
+/// layer against the reference's; on the sliding layers exactly zero on the keys 512 or
+/// more positions back, on the global ones some weight there (the first token, which the
+/// heads park on, is among them); the logits within 1e-3.
+#[test]
+fn gemma3_sliding_window_matches_the_reference_past_512_tokens() {
+    let m = gemma();
+    let dir = fixtures("gemma");
+    let w = json(dir.join("window.json"));
+    let ids = ids_of(&w["ids"]);
+    let t = ids.len();
+    assert!(t > 512, "{t} tokens");
+    let text = w["text"].as_str().unwrap();
+    let encoded: Vec<u32> = m
+        .tokenizer
+        .encode_max(text, 100_000)
+        .unwrap()
+        .tokens
+        .iter()
+        .map(|t| t.id)
+        .collect();
+    let trace = m.forward(&ids).unwrap();
+    let (l, h) = (m.config.num_hidden_layers, m.config.num_attention_heads);
+    let want: Array3<f32> = read_npy(dir.join("window_last_row_attention.npy")).unwrap();
+    assert_eq!(want.shape(), [l, h, t]);
+    let mut diff = 0.0f32;
+    let beyond = t - 512; // keys 0..beyond are 512 or more positions before the last
+    for layer in 0..l {
+        for head in 0..h {
+            let i = ((layer * h + head) * t + t - 1) * t;
+            let row = &trace.attention[i..i + t];
+            diff = diff.max(maxdiff(
+                row,
+                want.slice(ndarray::s![layer, head, ..]).as_slice().unwrap(),
+            ));
+            let far: f32 = row[..beyond].iter().sum();
+            if m.config.layer_window[layer].is_some() {
+                assert!(
+                    row[..beyond].iter().all(|&v| v == 0.0),
+                    "layer {layer} reads past its window"
+                );
+            } else {
+                assert!(
+                    far > 1e-3,
+                    "global layer {layer} head {head}: {far} past the window"
+                );
+            }
+        }
+    }
+    let logits: Array1<f32> = read_npy(dir.join("window_logits.npy")).unwrap();
+    let logit_diff = maxdiff(&trace.logits, logits.as_slice().unwrap());
+    println!("gemma window ({t} tokens): last row's attention maxdiff {diff:e}, logits maxdiff {logit_diff:e}");
+    assert!(diff < 1e-4 && logit_diff < 1e-3, "{diff} {logit_diff}");
+    let first = encoded.iter().zip(&ids).position(|(a, b)| a != b);
+    assert!(
+        encoded.len() == t && first.is_none(),
+        "the window prompt tokenizes to {} tokens, the reference's {t}; first difference at {first:?}",
+        encoded.len()
+    );
 }

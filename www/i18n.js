@@ -12,9 +12,15 @@ export function browserLanguage() {
 
 /** t(key, params): the string for key with {name} replaced; the key itself if missing. */
 export function translator(messages) {
+  // Each string split once at its {name}s: [text, name, text, …] (a long text's drawing asks
+  // for a line per item, 510 of them).
+  const split = new Map();
   return (key, params = {}) => {
-    const s = messages[key] ?? key;
-    return s.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
+    let parts = split.get(key);
+    if (!parts) split.set(key, (parts = (messages[key] ?? key).split(/\{(\w+)\}/)));
+    let s = parts[0];
+    for (let i = 1; i < parts.length; i += 2) s += (parts[i] in params ? String(params[parts[i]]) : `{${parts[i]}}`) + parts[i + 1];
+    return s;
   };
 }
 
@@ -37,7 +43,8 @@ export function withSpecials(t, meta) {
 
 /** Whether the primary pointer cannot hover (a phone or tablet): then the page says "toque"
  *  (tap), not "passe o mouse" (hover). */
-export const touchScreen = () => typeof matchMedia === 'function' && matchMedia('(hover: none)').matches;
+const hoverNone = typeof matchMedia === 'function' ? matchMedia('(hover: none)') : null; // kept: it stays current
+export const touchScreen = () => Boolean(hoverNone?.matches);
 
 /** t that, on a touch screen, takes a key's `<key>.touch` variant where there is one. */
 export function withTouch(t, touch) {

@@ -416,36 +416,51 @@ export const PATHS_SHOWN = 6;
  * "Which heads link the conductor to …?": a musician to pick (or the one tapped or focused),
  * and the heads of every layer that give it the most, each a link to that head. `show(j)`
  * switches the musician; the choice outlives a re-render (ctx.ui.target).
+ * The section and its select (one option per item but the special tokens; the conductor's
+ * own is hidden) are kept from one drawing to the next of the same items: a long text's 510
+ * options were built, styled and read by the browser's form code at every focus change.
  */
+const pathsKept = new WeakMap(); // items -> { box, h3, title, select, options, list, note, conductor, show }
 function pathsSection(state, data, weights, ctx) {
   const { t } = ctx;
   const { result, items } = data;
   const r = state.word;
   const candidates = items.map((_, j) => j).filter((j) => j !== r && !items[j].special);
-  const box = el('section', { class: 'paths' });
-  box.show = (target) => {
+  let kept = pathsKept.get(items);
+  if (!kept) {
+    const options = items.map((it, j) => (it.special ? null : el('option', { value: String(j), text: it.text })));
+    const select = el('select', {}, options);
+    const title = document.createTextNode('');
+    kept = { box: el('section', { class: 'paths' }), h3: el('h3', {}, title, ' ', select, '?'), title, select, options,
+      list: el('ol', { class: 'path-list' }), note: el('p', { class: 'note' }), conductor: -1 };
+    select.addEventListener('change', () => kept.show(Number(select.value)));
+    pathsKept.set(items, kept);
+  }
+  const { box, h3, title, select, options, list, note } = kept;
+  const setOwn = (j, own) => { const o = options[j]; if (o && o.hidden !== own) { o.hidden = own; o.disabled = own; } };
+  box.show = kept.show = (target) => {
     ctx.ui.target = target;
-    const select = el('select', { 'aria-label': t('orq.pathsTarget') },
-      candidates.map((j) => el('option', { value: String(j), text: items[j].text })));
-    select.value = String(target);
-    select.addEventListener('change', () => box.show(Number(select.value)));
+    if (kept.conductor !== r) { setOwn(kept.conductor, false); setOwn(r, true); kept.conductor = r; }
+    const heading = t('orq.pathsFrom', { word: items[r].text }), how = t('orq.pathsHow');
+    if (title.data !== heading) title.data = heading;
+    if (select.getAttribute('aria-label') !== t('orq.pathsTarget')) select.setAttribute('aria-label', t('orq.pathsTarget'));
+    if (select.value !== String(target)) select.value = String(target);
     const ranked = rankHeads(result, items, r, target).slice(0, PATHS_SHOWN);
-    box.replaceChildren(
-      el('h3', {}, t('orq.pathsFrom', { word: items[r].text }), ' ', select, '?'),
-      el('ol', { class: 'path-list' }, ranked.map(({ layer, head, weight }) => {
-        const here = layer === state.layer && head === state.head;
-        return el('li', {}, el('button', {
-          type: 'button', class: here ? 'on' : '', 'aria-current': here ? 'true' : null,
-          text: t('orq.pathHead', { layer: layer + 1, head: head + 1, weight: pct(weight) }),
-          onclick: () => ctx.set({ layer, head }),
-        }));
-      })),
-      el('p', { class: 'note', text: t('orq.pathsHow') }));
+    list.replaceChildren(...ranked.map(({ layer, head, weight }) => {
+      const here = layer === state.layer && head === state.head;
+      return el('li', {}, el('button', {
+        type: 'button', class: here ? 'on' : '', 'aria-current': here ? 'true' : null,
+        text: t('orq.pathHead', { layer: layer + 1, head: head + 1, weight: pct(weight) }),
+        onclick: () => ctx.set({ layer, head }),
+      }));
+    }));
+    if (note.textContent !== how) note.textContent = how;
+    replaceKeeping(box, [h3, list, note]);
   };
-  if (!candidates.length) return box;
+  if (!candidates.length) { box.replaceChildren(); return box; }
   // The musician chosen before, or the one this head gives the most.
-  const kept = ctx.ui.target;
-  box.show(candidates.includes(kept) ? kept : candidates.reduce((a, b) => (weights[b] > weights[a] ? b : a)));
+  const chosen = ctx.ui.target;
+  box.show(candidates.includes(chosen) ? chosen : candidates.reduce((a, b) => (weights[b] > weights[a] ? b : a)));
   return box;
 }
 
@@ -512,9 +527,10 @@ function setRow(row, s, attrs) {
     const was = row.look;
     if (row.className !== look.cls) row.className = look.cls; // also drops a past guess's mark
     if (was.label !== look.label) row.setAttribute('aria-label', look.label);
-    const [, bar, value] = row.children;
-    if (was.width !== look.width) bar.firstChild.style.width = look.width;
-    if (was.color !== look.color) bar.firstChild.style.background = look.color;
+    // (the row's own children, indexed: a destructured HTMLCollection is an iterator per row)
+    const fill = row.children[1].firstChild, value = row.children[2];
+    if (was.width !== look.width) fill.style.width = look.width;
+    if (was.color !== look.color) fill.style.background = look.color;
     if (was.value !== look.value) value.textContent = look.value;
   }
   row.look = look;

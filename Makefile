@@ -60,8 +60,11 @@ www/pkg/nosimd/orquestra_bg.wasm: $(RUST_SRC)
 	cargo build --lib --release --target wasm32-unknown-unknown --target-dir target/wasm-nosimd
 	wasm-bindgen --target web --no-typescript --out-dir www/pkg/nosimd --out-name orquestra target/wasm-nosimd/wasm32-unknown-unknown/release/orquestra.wasm
 
+# The page's Gemma (issue 25): the vocabulary-trimmed GGUF (its rule: `orquestra trim`).
+GEMMA_PAGE := $(GEMMA_DIR)/gemma-3-270m-pt-en.q4_k_m.gguf
+
 # Each model's sha256, which the engine checks downloads and keys its cache by.
-www/models.json: $(BUNDLE) $(E5_BUNDLE) $(SMOLLM_DIR)/.complete www/config.js scripts/make_manifest.mjs
+www/models.json: $(BUNDLE) $(E5_BUNDLE) $(SMOLLM_DIR)/.complete $(GEMMA_PAGE) www/config.js scripts/make_manifest.mjs
 	node scripts/make_manifest.mjs .
 
 build: setup $(BUNDLE) $(E5_BUNDLE) $(PKG) www/presets/index.json www/models.json
@@ -123,6 +126,7 @@ dist: build
 	cp -r www/engine www/views www/i18n www/pkg www/presets www/*.js www/*.css www/models.json dist/www/
 	cp $(BUNDLE) $(E5_BUNDLE) dist/models/
 	mkdir -p dist/$(SMOLLM_DIR) && cp $(SMOLLM_DIR)/SmolLM2-135M-Instruct.Q4_1.gguf dist/$(SMOLLM_DIR)/
+	mkdir -p dist/$(GEMMA_DIR) && cp $(GEMMA_PAGE) $(GEMMA_DIR)/NOTICE.md $(GEMMA_DIR)/GEMMA_TERMS.html dist/$(GEMMA_DIR)/
 	node scripts/make_sw.mjs dist
 	@echo "dist/ is ready: copy it to any static host (serve .wasm as application/wasm)"
 

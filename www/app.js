@@ -95,7 +95,7 @@ function showAccuracy(info = accuracy) {
   const a = info.accuracy;
   $('accuracy').textContent = a
     ? t('model.accuracy', { precision, diff: num(a.maxAttentionDiff, 3), n: a.sentences, same: pct(a.sameTopKey) })
-    : t('model.unmeasured', { precision });
+    : t(info.sourceVocab > info.vocabSize ? 'model.unmeasuredTrimmed' : 'model.unmeasured', { precision });
 }
 
 /** Starts the model's download (the first run joins it); after a failure, `retry` runs the

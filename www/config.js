@@ -21,7 +21,24 @@ export const MODELS = {
     url: new URL('../models/smollm2-135m/SmolLM2-135M-Instruct.Q4_1.gguf', import.meta.url).href,
     name: 'SmolLM2-135M', languages: 'en', layers: 30, heads: 9, mb: 98.4, english: false, writes: true,
   },
+  // The model that writes Portuguese (issue 25): Gemma 3 270M's GGUF with its vocabulary trimmed
+  // to the pieces Portuguese and English use (`orquestra trim`), downloaded only when picked.
+  // 18 layers × 4 query heads on 1 key/value head; a <bos> token before the text. Gemma terms
+  // of use: `terms` and `notice` are shipped beside the file (make dist) and linked where it is
+  // picked (controller.js terms line).
+  gemma: {
+    url: new URL('../models/gemma3-270m/gemma-3-270m-pt-en.q4_k_m.gguf', import.meta.url).href,
+    name: 'Gemma 3 270M', languages: 'pt+en', layers: 18, heads: 4, mb: 104.8, english: false, writes: true,
+    terms: new URL('../models/gemma3-270m/GEMMA_TERMS.html', import.meta.url).href,
+    notice: new URL('../models/gemma3-270m/NOTICE.md', import.meta.url).href,
+  },
 };
+
+/** The model that writes for a language: Gemma for Portuguese, SmolLM2 for English. A link that
+ *  names a writing view (v=proxima, v=lente) and no model opens it (state.js parse); the next-word
+ *  view offers it to a reader on an encoder. */
+export const WRITERS = { pt: 'gemma', en: 'smollm' };
+export const writerFor = (lang) => WRITERS[lang] ?? WRITERS.en;
 
 /** The views a model offers: a model that writes has the next word and the lens beside the
  *  views every model has, which read its causal attention as they read an encoder's (its jury's

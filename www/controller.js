@@ -478,7 +478,9 @@ export class AttentionController {
       if (changed('t', t) || !model.options.length) {
         model.replaceChildren(...MODEL_KEYS.map((k) => {
           const m = MODELS[k];
-          return new Option(t(m.writes ? 'ctl.modelWriter' : 'ctl.modelN', { name: m.name, languages: m.languages, layers: m.layers, heads: m.heads, mb: num(m.mb, 1) }), k);
+          // (a model that writes names its languages in words: "Gemma 3 270M · português e inglês · escreve texto")
+          const languages = m.writes ? t(`lang.${m.languages.replace('+', '')}`) : m.languages;
+          return new Option(t(m.writes ? 'ctl.modelWriter' : 'ctl.modelN', { name: m.name, languages, layers: m.layers, heads: m.heads, mb: num(m.mb, 1) }), k);
         }));
       }
       if (model.value !== state.model) model.value = state.model;
@@ -523,7 +525,8 @@ export class AttentionController {
     const width = this.parts.view.clientWidth || 960;
     // (touch screens read "toque" where a mouse reads "passe o mouse": the keys' .touch variants)
     // (a model that writes reads a key's `.causal` variant where there is one: its first word, not [CLS])
-    const t = withTouch(withCausal(withSpecials(this.t, this.data?.result.meta), this.data?.result.meta.causal), touchScreen());
+    const meta = this.data?.result.meta;
+    const t = withTouch(withCausal(withSpecials(this.t, meta), meta?.causal, Boolean(meta?.words[0]?.special)), touchScreen());
     setNumberLocale(this.t('locale'));
     return {
       t, set: (p) => this.change(p), ui: this.ui, rerender: () => this.render(), width, narrow: width < 600,
@@ -576,6 +579,24 @@ export class AttentionController {
       el('button', { type: 'button', class: 'foreign-switch', text: ctx.t('model.foreignSwitch'), onclick: () => this.change({ model: other }) })));
   }
 
+  /**
+   * A model with terms of its own (Gemma): under the view, in every host (page, widget, lesson),
+   * what it is, what its sliding window means here, its trimmed vocabulary, and its terms of use
+   * and notice, linked (they are shipped beside the file).
+   */
+  aboutLine(ctx) {
+    const { state, parts, info } = this;
+    const m = MODELS[state.model];
+    parts.view.querySelector(':scope > .model-about')?.remove(); // (a view may keep its children between drawings)
+    if (this.override || !m?.terms || !info) return; // (its numbers are the loaded model's)
+    const trimmed = info.sourceVocab > info.vocabSize ? ` ${ctx.t('model.trimmed', { kept: grouped(info.vocabSize, ctx.t('locale')), source: grouped(info.sourceVocab, ctx.t('locale')) })}` : '';
+    parts.view.append(el('div', { class: 'model-about' },
+      el('p', { class: 'note', text: `${ctx.t(`model.about.${state.model}`, { max: this.maxPieces() })}${trimmed} ${ctx.t('model.terms')}` }),
+      el('p', { class: 'note model-terms' },
+        el('a', { href: m.terms, target: '_blank', rel: 'noopener', text: ctx.t('model.termsLink') }),
+        el('a', { href: m.notice, target: '_blank', rel: 'noopener', text: ctx.t('model.noticeLink') }))));
+  }
+
   /** A view this model does not offer (a link naming the jury with the model that writes):
    *  the view says so, with a tap to the views it has. */
   unavailable() {
@@ -611,6 +632,7 @@ export class AttentionController {
     const ctx = this.context();
     keepingFocus(parts.view, () => view.render(parts.view, state, this.data, ctx));
     this.foreignLine(ctx);
+    this.aboutLine(ctx);
     parts.table.replaceChildren(this.ui.table ? view.tableOf(state, this.data, ctx) : '');
     parts.table.hidden = !this.ui.table;
     if (parts.title) parts.title.textContent = t(`view.${state.view}`);

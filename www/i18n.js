@@ -56,11 +56,17 @@ export function withTouch(t, touch) {
 }
 
 /** t for a model that writes (causal attention): a key's `<key>.causal` variant where there is
- *  one (its first word, where its heads park, instead of [CLS]/[SEP]). */
-export function withCausal(t, causal) {
+ *  one (its first word, where its heads park, instead of [CLS]/[SEP]); with `bos` (a model that
+ *  puts a start token before the text, Gemma's <bos>, where its heads park), first the key's
+ *  `<key>.bos` variant: the start token, not the first word. */
+export function withCausal(t, causal, bos = false) {
   if (!causal) return t;
+  const kinds = bos ? ['bos', 'causal'] : ['causal'];
   return (key, params = {}) => {
-    const variant = t(`${key}.causal`, params);
-    return variant === `${key}.causal` ? t(key, params) : variant;
+    for (const kind of kinds) {
+      const variant = t(`${key}.${kind}`, params);
+      if (variant !== `${key}.${kind}`) return variant;
+    }
+    return t(key, params);
   };
 }

@@ -1,5 +1,6 @@
 // The guided lesson (aula.html): six steps along the article's arc, then three on a model that
-// writes (SmolLM2-135M, English), each a real state of the live widget. A step's link is aula.html#passo=N&lang=xx.
+// writes, in the lesson's language (Gemma 3 270M in Portuguese, SmolLM2-135M in English), each a
+// real state of the live widget. A step's link is aula.html#passo=N&lang=xx.
 import './widget.js';
 import { loadMessages, browserLanguage, translator, withTouch, touchScreen } from './i18n.js';
 import { serialize, attributesOf, defaults } from './state.js';
@@ -13,6 +14,9 @@ const FOCUS = { sentence: SENTENCE, layer: 11, head: 0, word: 20, units: 'palavr
 // q·k exists piece by piece: step 2 reads the sentence in pieces, "▁radi" (piece 25) conducting.
 // Steps 1 and 3 ask for a guess before the weights show (guess mode); the last step counts them.
 const WRITER = 'The capital of France is';
+const GATO = 'O gato subiu no telhado porque';
+/** A step's state: its own, or its language's (the writing steps: { pt, en }). */
+export const stepOf = (n, lang) => { const s = STEPS[n - 1]; return s[lang] ?? s.en ?? s; };
 export const STEPS = [
   { ...FOCUS, view: 'orquestra', step: 2, guess: true },
   { ...FOCUS, view: 'orquestra', step: 0, units: 'pecas', word: 25 },
@@ -20,16 +24,31 @@ export const STEPS = [
   { ...FOCUS, view: 'orquestra', step: 3 },
   { ...FOCUS, view: 'juri', step: 2 },
   { ...FOCUS, view: 'modelo', step: 2 },
-  // The model that writes (m=smollm), measured with the CLI on
-  // models/smollm2-135m/SmolLM2-135M-Instruct.Q4_1.gguf:
-  // 7. causal mask: "France" (piece 3) in layer 3, head 1 hears only "The capital of France";
+  // The model that writes: in English SmolLM2 (m=smollm), measured with the CLI on
+  // models/smollm2-135m/SmolLM2-135M-Instruct.Q4_1.gguf; in Portuguese Gemma 3 270M (m=gemma),
+  // measured on the page's bundle models/gemma3-270m/gemma-3-270m-pt-en.q4_k_m.gguf.
+  // 7. causal mask. en: "France" (piece 3) in layer 3, head 1 hears only "The capital of France";
   //    "The" takes 47.5% (`orquestra attention` row: The 0.475, capital 0.125, of 0.309, France 0.091).
-  { sentence: WRITER, model: 'smollm', view: 'orquestra', layer: 2, head: 0, word: 3, units: 'pecas', step: 2 },
-  // 8. next word: " Paris" 77.3%, " the" 6.5%, " London" 1.2% (`orquestra generate --tokens 1 --top 5`).
-  { sentence: WRITER, model: 'smollm', view: 'proxima', word: 4, units: 'pecas', step: 2 },
-  // 9. generation, greedy, ten tokens: "Once upon a time, the city of Nova Haven was a thriving
-  //    metropolis" (`orquestra generate "Once upon a time" --tokens 10`).
-  { sentence: 'Once upon a time', model: 'smollm', view: 'proxima', word: 3, units: 'pecas', step: 2, write: 10 },
+  //    pt: "subiu" (word 3: sub + iu) in layer 9, head 3 hears only "<bos> O gato subiu"; "gato"
+  //    takes 53.1%, <bos> 24.1% (`orquestra attention`, the word's row the mean of its pieces' rows,
+  //    each column summed over the word's pieces: <bos> 0.2414, O 0.1086, gato 0.5310, subiu 0.1190).
+  {
+    en: { sentence: WRITER, model: 'smollm', view: 'orquestra', layer: 2, head: 0, word: 3, units: 'pecas', step: 2 },
+    pt: { sentence: GATO, model: 'gemma', view: 'orquestra', layer: 8, head: 2, word: 3, units: 'palavras', step: 2 },
+  },
+  // 8. next word. en: " Paris" 77.3%, " the" 6.5%, " London" 1.2% (`orquestra generate --tokens 1
+  //    --top 5`). pt: after "O gato subiu no telhado porque", " o" 18.76%, " ele" 15.32%, " a" 8.83%.
+  {
+    en: { sentence: WRITER, model: 'smollm', view: 'proxima', word: 4, units: 'pecas', step: 2 },
+    pt: { sentence: GATO, model: 'gemma', view: 'proxima', word: 6, units: 'palavras', step: 2 },
+  },
+  // 9. generation, greedy, ten tokens. en: "Once upon a time, the city of Nova Haven was a
+  //    thriving metropolis" (`orquestra generate "Once upon a time" --tokens 10`). pt: "Era uma
+  //    vez, quando o tempo estava mais frio, o vento" (the smallest lead over the runner-up 0.047).
+  {
+    en: { sentence: 'Once upon a time', model: 'smollm', view: 'proxima', word: 3, units: 'pecas', step: 2, write: 10 },
+    pt: { sentence: 'Era uma vez', model: 'gemma', view: 'proxima', word: 3, units: 'palavras', step: 2, write: 10 },
+  },
 ];
 // The encoders' arc ends at step 6: the guesses of steps 1 and 3 are counted there.
 const SCORE_STEP = 6;
@@ -42,7 +61,7 @@ const widget = $('widget');
  *  example first, then this one). */
 function applyStep() {
   const { n, lang } = read();
-  const attrs = attributesOf({ ...defaults(lang), ...STEPS[n - 1], lang }); // a step names only what it sets
+  const attrs = attributesOf({ ...defaults(lang), ...stepOf(n, lang), lang }); // a step names only what it sets
   for (const a of ['guess', 'temperature', 'seed', 'write']) if (!attrs.some(([k]) => k === a)) widget.removeAttribute(a); // a step without it
   for (const [k, v] of attrs) if (widget.getAttribute(k) !== String(v)) widget.setAttribute(k, v);
 }
@@ -59,7 +78,7 @@ function read() {
 function show() {
   const { n, lang } = read();
   const t = withTouch(translator(messages[lang]), touchScreen()); // "toque" on a touch screen
-  const s = STEPS[n - 1];
+  const s = stepOf(n, lang);
   document.documentElement.lang = lang === 'pt' ? 'pt-BR' : 'en';
   document.title = t('lesson.title');
   $('lesson-title').textContent = t('lesson.title');

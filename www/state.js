@@ -1,6 +1,6 @@
 // The page's state and its URL hash: the public, stable link format (README "Share links").
 // One declarative table; parse() never throws, clamps what is out of range and reports it.
-import { DEFAULT_LIMITS, MODEL_KEYS, LINK_MODEL } from './config.js';
+import { DEFAULT_LIMITS, MODEL_KEYS, LINK_MODEL, writerFor } from './config.js';
 
 export const VIEWS = ['orquestra', 'juri', 'matriz', 'modelo', 'fluxo', 'comparar', 'proxima', 'lente'];
 /** Writing (view proxima): temperature 0 is greedy; a link without temp/seed/n writes greedy. */
@@ -155,6 +155,12 @@ export function parse(hash, limits = DEFAULT_LIMITS, lang = 'pt') {
     const key = eq < 0 ? pair : pair.slice(0, eq);
     // unknown keys are ignored; the first of a duplicate wins
     if (Object.hasOwn(PARAMS, key) && !raws.has(key)) raws.set(key, decode(eq < 0 ? '' : pair.slice(eq + 1)));
+  }
+  // A link that names a view of the model that writes (the next word, the lens) and no model
+  // opens the model that writes in its language (Gemma in Portuguese, SmolLM2 in English): with
+  // MiniLM those views only said that it does not write. Every other link without m= is MiniLM.
+  if (!raws.has('m') && ['proxima', 'lente'].includes(raws.get('v'))) {
+    state.model = writerFor(LANGS.includes(raws.get('lang')) ? raws.get('lang') : state.lang);
   }
   // The model first: it bounds the layer and head.
   const order = [...raws.keys()].sort((a, b) => (b === 'm') - (a === 'm'));

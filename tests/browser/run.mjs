@@ -646,13 +646,27 @@ await test('the lesson: steps 7-9 open the model that writes by link (causal orc
   assert(seven.includes('The word after it (grey, no number) was not yet written'), `step 7: the note for one word after: ${seven.slice(0, 300)}`);
   await page.screenshot({ path: 'test-artifacts/aula-7-en.png', fullPage: true });
   await axe('step 7 en');
-  // 8: the next word: " Paris" 77.3% (orquestra generate --top 5)
+  // 7 in Portuguese: Gemma 3 270M; "subiu" conducts, "no telhado porque" not yet written, "gato"
+  // takes 53.1% and <bos> 24.1% (orquestra attention on the page's Gemma, layer 9 head 3, word mode)
+  await page.goto(`${base}aula.html#passo=7&lang=pt`); // (a hash change: the widget of step 7 en is still there a moment)
+  await page.waitForFunction(() => document.querySelector('orquestra-attention')?.shadowRoot.querySelector('.conductor')?.textContent.trim() === 'subiu', null, { timeout: 120_000 });
+  assert((await attrs()) === 'gemma orquestra', `step 7 pt opens ${await attrs()}`);
+  assert((await page.locator('orquestra-attention .conductor').textContent()).trim() === 'subiu', 'step 7 pt: subiu conducts');
+  assert((await page.locator('orquestra-attention .musician.future').count()) === 3, 'step 7 pt: three words not yet written');
+  const sevenPt = await page.$eval('orquestra-attention', (w) => w.shadowRoot.querySelector('.view').textContent);
+  assert(sevenPt.includes('53,1%') && sevenPt.includes('24,1%'), `step 7 pt does not show 53,1% and 24,1%: ${sevenPt.slice(0, 300)}`);
+  assert((await page.textContent('#lesson-text')).includes('53,1%'), 'the text of step 7 pt');
+  assert(await page.$eval('orquestra-attention', (w) => Boolean(w.shadowRoot.querySelector('.model-about a'))), 'step 7 pt: no link to Gemma\'s terms');
+  await page.screenshot({ path: 'test-artifacts/aula-7-pt.png', fullPage: true });
+  await axe('step 7 pt');
+  // 8: the next word: " Paris" 77.3% (SmolLM2, en); " o" 18.8% after "O gato subiu no telhado
+  // porque" (Gemma, pt) (orquestra generate --top 5)
   for (const lang of ['en', 'pt']) {
     await page.goto(`${base}aula.html#passo=8&lang=${lang}`);
-    await page.waitForFunction(() => document.querySelector('orquestra-attention')?.shadowRoot.querySelectorAll('.next-bar').length === 10, null, { timeout: 120_000 });
-    assert((await attrs()) === 'smollm proxima', `step 8 opens ${await attrs()}`);
-    const first = await page.$eval('orquestra-attention', (w) => w.shadowRoot.querySelector('.next-bar .bar-value').textContent);
-    assert(first === (lang === 'en' ? '77.3%' : '77,3%'), `step 8 (${lang}): the first guess shows ${first}`);
+    await page.waitForFunction((text) => { const r = document.querySelector('orquestra-attention')?.shadowRoot; return r?.querySelectorAll('.next-bar').length === 10 && r.querySelector('.next-after q')?.textContent === text && !r.querySelector('.next-bars.stale'); }, lang === 'en' ? 'The capital of France is' : 'O gato subiu no telhado porque', { timeout: 120_000 });
+    assert((await attrs()) === (lang === 'en' ? 'smollm proxima' : 'gemma proxima'), `step 8 opens ${await attrs()}`);
+    const values = await page.$eval('orquestra-attention', (w) => [...w.shadowRoot.querySelectorAll('.next-bar .bar-value')].slice(0, 3).map((x) => x.textContent).join(' '));
+    assert(lang === 'en' ? values.startsWith('77.3%') : values === '18,8% 15,3% 8,8%', `step 8 (${lang}): the first guesses show ${values}`);
     await page.screenshot({ path: `test-artifacts/aula-8-${lang}.png`, fullPage: true });
     await axe(`step 8 ${lang}`);
   }
@@ -667,6 +681,17 @@ await test('the lesson: steps 7-9 open the model that writes by link (causal orc
   await page.waitForFunction(() => { const r = document.querySelector('orquestra-attention').shadowRoot; return r.querySelector('.next-bars') && !r.querySelector('.next-bars.stale'); }, null, { timeout: 30_000 }); // the guesses after the writing
   await page.screenshot({ path: 'test-artifacts/aula-9-en.png', fullPage: true });
   await axe('step 9 en');
+  // 9 in Portuguese: ten greedy tokens after "Era uma vez" (orquestra generate on the page's Gemma)
+  await page.goto(`${base}aula.html#passo=9&lang=pt`);
+  await page.waitForFunction(() => { const r = document.querySelector('orquestra-attention')?.shadowRoot; return r?.querySelector('.write-button:not(.stop)') && r.querySelectorAll('.next-bar').length === 10 && r.querySelector('.next-after q')?.textContent === 'Era uma vez' && !r.querySelector('.next-bars.stale'); }, null, { timeout: 120_000 });
+  assert((await attrs()) === 'gemma proxima', `step 9 pt opens ${await attrs()}`);
+  await page.locator('orquestra-attention .write-button').click();
+  await page.waitForFunction(() => { const r = document.querySelector('orquestra-attention').shadowRoot; return !r.querySelector('.write-button.stop') && r.querySelector('.written-status'); }, null, { timeout: 60_000 });
+  const escrito = await page.$eval('orquestra-attention', (w) => [...w.shadowRoot.querySelectorAll('.written-tok')].map((x) => x.textContent).join(''));
+  assert(escrito === ', quando o tempo estava mais frio, o vento', `step 9 pt wrote ${JSON.stringify(escrito)}`);
+  assert((await page.textContent('#lesson-text')).includes(escrito), 'the text of step 9 pt does not say what is written');
+  await page.waitForFunction(() => { const r = document.querySelector('orquestra-attention').shadowRoot; return r.querySelector('.next-bars') && !r.querySelector('.next-bars.stale'); }, null, { timeout: 30_000 }); // the guesses after the writing
+  await page.screenshot({ path: 'test-artifacts/aula-9-pt.png', fullPage: true });
   await page.goto(`${base}aula.html#passo=6&lang=en`); // back to the encoders: the writing attributes are gone
   await page.waitForSelector('orquestra-attention .thumb', { timeout: 60_000 });
   assert(!(await page.$eval('orquestra-attention', (w) => w.hasAttribute('write'))), 'step 6 kept step 9\'s write');
@@ -1470,6 +1495,8 @@ await (await import('./writer.mjs')).runLens(harness);
 await (await import('./writer.mjs')).runGuess(harness);
 await (await import('./writer.mjs')).runWidget(harness);
 await (await import('./writer.mjs')).runShots(harness);
+// Issue 25, Gemma 3 270M on the page (gemma.mjs): one model load in the harness's context.
+await (await import('./gemma.mjs')).run(harness);
 
 await ctx.close();
 server.close();

@@ -379,7 +379,7 @@ export async function runWidget({ test, assert, base }) {
  *  choice (every token but the first), the mean share on the previous token, itself, the first
  *  token, punctuation; same-word pieces over the rows that hear an earlier piece of their word;
  *  each row's entropy ÷ ln(its length). A share of 40% names the head; else a spread of 0.6. */
-function cliHabit(data, shape, l, h, pieces, wordOfToken) {
+export function cliHabit(data, shape, l, h, pieces, wordOfToken) {
   const [, H, T] = shape;
   const a = (q, k) => data[((l * H + h) * T + q) * T + k];
   const punct = pieces.map((p) => /^[\p{P}\p{S}]+$/u.test(p.trim()));

@@ -196,3 +196,63 @@ test('the jury of a model that writes, exported: each judge named with its sheet
   assert.ok(body.includes('#c9c9c9'), 'the cells not yet written are grey');
   assert.ok(!/\[CLS\]|\[SEP\]|\{start\}/.test(body.replace(/\[CLS\]\/\[SEP\]/g, '')), 'no encoder token named as where it parks');
 });
+
+test('a model with a start token (Gemma\'s <bos>): its meta has <bos> as a special word spanning nothing, the text\'s spans after it; the views name it the start token; one note sheet is said as one', async () => {
+  const { decoderMeta } = await import('../../www/engine/decoder.js');
+  // A SentencePiece-like decoder: id 2 is <bos>, spelled as it is; the others are pieces.
+  const PIECES = { 2: '<bos>', 10: 'O', 11: ' gato', 12: ' sub', 13: 'iu', 14: ',' };
+  const decoder = { decode: (ids) => [...ids].map((i) => PIECES[i]).join('') };
+  const ids = Uint32Array.from([2, 10, 11, 12, 13, 14]);
+  const meta = decoderMeta(decoder, ids, { layers: 1, heads: 4, kvHeads: 1, headDim: 4, addBos: true }, false);
+  assert.deepEqual(meta.tokens.map((t) => [t.text, t.span.char_start, t.span.char_end]), [['<bos>', 0, 0], ['O', 0, 1], ['gato', 1, 6], ['sub', 6, 10], ['iu', 10, 12], [',', 12, 13]]);
+  assert.deepEqual(meta.words.map((w) => [w.text, w.special]), [['<bos>', true], ['O', false], ['gato', false], ['subiu', false], [',', false]]);
+  assert.deepEqual(meta.wordOfToken, [0, 1, 2, 3, 3, 4]);
+  // without a start token (SmolLM2): no special word
+  const plain = decoderMeta(decoder, ids.subarray(1), { layers: 1, heads: 4, kvHeads: 1, headDim: 4, addBos: false }, false);
+  assert.deepEqual(plain.words.map((w) => w.special), [false, false, false, false]);
+  // the jury: <bos> is item 0 in both units, where the heads park; named the start token
+  const rnd = random(5);
+  const attention = causalAttention(meta, (l, h, q) => Array.from({ length: q + 1 }, (_, k) => (k === 0 ? 4 : rnd())));
+  const data = { result: { meta, heads: decoderHeads(attention, meta), attention, v: null }, items: itemsOf(meta, 'palavras') };
+  assert.deepEqual(data.items.map((it) => [it.text, it.special]), [['<bos>', true], ['O', false], ['gato', false], ['subiu', false], [',', false]]);
+  const js = judges({ layer: 0, word: 3 }, data);
+  for (const j of js) {
+    assert.equal(j.sheet, 0, 'all four judges read the one sheet');
+    assert.ok(Math.abs(j.parked - j.matrix[3 * 5]) < 1e-7, 'parked is the share on <bos>');
+    assert.ok(j.vote !== 0, 'no vote for <bos>');
+  }
+  const bos = withCausal(withSpecials(en, meta), true, true);
+  assert.equal(bos('label.cls'), 'parks on the start token, <bos> (the attention sink)');
+  assert.equal(withCausal(withSpecials(pt, meta), true, true)('jury.doesParks', { share: '80%' }), 'estaciona no token de início, <bos> (80%)');
+  assert.equal(bos('flow.first', { focus: '<bos>' }), '<bos> is the start token: it comes before the text and hears only itself.');
+  assert.equal(bos('orq.causalOne', { conductor: 'gato' }), withCausal(en, true)('orq.causalOne', { conductor: 'gato' }), 'a key without a .bos variant: its .causal one');
+  assert.match(bos('jury.noop'), /Why park on <bos>\? This model puts a start token/);
+  const first = verdictLines(judges({ layer: 0, word: 0 }, data), data.items, '<bos>', 1, bos, true);
+  assert.deepEqual(first, ['Layer 1, focus on <bos>: the start token comes before the text and hears only itself, so no judge can vote. Pick a word of the text.']);
+  const s = sheets({ layer: 0, word: 3 }, data, js);
+  assert.equal(s.groups.length, 1);
+  assert.equal(s.apart, 0, 'no pair sits on different sheets');
+  const { toSvg } = await import('../../www/views/juri.js');
+  const { body } = toSvg({ layer: 0, word: 3, ablate: '' }, data, { t: bos, width: 960 });
+  assert.match(body, /with the same notes, the judges still differ by \d+% on average, pair by pair/);
+  assert.ok(!/first word/.test(body), 'the start token is not called the first word');
+});
+
+test('a GGUF\'s numbers (general.file_type, a trimmed vocabulary\'s source size) read from its metadata past strings and arrays; a file cut short gives what came before', async () => {
+  const { ggufNumbers, FILE_TYPES } = await import('../../www/engine/decoder.js');
+  const parts = [];
+  const u32 = (n) => { const b = Buffer.alloc(4); b.writeUInt32LE(n); parts.push(b); };
+  const u64 = (n) => { const b = Buffer.alloc(8); b.writeBigUInt64LE(BigInt(n)); parts.push(b); };
+  const str = (s) => { u64(Buffer.byteLength(s)); parts.push(Buffer.from(s)); };
+  parts.push(Buffer.from('GGUF')); u32(3); u64(0); u64(4);
+  str('general.name'); u32(8); str('Gemma 3 270m');
+  str('tokenizer.ggml.tokens'); u32(9); u32(8); u64(3); str('<pad>'); str('<bos>'); str('▁o');
+  str('tokenizer.ggml.scores'); u32(9); u32(6); u64(3); parts.push(Buffer.alloc(12));
+  str('general.file_type'); u32(4); u32(15);
+  const bytes = new Uint8Array(Buffer.concat(parts));
+  assert.deepEqual(ggufNumbers(bytes, ['general.file_type', 'orquestra.vocab.source_size']), { 'general.file_type': 15 });
+  assert.equal(FILE_TYPES[15], 'q4_k_m');
+  assert.equal(FILE_TYPES[3], 'q4_1');
+  assert.deepEqual(ggufNumbers(bytes.subarray(0, 60), ['general.file_type']), {}, 'cut inside the tokens');
+  assert.deepEqual(ggufNumbers(new Uint8Array(8), ['general.file_type']), {}, 'not a GGUF');
+});

@@ -79,3 +79,16 @@ test('a link without m means MiniLM; the model bounds the layer, whatever the or
   assert.deepEqual(notices.map((n) => n.key), ['l']);
   assert.deepEqual(parse('#m=gpt').notices.map((n) => [n.key, n.kind]), [['m', 'invalid']]);
 });
+
+test('a writing view named without m opens the model that writes in the link\'s language; m= keeps its model', () => {
+  assert.equal(parse('#v=proxima&lang=pt').state.model, 'gemma');
+  assert.equal(parse('#v=lente&lang=en').state.model, 'smollm');
+  assert.equal(parse('#v=proxima', undefined, 'pt').state.model, 'gemma', 'no lang=: the browser\'s language');
+  assert.equal(parse('#v=proxima', undefined, 'en').state.model, 'smollm');
+  assert.equal(parse('#lang=xx&v=proxima', undefined, 'pt').state.model, 'gemma', 'a bad lang= is the browser\'s');
+  assert.equal(parse('#v=proxima&lang=pt&m=smollm').state.model, 'smollm', 'a link with m= keeps it');
+  assert.equal(parse('#v=proxima&m=minilm&lang=pt').state.model, 'minilm');
+  assert.equal(parse('#v=juri&lang=pt').state.model, 'minilm', 'the other views: MiniLM, as before');
+  assert.equal(parse('#v=proxima&lang=pt&l=18&h=9', limitsOf).state.head, 3, 'Gemma bounds the head: 4 judges');
+  assert.equal(parse('#m=gemma&l=30', limitsOf).state.layer, 17);
+});

@@ -1,4 +1,4 @@
-// A model that writes (SmolLM2, read from its GGUF), seen by the page as the encoders are: run(text)
+// A model that writes (SmolLM2 or Gemma 3, read from its GGUF), seen by the page as the encoders are: run(text)
 // gives a run the views read (run.js), plus the next-token guesses; generate() writes token by
 // token. The wasm Decoder (src/wasm_decoder.rs) is the API; this file builds on it only through
 // wasm-engine.js's loader, which alone imports the package.
@@ -6,7 +6,9 @@ import { loadWasm } from './wasm-engine.js';
 import { makeRun } from './run.js';
 
 /** Tokens of a prompt the page reads: a traced run keeps (L, H, T, T) attention, 1 MB at 32
- *  tokens and 71 MB at 256 (SmolLM2: 30 layers × 9 heads); longer texts are cut with a notice. */
+ *  tokens and 71 MB at 256 (SmolLM2: 30 layers × 9 heads; Gemma's 18 × 4, 19 MB); longer texts
+ *  are cut with a notice. Gemma's <bos> counts among them. Under Gemma's 512-token sliding
+ *  window, so no layer of a text read here loses a token to it. */
 export const DECODER_MAX_TOKENS = 256;
 /** Next tokens a run lists (the view's bars). */
 export const NEXT_K = 10;
@@ -16,6 +18,54 @@ const coded = (code, message) => Object.assign(new Error(message), { code });
 /** True when the bytes are a GGUF file (its magic, as the CLI tells the kind). */
 export const isGguf = (bytes) => bytes.length >= 4 && bytes[0] === 0x47 && bytes[1] === 0x47 && bytes[2] === 0x55 && bytes[3] === 0x46;
 
+/**
+ * Numbers from a GGUF's metadata, by key ({key: number}, the keys found among `keys`): GGUF
+ * v2/v3 is the magic, a u32 version, a u64 tensor count and a u64 key/value count, then each
+ * key a u64-long string, a u32 type and the value (strings and arrays skipped). The engine has
+ * checked the file; this only reads what it names: `general.file_type` (the precision its maker
+ * gave it) and `orquestra.vocab.source_size` (a trimmed vocabulary's original size). A file cut
+ * short gives what was read before the cut.
+ */
+export function ggufNumbers(bytes, keys) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const SIZES = { 0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8 };
+  const out = {};
+  let at = 16;
+  const u64 = () => { const n = Number(view.getBigUint64(at, true)); at += 8; return n; };
+  const skip = (type) => {
+    if (type === 8) { const n = u64(); at += n; return; } // a string (`at += u64()` would add to the old `at`)
+    if (type === 9) { // an array: its items' type, its length, its items
+      const item = view.getUint32(at, true); at += 4;
+      const n = u64();
+      if (SIZES[item]) at += n * SIZES[item]; else for (let i = 0; i < n; i++) skip(item);
+      return;
+    }
+    if (!SIZES[type]) throw new Error(`type ${type}`);
+    at += SIZES[type];
+  };
+  const number = (type) => ({ 4: () => view.getUint32(at, true), 5: () => view.getInt32(at, true), 10: () => Number(view.getBigUint64(at, true)), 11: () => Number(view.getBigInt64(at, true)) })[type]?.();
+  try {
+    if (!isGguf(bytes) || view.getUint32(4, true) < 2) return out;
+    const count = u64();
+    for (let k = 0; k < count && Object.keys(out).length < keys.length; k++) {
+      const len = u64();
+      const key = new TextDecoder().decode(bytes.subarray(at, at + len));
+      at += len;
+      const type = view.getUint32(at, true); at += 4;
+      if (keys.includes(key) && number(type) !== undefined) out[key] = number(type);
+      skip(type);
+    }
+  } catch { /* a file cut short */ }
+  return out;
+}
+
+/** llama.cpp's names of a GGUF's `general.file_type` (llama_ftype, MOSTLY_ dropped): 'q4_1' for
+ *  SmolLM2's, 'q4_k_m' for Gemma's (whose matrices mix Q4_K, Q6_K, Q5_0 and Q8_0). */
+export const FILE_TYPES = {
+  0: 'f32', 1: 'f16', 2: 'q4_0', 3: 'q4_1', 7: 'q8_0', 8: 'q5_0', 9: 'q5_1', 10: 'q2_k', 11: 'q3_k_s', 12: 'q3_k_m',
+  13: 'q3_k_l', 14: 'q4_k_s', 15: 'q4_k_m', 16: 'q5_k_s', 17: 'q5_k_m', 18: 'q6_k', 32: 'bf16',
+};
+
 const PUNCT = /^[\p{P}\p{S}]$/u;
 const SPACE = /^\s$/u;
 
@@ -24,26 +74,34 @@ const SPACE = /^\s$/u;
  * RunSummary meta), built from the ids: each token's readable text and its span in the text
  * (from the decoded prefix's length; a token that ends inside a character shares the end of the
  * next), and words by the encoders' rule (whitespace-separated, each punctuation mark a word).
- * No special tokens: SmolLM2 adds no BOS.
+ * A model that puts a BOS token first (Gemma's <bos>; SmolLM2 adds none) has it as a special
+ * word of its own, spanning nothing, as the encoders' [CLS]: the text's spans start after it.
  */
 export function decoderMeta(decoder, ids, info, truncated) {
   const T = ids.length;
-  const ends = new Array(T);
+  const bos = info.addBos && T > 0 ? 1 : 0;
+  const ends = new Array(T).fill(0);
   let text = '';
-  for (let i = 0; i < T; i++) {
-    text = decoder.decode(ids.subarray(0, i + 1));
+  for (let i = bos; i < T; i++) {
+    text = decoder.decode(ids.subarray(bos, i + 1));
     ends[i] = text.endsWith('\uFFFD') ? -1 : text.length;
   }
-  for (let i = T - 1; i >= 0; i--) if (ends[i] < 0) ends[i] = i + 1 < T ? ends[i + 1] : text.length;
+  for (let i = T - 1; i >= bos; i--) if (ends[i] < 0) ends[i] = i + 1 < T ? ends[i + 1] : text.length;
   const tokens = [], words = [], wordOfToken = [];
+  if (bos) {
+    const name = decoder.decode(ids.subarray(0, 1)) || '<bos>';
+    words.push({ text: name, span: { char_start: 0, char_end: 0 }, special: true, last: ' ' });
+    wordOfToken.push(0);
+    tokens.push({ text: name, id: ids[0], word: 0, span: { char_start: 0, char_end: 0 } });
+  }
   let start = 0;
-  for (let i = 0; i < T; i++) {
+  for (let i = bos; i < T; i++) {
     const piece = text.slice(start, ends[i]);
     const body = piece.replace(/^\s+/u, '');
     const first = [...body][0] ?? '';
     const prev = words[words.length - 1];
     // a new word: the first token, one after a space, a punctuation mark, or one after punctuation
-    const fresh = !prev || body.length < piece.length || PUNCT.test(first) || PUNCT.test(prev.last) || SPACE.test(prev.last) || !body;
+    const fresh = !prev || prev.special || body.length < piece.length || PUNCT.test(first) || PUNCT.test(prev.last) || SPACE.test(prev.last) || !body;
     const charStart = start + (piece.length - body.length);
     if (fresh) words.push({ text: body, span: { char_start: charStart, char_end: ends[i] }, special: false, last: [...body].pop() ?? ' ' });
     else { prev.text += body; prev.span.char_end = ends[i]; prev.last = [...body].pop() ?? prev.last; }
@@ -187,10 +245,11 @@ export async function createDecoderEngine(bytes, { build } = {}) {
   const pkg = await loadWasm(build);
   const decoder = new pkg.Decoder(bytes);
   const raw = decoder.info();
+  const meta = ggufNumbers(bytes, ['general.file_type', 'orquestra.vocab.source_size']);
   const info = {
-    decoder: true, layers: raw.layers, heads: raw.heads, kvHeads: raw.kvHeads, headDim: raw.headDim,
-    hidden: raw.hidden, vocabSize: raw.vocab, maxTokens: DECODER_MAX_TOKENS, eos: raw.eos ?? null,
-    precision: 'q4_1', simd: build !== 'nosimd' && (await import('./wasm-engine.js')).simdSupported(),
+    decoder: true, architecture: raw.architecture, layers: raw.layers, heads: raw.heads, kvHeads: raw.kvHeads, headDim: raw.headDim,
+    hidden: raw.hidden, vocabSize: raw.vocab, maxTokens: DECODER_MAX_TOKENS, eos: raw.eos ?? null, addBos: Boolean(raw.addBos),
+    precision: FILE_TYPES[meta['general.file_type']] ?? 'gguf', sourceVocab: meta['orquestra.vocab.source_size'] ?? raw.vocab, simd: build !== 'nosimd' && (await import('./wasm-engine.js')).simdSupported(),
   };
 
   /** The prompt's ids, at most DECODER_MAX_TOKENS, and whether the text was longer. */

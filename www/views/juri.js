@@ -5,7 +5,9 @@
 // A model that writes (causal attention) has no special tokens: its heads park on the first
 // word (the attention sink), which counts as parking; later words are not yet written and get
 // no vote; and its judges sit by the note sheet they share (grouped-query attention: SmolLM2's
-// 9 query heads read 3 key/value heads), with what sharing a sheet does measured on the row.
+// 9 query heads read 3 key/value heads; Gemma 3 270M's 4 read 1, all judges on one sheet), with
+// what sharing a sheet does measured on the row. A model with a start token (Gemma's <bos>)
+// parks there: a special item, as [CLS] is, named as the start token (i18n's `.bos` keys).
 import { el, pct, num, table } from '../dom.js';
 import { itemMatrix } from '../units.js';
 import { heatmap, heatmapSvg, legend, readableSize } from './heatmap.js';
@@ -216,8 +218,8 @@ export function render(root, state, data, ctx) {
   const lines = verdictLines(js, items, focus, layer, t, causal && state.word === 0);
   // Judges who share a note sheet sit together, the sheet named above them.
   const seats = grouped
-    ? el('div', { class: 'sheets' }, grouped.groups.map((g) => el('section', { class: 'sheet', 'aria-label': sheetTitle(g, t), 'data-value': g.value ?? '' },
-      el('h3', { class: 'sheet-title' }, sheetTitle(g, t),
+    ? el('div', { class: 'sheets' }, grouped.groups.map((g) => el('section', { class: 'sheet', 'aria-label': sheetTitle(g, t, grouped.groups.length === 1), 'data-value': g.value ?? '' },
+      el('h3', { class: 'sheet-title' }, sheetTitle(g, t, grouped.groups.length === 1),
         g.value === null ? '' : el('span', { class: 'sheet-value', text: ` · ${t('jury.sheetValue', { share: pct(g.value, 0) })}` })),
       el('div', { class: 'jury' }, g.judges.map((j) => cards[j.head])))))
     : el('div', { class: 'jury' }, cards);
@@ -226,15 +228,19 @@ export function render(root, state, data, ctx) {
     legend(t, causal), readout,
     seats,
     el('div', { class: 'verdict' }, lines.map((l) => el('p', { text: l }))),
-    grouped ? el('div', { class: 'gqa' }, el('p', { text: t('jury.gqa', gqaParams(data.result.meta)) }),
-      el('p', { class: 'gqa-measured', 'data-same': grouped.same, 'data-apart': grouped.apart, text: t('jury.gqaMeasured', { focus, same: pct(grouped.same, 0), apart: pct(grouped.apart, 0) }) })) : '',
+    grouped ? el('div', { class: 'gqa' }, el('p', { text: t(gqaKeys(data.result.meta)[0], gqaParams(data.result.meta)) }),
+      el('p', { class: 'gqa-measured', 'data-same': grouped.same, 'data-apart': grouped.apart, text: t(gqaKeys(data.result.meta)[1], { focus, same: pct(grouped.same, 0), apart: pct(grouped.apart, 0) }) })) : '',
     causal ? el('p', { class: 'note', text: t('jury.noDismiss') }) : dismissedBox(state, data, ctx),
     causal ? '' : rankingBox(state, data, ctx),
     el('p', { class: 'note', text: t('jury.noop') }));
 }
 
 /** "Note sheet 2: judges 4, 5, 6". */
-const sheetTitle = (g, t) => t('jury.sheet', { n: g.sheet + 1, judges: g.judges.map((j) => j.head + 1).join(', ') });
+const sheetTitle = (g, t, one = false) => t(one ? 'jury.sheetOne' : 'jury.sheet', { n: g.sheet + 1, judges: g.judges.map((j) => j.head + 1).join(', ') });
+
+/** The grouped-query sentences' keys: one sheet for every judge (Gemma 3 270M: 4 judges, 1
+ *  sheet) is said as such, and its measure has no pairs on different sheets to compare. */
+const gqaKeys = (meta) => (meta.kvHeads === 1 ? ['jury.gqaOne', 'jury.gqaMeasuredOne'] : ['jury.gqa', 'jury.gqaMeasured']);
 
 /** The numbers the grouped-query sentence names: judges, sheets, judges per sheet. */
 const gqaParams = (meta) => ({ heads: meta.heads, sheets: meta.kvHeads, per: meta.heads / meta.kvHeads });
@@ -319,7 +325,7 @@ export function toSvg(state, data, ctx) {
   const causal = Boolean(result.meta.causal), grouped = sheets(state, data, js);
   let y = 4, body = '';
   const lines = verdictLines(js, items, focus, state.layer + 1, t, causal && state.word === 0);
-  if (grouped) lines.push(t('jury.gqaMeasured', { focus, same: pct(grouped.same, 0), apart: pct(grouped.apart, 0) }));
+  if (grouped) lines.push(t(gqaKeys(result.meta)[1], { focus, same: pct(grouped.same, 0), apart: pct(grouped.apart, 0) }));
   for (const line of lines) {
     for (const l of wrap(line, Math.floor((ctx.width - 24) / (0.62 * 13)))) { body += text(12, y + 16, l, { size: 13 }); y += 18; }
   }

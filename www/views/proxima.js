@@ -4,13 +4,12 @@
 // drawn as it arrives (controller.js write) with its attention: the new piece conducts, the
 // pieces before it play (liveAttention). An encoder's run has no guesses: the view says so,
 // with one tap to the model that writes.
-import { el, pct, num, table } from '../dom.js';
-import { MODELS, MODEL_KEYS } from '../config.js';
+import { el, pct, num, grouped, table } from '../dom.js';
+import { MODELS, writerFor } from '../config.js';
 import { MAX_TEMPERATURE, MAX_WRITE } from '../state.js';
 import { text as svgText, tag } from './svg-text.js';
 import { weightColor, inkOn } from '../color.js';
 
-const WRITER = MODEL_KEYS.find((k) => MODELS[k].writes);
 const WORDISH = /[\p{L}\p{N}]/u;
 
 /**
@@ -105,10 +104,11 @@ export function render(root, state, data, ctx) {
   const next = data.result.next;
   if (!MODELS[state.model]?.writes || !next) {
     // An encoder reads, it does not write; or the model that writes has not read this text yet.
-    const writer = MODELS[WRITER];
+    // The switch offers the model that writes in the reader's language (Gemma in Portuguese).
+    const key = writerFor(state.lang), writer = MODELS[key];
     root.replaceChildren(el('div', { class: 'next-encoder' },
       el('p', { text: MODELS[state.model]?.writes ? t('next.reading') : t('next.encoder', { model: MODELS[state.model]?.name ?? '' }) }),
-      MODELS[state.model]?.writes ? '' : el('button', { type: 'button', class: 'next-switch', text: t('next.switch', { model: writer.name, mb: num(writer.mb, 0) }), onclick: () => ctx.set({ model: WRITER }) })));
+      MODELS[state.model]?.writes ? '' : el('button', { type: 'button', class: 'next-switch', text: t('next.switch', { model: writer.name, mb: num(writer.mb, 0) }), onclick: () => ctx.set({ model: key }) })));
     return;
   }
   const writing = ctx.writing;
@@ -132,7 +132,7 @@ export function render(root, state, data, ctx) {
           type: 'button', class: 'next-bar quiz', 'data-focus': `quiz-${g.id}`, 'data-id': g.id,
           onclick: () => { ctx.ui.nextGuess = { key, id: g.id }; ctx.rerender(); },
         }, chip(g, read, t)))),
-      el('p', { class: 'step-text', text: t('next.explain') }));
+      el('p', { class: 'step-text', text: t('next.explain', { vocab: grouped(ctx.info?.vocabSize ?? 0, t('locale')) }) }));
     return;
   }
   const picked = pick === undefined ? null : next.findIndex((g) => g.id === pick);
@@ -208,7 +208,7 @@ export function render(root, state, data, ctx) {
     controls,
     written,
     el('p', { class: 'step-text', text: t(state.temperature > 0 ? 'next.explainSample' : 'next.explainGreedy', { t: num(state.temperature, 2), seed: state.seed }) }),
-    el('p', { class: 'step-text', text: t('next.explain') }));
+    el('p', { class: 'step-text', text: t('next.explain', { vocab: grouped(ctx.info?.vocabSize ?? 0, t('locale')) }) }));
 }
 
 export function tableOf(state, data, ctx) {

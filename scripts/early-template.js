@@ -1,8 +1,9 @@
-// The first script of every page (a classic one in <head>, before any module; written by
-// scripts/make_presets.mjs from scripts/early-template.js with the examples' index inlined).
-// When the link shows an example, it asks for that example's build-time run at once, as
-// preloads that presets.js's own fetches then take: on a slow link, browsers open six
-// connections per host, and a request made after the page's twenty modules waits behind them.
+// The first script of every page (a deferred classic one in <head>: it runs as soon as the
+// page is parsed, before any module; written by scripts/make_presets.mjs from
+// scripts/early-template.js with the examples' index inlined). When the link shows an example,
+// it asks for that example's build-time run at once, and presets.js takes the answers: on a
+// slow link, browsers open six connections per host, and the page's twenty modules, asked for
+// at low priority, leave these requests the next free one.
 // It reads the link as state.js does; a link that is not an example costs nothing.
 (() => {
   const INDEX = /* INDEX */ null;
@@ -17,7 +18,13 @@
   const model = hash ? link.get('m') ?? INDEX.link : INDEX.fresh;
   const sentence = link.get('s')?.trim() ? link.get('s') : INDEX.first[lang];
   const entry = own(INDEX.runs, model)?.find((x) => x.text === sentence);
-  for (const file of entry ? ['index.json', entry.file, entry.attention] : []) {
-    document.head.append(Object.assign(document.createElement('link'), { rel: 'preload', as: 'fetch', crossOrigin: 'anonymous', fetchPriority: 'high', href: new URL(file, base).href }));
+  // Handed to presets.js: the index, and this link's run asked for now and read as it arrives
+  // (its JSON parsed, its attention in an ArrayBuffer), so the first drawing waits on no
+  // request or read of the page's own once its modules have run.
+  const runs = new Map();
+  for (const [file, read] of entry ? [[entry.file, 'json'], [entry.attention, 'arrayBuffer']] : []) {
+    const url = new URL(file, base).href;
+    runs.set(url, fetch(url).then((r) => (r.ok ? r[read]() : null)).catch(() => null));
   }
+  globalThis[Symbol.for('orquestra.early')] = { index: INDEX, runs };
 })();

@@ -6,8 +6,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 
 const PAGES = { 'index.html': 'www/app.js', 'embed.html': 'www/embed.js', 'aula.html': 'www/lesson.js' };
-// Fetched by every page before it draws: the strings and the examples' index.
-const FETCHED = ['www/i18n/pt.json', 'www/i18n/en.json', 'www/presets/index.json'];
+// Fetched by every page before it draws: the strings (the examples' index comes inlined in
+// early.js).
+const FETCHED = ['www/i18n/pt.json', 'www/i18n/en.json'];
 const BEGIN = '<!-- preload: written by scripts/preload.mjs -->', END = '<!-- /preload -->';
 
 /** The entry and every module it imports statically, in discovery order. */
@@ -25,9 +26,12 @@ export function importGraph(entry, root = '.') {
   return seen;
 }
 
+// The modules are asked for at low priority: when early.js (deferred, so it does not hold the
+// parser) asks for the example's run, that request is the next to leave on the six connections,
+// not the last behind twenty modules (on a slow link the run is the longest download).
 export function block(entry, root = '.') {
   const lines = [
-    ...importGraph(entry, root).map((f) => `<link rel="modulepreload" href="${f}">`),
+    ...importGraph(entry, root).map((f) => `<link rel="modulepreload" fetchpriority="low" href="${f}">`),
     ...FETCHED.map((f) => `<link rel="preload" as="fetch" crossorigin href="${f}">`),
   ];
   return `${BEGIN}\n${lines.join('\n')}\n${END}`;

@@ -478,6 +478,9 @@ function arcChart({ w, height, cx, cy, seats }, musician, conductor, t) {
       svg('text', { x: s.x, y: s.y + 4, class: 'value', fill: s.valueFill, dy: s.valueDy, text: s.value }))));
 }
 
+/** Past this many rows a list's rows off the screen are not laid out (style.css). */
+const LONG_LIST = 100;
+
 /** Phones and long sentences: the conductor, then one row per musician in sentence order
  *  (name, a bar as long as its value relative to the row's largest, the value). The rows'
  *  events are handled once, on the list, not by four listeners on each of up to 512 rows.
@@ -485,6 +488,7 @@ function arcChart({ w, height, cx, cy, seats }, musician, conductor, t) {
 function listChart({ seats }, seatAttrs, act, items, r, t, kept) {
   const list = kept ?? newList();
   list.items = items;
+  list.classList.toggle('long', items.length > LONG_LIST); // (its rows are drawn only near the screen: style.css)
   list.act = act; // this drawing's handlers
   list.setAttribute('aria-label', t('orq.chart', { word: items[r].text }));
   if (kept) { // the conductor's line is changed, not replaced: the rows keep their nth-child

@@ -1,5 +1,5 @@
 // `make bench`: runs the bench pages in headless Chromium and prints their tables.
-//   node bench/run.mjs [peer|models|quant|integer|ablation|load|builds|prefetch|matmul|profile|decoder|writer ...] [--query=?t=32&runs=31]
+//   node bench/run.mjs [peer|models|quant|integer|ablation|load|builds|prefetch|matmul|profile|decoder|writer|writer-smollm|writer-gemma ...] [--query=?t=32&runs=31]
 // With no section named, runs them all. The peer table is also written to bench/results.json.
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -138,30 +138,38 @@ try {
       }
     }
   }
-  if (sections.includes('writer')) {
-    // Issue 24's speeds on the page itself (m=smollm, v=proxima): from the model being ready
-    // (the status names its weights) to the ten next-word bars for a 32-token text, and the
-    // time between written tokens while Write runs in the worker, as the page draws them.
-    const cli = (text) => JSON.parse(execFileSync('target/release/orquestra', ['generate', '--model', 'models/smollm2-135m/SmolLM2-135M-Instruct.Q4_1.gguf', text, '--tokens', '1', '--json'], { stdio: ['ignore', 'pipe', 'ignore'] }));
-    const words = 'The old lighthouse keeper climbed the narrow stairs every evening to light the lamp, and from the top he watched the fishing boats come home across the grey water before the storm'.split(' ');
+  // Issue 24's speeds on the page itself (v=proxima), for each model that writes: SmolLM2 on an
+  // English text, Gemma 3 270M (the page's trimmed bundle) on a Portuguese one. From the model
+  // being ready (the status names its weights) to the ten next-word bars for a 32-token text, and
+  // the time between written tokens while Write runs in the worker, as the page draws them.
+  // `writer` runs both; `writer-smollm` or `writer-gemma` one.
+  const WRITERS = [
+    { key: 'smollm', name: 'SmolLM2', gguf: 'models/smollm2-135m/SmolLM2-135M-Instruct.Q4_1.gguf', precision: 'q4_1', lang: 'en', out: 'writer.json',
+      text: 'The old lighthouse keeper climbed the narrow stairs every evening to light the lamp, and from the top he watched the fishing boats come home across the grey water before the storm' },
+    { key: 'gemma', name: 'Gemma 3 270M', gguf: 'models/gemma3-270m/gemma-3-270m-pt-en.q4_k_m.gguf', precision: 'q4_k_m', lang: 'pt', out: 'writer-gemma.json',
+      text: 'O velho faroleiro subia a escada estreita todas as noites para acender a lanterna, e do alto via os barcos de pesca voltarem para casa pelo mar cinzento antes da tempestade' },
+  ];
+  for (const w of WRITERS.filter((x) => sections.includes('writer') || sections.includes(`writer-${x.key}`))) {
+    const cli = (text) => JSON.parse(execFileSync('target/release/orquestra', ['generate', '--model', w.gguf, text, '--tokens', '1', '--json'], { stdio: ['ignore', 'pipe', 'ignore'] }));
+    const words = w.text.split(' ');
     let prompt = '';
     for (let n = 1; n <= words.length && cli(prompt = words.slice(0, n).join(' ')).prompt.ids.length < 32; n++);
-    const tokens = cli(prompt).prompt.ids.length;
+    const tokens = cli(prompt).prompt.ids.length; // (Gemma's count includes its <bos>)
     const rows = [];
     for (let run = 0; run < 3; run++) {
       const page = await ctx.newPage();
-      await page.addInitScript(() => {
+      await page.addInitScript((precision) => {
         window.marks = {};
         const seen = new Set();
         new MutationObserver(() => {
           const now = performance.now();
-          if (!window.marks.ready && /q4_1/.test(document.getElementById('status')?.textContent ?? '')) window.marks.ready = now;
+          if (!window.marks.ready && (document.getElementById('status')?.textContent ?? '').includes(precision)) window.marks.ready = now;
           if (window.marks.ready && !window.marks.bars && document.querySelectorAll('.next-bar').length === 10 && !document.querySelector('.next-bars.stale')) window.marks.bars = now;
           const n = document.querySelectorAll('.written-tok').length;
           if (n && !seen.has(n)) { seen.add(n); (window.marks.tokens ??= []).push(now); }
         }).observe(document, { childList: true, subtree: true, characterData: true, attributes: true });
-      });
-      await page.goto(`${base}/#s=${encodeURIComponent(prompt)}&v=proxima&m=smollm&lang=en&n=32`);
+      }, w.precision);
+      await page.goto(`${base}/#s=${encodeURIComponent(prompt)}&v=proxima&m=${w.key}&lang=${w.lang}&n=32`);
       await page.waitForFunction(() => window.marks.bars, null, { timeout: 180_000, polling: 100 });
       await page.click('.write-button:not(.stop)');
       await page.waitForFunction(() => !document.querySelector('.write-button.stop') && document.querySelector('.written-status') && (window.marks.tokens?.length ?? 0) >= 2, null, { timeout: 120_000, polling: 200 });
@@ -171,10 +179,10 @@ try {
       await page.close();
     }
     const med = (k) => rows.map((r) => r[k]).sort((a, b) => a - b)[rows.length >> 1];
-    console.log(`\nthe model that writes on the page (SmolLM2, v=proxima, the page's own engine choice), a ${tokens}-token text, ${rows.length} page loads:`);
+    console.log(`\nthe model that writes on the page (${w.name}, v=proxima, the page's own engine choice), a ${tokens}-token text, ${rows.length} page loads:`);
     console.log(`  model ready → the ten next-word bars drawn: median ${med('firstGuessMs').toFixed(0)} ms (each: ${rows.map((r) => r.firstGuessMs.toFixed(0)).join(', ')}; target 1500)`);
     console.log(`  Write, 32 tokens: median gap between drawn tokens ${med('tokenMs').toFixed(1)} ms (each run's median: ${rows.map((r) => r.tokenMs.toFixed(1)).join(', ')}; longest ${Math.max(...rows.map((r) => r.tokenMaxMs)).toFixed(0)} ms; target 150)`);
-    writeFileSync('bench/out/writer.json', JSON.stringify({ prompt, tokens, rows }, null, 1));
+    writeFileSync(`bench/out/${w.out}`, JSON.stringify({ model: w.key, prompt, tokens, rows }, null, 1));
   }
   if (sections.includes('decoder')) {
     // Our decoder against llama.cpp in wasm (wllama) on SmolLM2's GGUF. wllama starts its worker

@@ -15,7 +15,8 @@
   const own = (table, key) => (key !== null && Object.hasOwn(table, key) ? table[key] : undefined);
   const browser = (navigator.languages?.[0] ?? navigator.language ?? 'pt').toLowerCase().startsWith('pt') ? 'pt' : 'en';
   const lang = own(INDEX.first, link.get('lang')) === undefined ? browser : link.get('lang');
-  const model = hash ? link.get('m') ?? INDEX.link : INDEX.fresh;
+  // (a link to a writing view without m= opens a model that writes, which has no examples' runs)
+  const model = hash ? link.get('m') ?? (['proxima', 'lente'].includes(link.get('v')) ? null : INDEX.link) : INDEX.fresh;
   const sentence = link.get('s')?.trim() ? link.get('s') : INDEX.first[lang];
   const entry = own(INDEX.runs, model)?.find((x) => x.text === sentence);
   // Handed to presets.js: the index, and this link's run asked for now and read as it arrives

@@ -25,7 +25,8 @@ export function render(root, state, data, ctx) {
   }
   const position = positionOf(state, data);
   const lens = data.lens?.position === position ? data.lens.layers : null;
-  const upto = data.text.slice(0, meta.tokens[position].span.char_end);
+  // (the text up to the piece; at a start token, which spans no text, the token itself: <bos>)
+  const upto = data.text.slice(0, meta.tokens[position].span.char_end) || meta.tokens[position].text;
   const words = el('label', { class: 'lens-word' }, el('span', { text: t('lens.word') }),
     el('select', { 'data-focus': 'lens-word', onchange: (e) => ctx.set({ word: Number(e.target.value) }) },
       data.items.map((it, i) => el('option', { value: String(i), selected: i === state.word, text: `${i + 1}. ${it.text}` }))));

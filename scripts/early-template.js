@@ -20,12 +20,16 @@
   const sentence = link.get('s')?.trim() ? link.get('s') : INDEX.first[lang];
   const entry = own(INDEX.runs, model)?.find((x) => x.text === sentence);
   // Handed to presets.js: the index, and this link's run asked for now and read as it arrives
-  // (its JSON parsed, its attention in an ArrayBuffer), so the first drawing waits on no
-  // request or read of the page's own once its modules have run.
+  // (its JSON parsed, its gzipped attention inflated: make_presets.mjs), so the first drawing
+  // waits on no request or read of the page's own once its modules have run.
+  const read = {
+    json: (r) => r.json(),
+    inflated: (r) => new Response(r.body.pipeThrough(new DecompressionStream('gzip'))).arrayBuffer(),
+  };
   const runs = new Map();
-  for (const [file, read] of entry ? [[entry.file, 'json'], [entry.attention, 'arrayBuffer']] : []) {
+  for (const [file, how] of entry ? [[entry.file, read.json], [entry.attention, read.inflated]] : []) {
     const url = new URL(file, base).href;
-    runs.set(url, fetch(url).then((r) => (r.ok ? r[read]() : null)).catch(() => null));
+    runs.set(url, fetch(url).then((r) => (r.ok ? how(r) : null)).catch(() => null));
   }
   globalThis[Symbol.for('orquestra.early')] = { index: INDEX, runs };
 })();

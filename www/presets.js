@@ -1,8 +1,9 @@
 // The examples' runs, written at build time by the CLI (scripts/make_presets.mjs → presets/),
 // so the page and the widget show them before the model has arrived. Each is a run summary
 // as the live engine gives it, with its text, and the tensors an example carries (run.js) in
-// binary files, (L, H, T, T) f32 little-endian: the attention first; the scores (read only by
-// steps 1-2) follow, and fill in `run.scores` when `run.more` resolves.
+// binary files, (L, H, T, T): the attention first, 24-bit fixed point in three gzipped byte
+// planes (within 3e-8 of the f32); the scores (read only by steps 1-2, f32 little-endian)
+// follow, and fill in `run.scores` when `run.more` resolves.
 import { makeRun } from './engine/run.js';
 
 const base = new URL('./presets/', import.meta.url);
@@ -22,6 +23,19 @@ function take(url, read) {
   return kept ?? read(url);
 }
 
+/** A gzipped file's bytes (as early.js reads the attention). */
+const inflated = (url) => fetch(url).then((r) => (r.ok ? new Response(r.body.pipeThrough(new DecompressionStream('gzip'))).arrayBuffer() : null)).catch(() => null);
+
+/** The attention of make_presets.mjs's file, once inflated: 24-bit fixed point (w × (2^24 − 1))
+ *  in three byte planes, low to high; (n) f32, or null (a file from another build). */
+function unpackAttention(bytes, n) {
+  const planes = new Uint8Array(bytes);
+  if (planes.length !== 3 * n) return null;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = (planes[i] | (planes[n + i] << 8) | (planes[2 * n + i] << 16)) / 0xffffff;
+  return out;
+}
+
 /** The build-time run of `sentence` with the model `model` (its key), or null. */
 export async function instantResult(model, sentence) {
   index ??= early?.index?.runs ? Promise.resolve(early.index) : json(new URL('index.json', base));
@@ -29,11 +43,12 @@ export async function instantResult(model, sentence) {
   // Own entries only: a key such as `constructor` is no model's.
   const entry = runs && Object.hasOwn(runs, model) ? runs[model].find((x) => x.text === sentence) : null;
   if (!entry) return null;
-  const [p, attention] = await Promise.all([take(new URL(entry.file, base), json), take(new URL(entry.attention, base), buffer)]);
-  if (!p || !attention) return null;
-  const bytes = 4 * p.meta.layers * p.meta.heads * p.meta.seq ** 2;
-  if (attention.byteLength !== bytes) return null; // a file from another build
-  const run = makeRun(p, { attention: new Float32Array(attention), scores: null });
+  const [p, packed] = await Promise.all([take(new URL(entry.file, base), json), take(new URL(entry.attention, base), inflated)]);
+  if (!p || !packed) return null; // (or a browser without DecompressionStream: the model draws it)
+  const n = p.meta.layers * p.meta.heads * p.meta.seq ** 2, bytes = 4 * n;
+  const attention = unpackAttention(packed, n);
+  if (!attention) return null;
+  const run = makeRun(p, { attention, scores: null });
   // Asked for once the attention is in: on a slow link the two would share it.
   run.more = buffer(new URL(entry.scores, base)).then((b) => { if (b?.byteLength === bytes) run.scores = new Float32Array(b); });
   return run;

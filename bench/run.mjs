@@ -1,5 +1,5 @@
 // `make bench`: runs the bench pages in headless Chromium and prints their tables.
-//   node bench/run.mjs [peer|models|quant|integer|ablation|load|builds|prefetch|matmul|profile|decoder|writer|writer-smollm|writer-gemma ...] [--query=?t=32&runs=31]
+//   node bench/run.mjs [peer|models|quant|integer|ablation|load|builds|prefetch|matmul|profile|profile-gemma|decoder|decoder-gemma|writer|writer-smollm|writer-gemma ...] [--query=?t=32&runs=31]
 // With no section named, runs them all. The peer table is also written to bench/results.json.
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -9,7 +9,7 @@ import { launch } from '../tests/browser/chromium.mjs';
 const args = process.argv.slice(2);
 const query = args.find((a) => a.startsWith('--query='))?.slice('--query='.length) ?? '';
 const named = args.filter((a) => !a.startsWith('--'));
-const sections = named.length ? named : ['peer', 'models', 'quant', 'ablation', 'load', 'builds', 'prefetch', 'matmul', 'profile', 'decoder', 'writer'];
+const sections = named.length ? named : ['peer', 'models', 'quant', 'ablation', 'load', 'builds', 'prefetch', 'matmul', 'profile', 'decoder', 'decoder-gemma', 'writer'];
 
 const server = await serve('.', 0);
 const base = `http://127.0.0.1:${server.address().port}`;
@@ -24,6 +24,82 @@ async function runPage(path, global, minutes) {
   await page.close();
   if (results.error) throw new Error(`${path}: ${results.error}`);
   return results;
+}
+
+// Our decoder against llama.cpp in wasm (wllama) on one model's GGUF (bench/decoder.html?model=).
+// wllama starts its worker from a blob: URL, which the page's strict policy (worker-src 'self')
+// refuses, so this page is served without the CSP header; every request it and its worker make
+// is watched.
+async function decoderSection(model, file) {
+  const open = await serve('.', 0, { csp: false });
+  const origin = `http://127.0.0.1:${open.address().port}`;
+  const local = (u) => u.startsWith(`${origin}/`) || u.startsWith(`blob:${origin}/`) || u.startsWith('data:');
+  const outside = [];
+  const page = await ctx.newPage();
+  page.on('request', (req) => { if (!local(req.url())) outside.push(req.url()); });
+  page.on('console', (m) => m.type() === 'error' && console.error(m.text()));
+  let r;
+  try {
+    await page.goto(`${origin}/bench/decoder.html?model=${model}${query.replace(/^\?/, '&')}`);
+    await page.waitForFunction(() => window.decoderResults, null, { timeout: 20 * 60_000, polling: 1000 });
+    r = await page.evaluate(() => window.decoderResults);
+  } finally {
+    await page.close();
+    open.close();
+  }
+  if (r.error) throw new Error(`bench/decoder.html?model=${model}: ${r.error}`);
+  const { ours, trimmed, theirs, decode, greedy } = r;
+  const mb = (b) => (b / 1e6).toFixed(1);
+  const mib = (b) => (b / 2 ** 20).toFixed(1);
+  const cell = (x, w) => (x ? `${f(x.ms, w, 1)} (${f(x.min, 7, 1)})` : `${'-'.padStart(w)} ${''.padStart(9)}`);
+  const ratio = (a, b, w) => (a ? f(a.ms / b.ms, w) : '-'.padStart(w));
+  console.log(`\n${r.name} (${mb(r.ggufBytes)} MB GGUF), headless Chromium, one page, one thread each, runs alternating:`);
+  console.log(`Orquestra Decoder (${r.hasDecoder ? `${ours.build} build` : `not in the ${ours.build} build yet: wllama alone`}) vs wllama ${theirs.version} (llama.cpp ${theirs.llamaCpp}, wasm, ${theirs.threads} thread, WebGPU off).`);
+  console.log('prefill of a T-token prompt, median (min) ms: ours with the full trace copied out (attention, q, k, v, hidden, logits),');
+  console.log("ours with the logits only, wllama's own prompt time (timings.prompt_ms) and its whole request (1 token, as JS waits for it)");
+  if (trimmed) {
+    console.log(`ours trimmed: the page's bundle (${mb(trimmed.ggufBytes)} MB, ${trimmed.info.vocab} pieces, the head over them), full trace, its own T-token prompt`);
+    console.log('    T   ours, full trace      ours, logits     ours trimmed      wllama prompt_ms      wllama request  trace/wllama logits/wllama trimmed/wllama  runs');
+  } else {
+    console.log('    T   ours, full trace      ours, logits     wllama prompt_ms      wllama request  trace/wllama logits/wllama  runs');
+  }
+  for (const x of r.rows) {
+    const small = trimmed ? ` ${cell(x.trimmed, 8)}` : '';
+    const smallRatio = trimmed ? ` ${ratio(x.trimmed, x.wllama, 14)}` : '';
+    console.log(`${String(x.t).padStart(5)} ${cell(x.trace, 9)} ${cell(x.logits, 8)}${small} ${cell(x.wllama, 10)} ${cell(x.wllamaWall, 9)} ${ratio(x.trace, x.wllama, 13)} ${ratio(x.logits, x.wllama, 13)}${smallRatio} ${String(x.wllama.runs).padStart(5)}`);
+  }
+  const tps = (x) => 1000 / x.ms;
+  const perStep = (x) => `${f(x.ms, 6, 1)} (${f(x.min, 5, 1)}) = ${f(tps(x), 5, 1)} tokens/s`;
+  console.log(`decode: ${decode.tokens} greedy tokens after the ${decode.t}-token prompt = ${decode.tokens - 1} steps through the KV cache (llama-server's count;`);
+  console.log(`ours copies each step's attention row out), median (min) ms per step, ${decode.wllama.runs} runs:`);
+  console.log(`  ours ${decode.ours ? perStep(decode.ours) : '-'}   wllama ${perStep(decode.wllama)}   ours/wllama ${decode.ours ? `${f(tps(decode.ours) / tps(decode.wllama), 4)}x tokens/s` : '-'}`);
+  if (decode.trimmed) console.log(`  ours trimmed ${perStep(decode.trimmed)}   trimmed/wllama ${f(tps(decode.trimmed) / tps(decode.wllama), 4)}x tokens/s`);
+  const quoted = (s) => JSON.stringify(s);
+  if (!r.hasDecoder) {
+    console.log(`greedy continuation (wllama alone): ${quoted(greedy.text)}`);
+  } else if (greedy.divergeAt === null) {
+    console.log(`greedy continuation: the same ${greedy.ours.length} tokens in both: ${quoted(greedy.oursText)}`);
+  } else {
+    const d = greedy.detail;
+    console.log(`greedy continuation: the same first ${d.index} of ${decode.tokens} tokens (${quoted(d.agreedText)}), then ours ${d.ours} ${quoted(d.oursToken)}`);
+    console.log(`  (its lead over the runner-up ${f(d.oursMargin, 0, 3)} in logits) where wllama picks ${d.wllama} ${quoted(d.wllamaToken)} (lead ${d.wllamaMargin === null ? '?' : f(d.wllamaMargin, 0, 3)} in log-probabilities)`);
+    console.log(`  ours:   ${quoted(greedy.oursText)}`);
+    console.log(`  wllama: ${quoted(greedy.text)}`);
+  }
+  if (greedy.trimmed) {
+    const g = greedy.trimmed;
+    console.log(`  trimmed bundle on the same text (${g.promptTokens} of its tokens): ${g.sameText ? 'the same text as ours untrimmed' : `differs: ${quoted(g.text)}`}`);
+  }
+  console.log('wasm memory (bytes of linear memory, which grows and never shrinks):');
+  if (r.hasDecoder) console.log(`  ours   ${mib(ours.memoryAfterLoad).padStart(6)} MiB after load, ${mib(ours.memoryAfterRuns).padStart(6)} MiB after the runs (memory.buffer.byteLength; the GGUF is copied in once and read in place)`);
+  if (trimmed) console.log(`  ours trimmed ${mib(trimmed.memoryAfterLoad).padStart(6)} MiB after load, ${mib(trimmed.memoryAfterRuns).padStart(6)} MiB after the runs (a wasm instance of its own; ${mib(trimmed.ggufBytes)} MiB of GGUF)`);
+  console.log(`  wllama ${mib(theirs.memoryAfterLoad).padStart(6)} MiB after load, ${mib(theirs.memoryAfterRuns).padStart(6)} MiB after the runs (n_ctx 512; byteLength of every WebAssembly.Memory its worker made, read inside the worker)`);
+  console.log('load:');
+  if (r.hasDecoder) console.log(`  ours   Decoder from the GGUF bytes in memory ${f(ours.loadMs, 6, 0)} ms (the ${mb(ours.wasmBytes)} MB wasm compiled and instantiated before: ${ours.initMs.toFixed(0)} ms)`);
+  if (trimmed) console.log(`  ours trimmed, Decoder from its bytes in memory ${f(trimmed.loadMs, 6, 0)} ms`);
+  console.log(`  wllama loadModel from a Blob of the same bytes ${f(theirs.loadMs, 6, 0)} ms (its worker started, the ${mb(theirs.wasmBytes)} MB wasm fetched from localhost and compiled, the GGUF read)`);
+  console.log(`requests outside ${origin}: ${outside.length ? outside.join(', ') : 'none'}`);
+  writeFileSync(`bench/out/${file}`, JSON.stringify({ ...r, outside }, null, 1));
 }
 
 let peerResults = null;
@@ -138,6 +214,50 @@ try {
       }
     }
   }
+  if (sections.includes('profile-gemma')) {
+    // Where Gemma 3 270M's time goes in our decoder: the same sampling as above over prefills
+    // of 128 tokens (logits only) and over decode steps, on the untrimmed GGUF (the head over
+    // 262,144 pieces) and the page's trimmed bundle.
+    const cases = [['untrimmed', 'prefill', 12], ['untrimmed', 'step', 150], ['trimmed', 'prefill', 12], ['trimmed', 'step', 150]];
+    for (const [which, kind, n] of cases) {
+      const page = await ctx.newPage();
+      await page.goto(`${base}/bench/decoder.html?model=gemma&profile=${which}${process.env.PROFILE_QUERY ?? ''}`);
+      await page.waitForFunction(() => window.profileReady || window.profileError, null, { timeout: 180_000, polling: 500 });
+      const error = await page.evaluate(() => window.profileError);
+      if (error) throw new Error(`profile-gemma: ${error}`);
+      const info = await page.evaluate(() => window.profileInfo);
+      const cdp = await ctx.newCDPSession(page);
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+      await cdp.send('Profiler.start');
+      const median = await page.evaluate(([m, k]) => window.go(m, k), [n, kind]);
+      const { profile } = await cdp.send('Profiler.stop');
+      await page.close();
+      const nodes = new Map(profile.nodes.map((x) => [x.id, x]));
+      const parent = new Map(profile.nodes.flatMap((x) => (x.children ?? []).map((c) => [c, x.id])));
+      const short = (name) => (name || '(other)').replace(/::h[0-9a-f]{16}$/, '').replace(/^orquestra::/, '');
+      const self = new Map();
+      // Time by path below the forward pass (`run`): a prompt's head is the f32 matmul called
+      // from run itself, the layers' projections go through QMatrix::matmul (in a decode step
+      // the head does too), attention's products are kernels::matmul called from run.
+      const paths = new Map();
+      for (const id of profile.samples) {
+        const name = short(nodes.get(id).callFrame.functionName);
+        self.set(name, (self.get(name) ?? 0) + 1);
+        const up = [];
+        let c = id;
+        for (; c !== undefined && !/LlamaForCausalLM::run/.test(nodes.get(c).callFrame.functionName); c = parent.get(c)) up.push(short(nodes.get(c).callFrame.functionName));
+        const path = c === undefined ? `outside the forward pass: ${name}` : up.length > 1 ? `run > ${up[up.length - 1]} … ${name}` : up.length ? `run > ${name}` : 'run itself';
+        paths.set(path, (paths.get(path) ?? 0) + 1);
+      }
+      const what = kind === 'step' ? `${n} decode steps after a ${info.stepPrompt}-token prompt (and that one prefill)` : `${n} prefills of ${info.prefillTokens} tokens (logits only)`;
+      const share = (c) => `${(100 * c / profile.samples.length).toFixed(1).padStart(5)}%`;
+      console.log(`\nprofile, Gemma 3 270M ${which} (${info.info.vocab} pieces), ${what}: median ${median.toFixed(1)} ms each (profiler on); self time:`);
+      for (const [name, c] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`  ${share(c)}  ${name}`);
+      console.log('  by path:');
+      for (const [path, c] of [...paths].sort((a, b) => b[1] - a[1]).slice(0, 10)) console.log(`  ${share(c)}  ${path}`);
+    }
+  }
   // Issue 24's speeds on the page itself (v=proxima), for each model that writes: SmolLM2 on an
   // English text, Gemma 3 270M (the page's trimmed bundle) on a Portuguese one. From the model
   // being ready (the status names its weights) to the ten next-word bars for a 32-token text, and
@@ -184,65 +304,10 @@ try {
     console.log(`  Write, 32 tokens: median gap between drawn tokens ${med('tokenMs').toFixed(1)} ms (each run's median: ${rows.map((r) => r.tokenMs.toFixed(1)).join(', ')}; longest ${Math.max(...rows.map((r) => r.tokenMaxMs)).toFixed(0)} ms; target 150)`);
     writeFileSync(`bench/out/${w.out}`, JSON.stringify({ model: w.key, prompt, tokens, rows }, null, 1));
   }
-  if (sections.includes('decoder')) {
-    // Our decoder against llama.cpp in wasm (wllama) on SmolLM2's GGUF. wllama starts its worker
-    // from a blob: URL, which the page's strict policy (worker-src 'self') refuses, so this page
-    // is served without the CSP header; every request it and its worker make is watched.
-    const open = await serve('.', 0, { csp: false });
-    const origin = `http://127.0.0.1:${open.address().port}`;
-    const local = (u) => u.startsWith(`${origin}/`) || u.startsWith(`blob:${origin}/`) || u.startsWith('data:');
-    const outside = [];
-    const page = await ctx.newPage();
-    page.on('request', (req) => { if (!local(req.url())) outside.push(req.url()); });
-    page.on('console', (m) => m.type() === 'error' && console.error(m.text()));
-    let r;
-    try {
-      await page.goto(`${origin}/bench/decoder.html${query}`);
-      await page.waitForFunction(() => window.decoderResults, null, { timeout: 20 * 60_000, polling: 1000 });
-      r = await page.evaluate(() => window.decoderResults);
-    } finally {
-      await page.close();
-      open.close();
-    }
-    if (r.error) throw new Error(`bench/decoder.html: ${r.error}`);
-    const { ours, theirs, decode, greedy } = r;
-    const mb = (b) => (b / 1e6).toFixed(1);
-    const mib = (b) => (b / 2 ** 20).toFixed(1);
-    const cell = (x, w) => (x ? `${f(x.ms, w, 1)} (${f(x.min, 7, 1)})` : `${'-'.padStart(w)} ${''.padStart(9)}`);
-    const ratio = (a, b, w) => (a ? f(a.ms / b.ms, w) : '-'.padStart(w));
-    console.log(`\nSmolLM2-135M-Instruct Q4_1 (${mb(r.ggufBytes)} MB GGUF), headless Chromium, one page, one thread each, runs alternating:`);
-    console.log(`Orquestra Decoder (${r.hasDecoder ? `${ours.build} build` : `not in the ${ours.build} build yet: wllama alone`}) vs wllama ${theirs.version} (llama.cpp ${theirs.llamaCpp}, wasm, ${theirs.threads} thread, WebGPU off).`);
-    console.log('prefill of a T-token prompt, median (min) ms: ours with the full trace copied out (attention, q, k, v, hidden, logits),');
-    console.log("ours with the logits only, wllama's own prompt time (timings.prompt_ms) and its whole request (1 token, as JS waits for it)");
-    console.log('    T   ours, full trace      ours, logits     wllama prompt_ms      wllama request  trace/wllama logits/wllama  runs');
-    for (const x of r.rows) {
-      console.log(`${String(x.t).padStart(5)} ${cell(x.trace, 9)} ${cell(x.logits, 8)} ${cell(x.wllama, 10)} ${cell(x.wllamaWall, 9)} ${ratio(x.trace, x.wllama, 13)} ${ratio(x.logits, x.wllama, 13)} ${String(x.wllama.runs).padStart(5)}`);
-    }
-    const tps = (x) => 1000 / x.ms;
-    console.log(`decode: ${decode.tokens} greedy tokens after the ${decode.t}-token prompt = ${decode.tokens - 1} steps through the KV cache (llama-server's count;`);
-    console.log(`ours copies each step's attention row out), median (min) ms per step, ${decode.wllama.runs} runs:`);
-    console.log(`  ours ${decode.ours ? `${f(decode.ours.ms, 6, 1)} (${f(decode.ours.min, 5, 1)}) = ${f(tps(decode.ours), 5, 1)} tokens/s` : '-'}   wllama ${f(decode.wllama.ms, 6, 1)} (${f(decode.wllama.min, 5, 1)}) = ${f(tps(decode.wllama), 5, 1)} tokens/s   ours/wllama ${decode.ours ? `${f(tps(decode.ours) / tps(decode.wllama), 4)}x tokens/s` : '-'}`);
-    const quoted = (s) => JSON.stringify(s);
-    if (!r.hasDecoder) {
-      console.log(`greedy continuation (wllama alone): ${quoted(greedy.text)}`);
-    } else if (greedy.divergeAt === null) {
-      console.log(`greedy continuation: the same ${greedy.ours.length} tokens in both: ${quoted(greedy.oursText)}`);
-    } else {
-      const d = greedy.detail;
-      console.log(`greedy continuation: the same first ${d.index} of ${decode.tokens} tokens (${quoted(d.agreedText)}), then ours ${d.ours} ${quoted(d.oursToken)}`);
-      console.log(`  (its lead over the runner-up ${f(d.oursMargin, 0, 3)} in logits) where wllama picks ${d.wllama} ${quoted(d.wllamaToken)} (lead ${d.wllamaMargin === null ? '?' : f(d.wllamaMargin, 0, 3)} in log-probabilities)`);
-      console.log(`  ours:   ${quoted(greedy.oursText)}`);
-      console.log(`  wllama: ${quoted(greedy.text)}`);
-    }
-    console.log('wasm memory (bytes of linear memory, which grows and never shrinks):');
-    if (r.hasDecoder) console.log(`  ours   ${mib(ours.memoryAfterLoad).padStart(6)} MiB after load, ${mib(ours.memoryAfterRuns).padStart(6)} MiB after the runs (memory.buffer.byteLength; the GGUF is copied in once and read in place)`);
-    console.log(`  wllama ${mib(theirs.memoryAfterLoad).padStart(6)} MiB after load, ${mib(theirs.memoryAfterRuns).padStart(6)} MiB after the runs (n_ctx 512; byteLength of every WebAssembly.Memory its worker made, read inside the worker)`);
-    console.log('load:');
-    if (r.hasDecoder) console.log(`  ours   Decoder from the GGUF bytes in memory ${f(ours.loadMs, 6, 0)} ms (the ${mb(ours.wasmBytes)} MB wasm compiled and instantiated before: ${ours.initMs.toFixed(0)} ms)`);
-    console.log(`  wllama loadModel from a Blob of the same bytes ${f(theirs.loadMs, 6, 0)} ms (its worker started, the ${mb(theirs.wasmBytes)} MB wasm fetched from localhost and compiled, the GGUF read)`);
-    console.log(`requests outside ${origin}: ${outside.length ? outside.join(', ') : 'none'}`);
-    writeFileSync('bench/out/decoder.json', JSON.stringify({ ...r, outside }, null, 1));
-  }
+  // Our decoder against llama.cpp in wasm (wllama): SmolLM2's GGUF, and Gemma 3 270M's
+  // untrimmed GGUF (ours also on the page's trimmed bundle).
+  if (sections.includes('decoder')) await decoderSection('smollm', 'decoder.json');
+  if (sections.includes('decoder-gemma')) await decoderSection('gemma', 'decoder-gemma.json');
   if (peerResults) {
     writeFileSync('bench/results.json', `${JSON.stringify({ date: new Date().toISOString(), peer: peerResults, load: loadResults }, null, 1)}\n`);
   }

@@ -2,7 +2,6 @@
 // page (index.html, app.js) and by <orquestra-attention> (widget.js: the widget, embed.html
 // and the lesson). A host hands over its elements and hears back through hooks; its own
 // chrome (text box, presets, language, links, export) stays outside.
-import { sharedEngine, releaseEngine } from './engine/client.js';
 import { clamp, headFlags, engineText, MAX_ENGINE_CHARS } from './state.js';
 import { hasValues } from './engine/run.js';
 import { items as itemsOf, remapWord } from './units.js';
@@ -12,10 +11,16 @@ import { withSpecials, withTouch, withCausal, touchScreen } from './i18n.js';
 import { instantResult } from './presets.js';
 import { MODELS, MODEL_KEYS, limitsOf, viewsOf } from './config.js';
 import { rankHeads, findItem } from './paths.js';
-import { moved } from './ablation.js';
-import { looksForeign, splitWords } from './language.js';
 
 const FORM_FIELDS = 'textarea, input, select';
+// Modules a first drawing does without, asked for when needed (a first visit on a slow link waits
+// for every module of the page before it draws, six at a time): the engine's client (once the
+// example is drawn, the model's download), the measure of a dismissal (the ranking of judges),
+// and the test of an English-only model's text (when such a model is shown).
+let engine = null; // engine/client.js, once loaded
+const loadEngine = () => import('./engine/client.js').then((m) => (engine = m));
+let language = null; // language.js, once loaded
+const loadLanguage = () => import('./language.js').then((m) => (language = m));
 let channels = 0;
 
 export class AttentionController {
@@ -109,7 +114,8 @@ export class AttentionController {
     const url = this.override ?? MODELS[this.state.model].url;
     if (url === this.model) return;
     this.stopWriting(false);
-    if (this.model) releaseEngine(this.model, this);
+    if (this.model) engine?.releaseEngine(this.model, this); // (no engine before the module came)
+    if (MODELS[this.state.model]?.english && !language) loadLanguage().catch(() => {});
     this.model = url;
     this.info = null;
     this.ready = null;
@@ -120,7 +126,7 @@ export class AttentionController {
   /** The host is gone (a widget removed from its page): its engine may stop. */
   dispose() {
     clearTimeout(this.debounce);
-    if (this.model) releaseEngine(this.model, this);
+    if (this.model) engine?.releaseEngine(this.model, this);
     this.model = null;
     this.info = null;
     this.ready = null;
@@ -163,13 +169,16 @@ export class AttentionController {
     if (this.ready) return this.ready;
     const model = this.model, key = this.state.model;
     this.progress = null;
-    const { client, ready } = sharedEngine(model, (got, total) => {
-      this.progress = { got, total, key };
-      if (!this.data) this.placeholder();
-      this.hooks.loading?.({ kind: 'progress', got, total, model: key });
-    }, this);
-    this.client = client;
-    this.ready = ready.then((info) => {
+    this.ready = loadEngine().then(({ sharedEngine }) => {
+      if (model !== this.model) return null; // another model was asked for meanwhile
+      const { client, ready } = sharedEngine(model, (got, total) => {
+        this.progress = { got, total, key };
+        if (!this.data) this.placeholder();
+        this.hooks.loading?.({ kind: 'progress', got, total, model: key });
+      }, this);
+      this.client = client;
+      return ready;
+    }).then((info) => {
       if (model !== this.model) return null;
       this.info = info;
       this.limits = { ...this.limits, layers: info.layers, heads: info.heads };
@@ -322,6 +331,8 @@ export class AttentionController {
     const key = `${this.data.text}\n${this.state.units}\n${this.state.word}`;
     const ranking = { key, word: item.text, done: 0, total: layers * heads, results: [], cancelled: false, started: performance.now() };
     this.ranking = ranking;
+    const { moved } = await import('./ablation.js');
+    if (this.ranking !== ranking) return;
     if (!this.state.rank) this.change({ rank: true }); // the link says so: it reopens the ranking
     else this.render();
     for (let k = 0; k < layers * heads && !ranking.cancelled; k++) {
@@ -572,8 +583,10 @@ export class AttentionController {
   foreignLine(ctx) {
     const { state, data, parts } = this;
     const other = MODEL_KEYS.find((k) => !MODELS[k].english);
-    if (this.override || !MODELS[state.model].english || !other || !looksForeign(data.result.meta)) return;
-    const { split, words } = splitWords(data.result.meta);
+    if (this.override || !MODELS[state.model].english || !other) return;
+    if (!language) { loadLanguage().then(() => this.render(), () => {}); return; } // (asked for with the model: rarely still on its way)
+    if (!language.looksForeign(data.result.meta)) return;
+    const { split, words } = language.splitWords(data.result.meta);
     parts.view.prepend(el('p', { class: 'foreign-line', role: 'status' },
       ctx.t('model.foreign', { split, words }), ' ',
       el('button', { type: 'button', class: 'foreign-switch', text: ctx.t('model.foreignSwitch'), onclick: () => this.change({ model: other }) })));

@@ -20,14 +20,17 @@
   const sentence = link.get('s')?.trim() ? link.get('s') : INDEX.first[lang];
   const entry = own(INDEX.runs, model)?.find((x) => x.text === sentence);
   // Handed to presets.js: the index, and this link's run asked for now and read as it arrives
-  // (its JSON parsed, its gzipped attention inflated: make_presets.mjs), so the first drawing
-  // waits on no request or read of the page's own once its modules have run.
-  const read = {
-    json: (r) => r.json(),
-    inflated: (r) => new Response(r.body.pipeThrough(new DecompressionStream('gzip'))).arrayBuffer(),
+  // (its JSON parsed, its attention inflated and decoded, as presets.js's attentionOf does:
+  // the format is make_presets.mjs's), so the first drawing waits on no request or read of the
+  // page's own once its modules have run.
+  const attention = async (r) => {
+    const planes = new Uint8Array(await new Response(r.body.pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
+    const n = planes.length / 3, out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = (planes[i] | (planes[n + i] << 8) | (planes[2 * n + i] << 16)) / 0xffffff;
+    return out;
   };
   const runs = new Map();
-  for (const [file, how] of entry ? [[entry.file, read.json], [entry.attention, read.inflated]] : []) {
+  for (const [file, how] of entry ? [[entry.file, (r) => r.json()], [entry.attention, attention]] : []) {
     const url = new URL(file, base).href;
     runs.set(url, fetch(url).then((r) => (r.ok ? how(r) : null)).catch(() => null));
   }

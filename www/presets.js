@@ -23,17 +23,19 @@ function take(url, read) {
   return kept ?? read(url);
 }
 
-/** A gzipped file's bytes (as early.js reads the attention). */
-const inflated = (url) => fetch(url).then((r) => (r.ok ? new Response(r.body.pipeThrough(new DecompressionStream('gzip'))).arrayBuffer() : null)).catch(() => null);
-
-/** The attention of make_presets.mjs's file, once inflated: 24-bit fixed point (w × (2^24 − 1))
- *  in three byte planes, low to high; (n) f32, or null (a file from another build). */
-function unpackAttention(bytes, n) {
-  const planes = new Uint8Array(bytes);
-  if (planes.length !== 3 * n) return null;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = (planes[i] | (planes[n + i] << 8) | (planes[2 * n + i] << 16)) / 0xffffff;
-  return out;
+/** The attention in make_presets.mjs's file, (L, H, T, T) f32, or null: gzipped, 24-bit fixed
+ *  point (w × (2^24 − 1)) in three byte planes, low to high (early.js reads it the same way). */
+async function attentionOf(url) {
+  try {
+    const r = await fetch(url);
+    if (!r.ok) return null;
+    const planes = new Uint8Array(await new Response(r.body.pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
+    const n = planes.length / 3, out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = (planes[i] | (planes[n + i] << 8) | (planes[2 * n + i] << 16)) / 0xffffff;
+    return out;
+  } catch {
+    return null; // (a browser without DecompressionStream: the model draws the example)
+  }
 }
 
 /** The build-time run of `sentence` with the model `model` (its key), or null. */
@@ -43,11 +45,10 @@ export async function instantResult(model, sentence) {
   // Own entries only: a key such as `constructor` is no model's.
   const entry = runs && Object.hasOwn(runs, model) ? runs[model].find((x) => x.text === sentence) : null;
   if (!entry) return null;
-  const [p, packed] = await Promise.all([take(new URL(entry.file, base), json), take(new URL(entry.attention, base), inflated)]);
-  if (!p || !packed) return null; // (or a browser without DecompressionStream: the model draws it)
-  const n = p.meta.layers * p.meta.heads * p.meta.seq ** 2, bytes = 4 * n;
-  const attention = unpackAttention(packed, n);
-  if (!attention) return null;
+  const [p, attention] = await Promise.all([take(new URL(entry.file, base), json), take(new URL(entry.attention, base), attentionOf)]);
+  if (!p || !attention) return null;
+  const bytes = 4 * p.meta.layers * p.meta.heads * p.meta.seq ** 2;
+  if (attention.byteLength !== bytes) return null; // a file from another build
   const run = makeRun(p, { attention, scores: null });
   // Asked for once the attention is in: on a slow link the two would share it.
   run.more = buffer(new URL(entry.scores, base)).then((b) => { if (b?.byteLength === bytes) run.scores = new Float32Array(b); });

@@ -138,6 +138,14 @@ export class AttentionController {
     clearTimeout(this.debounce);
     this.stopWriting(false); // a new text or model: the old writing stops (latest wins)
     this.computed = `${this.model}\n${this.state.sentence}`;
+    if (delay === 0 && !this.data) {
+      // Nothing drawn yet (a first visit): the run starts before this task ends, so an example
+      // whose build-time run is already in (early.js) is drawn in the page's first frame, not
+      // after a frame of placeholder (a phone laid the page out and painted it twice).
+      const soon = this.debounce = {};
+      queueMicrotask(() => { if (this.debounce === soon) this.compute(); });
+      return;
+    }
     this.debounce = setTimeout(() => this.compute(), delay);
   }
 

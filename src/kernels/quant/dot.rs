@@ -209,6 +209,10 @@ use simd::{dot_blocks, dot_f32, int_q4_1, int_q8_0};
 
 /// The same loops in SIMD128: bytes widened to four f32 lanes with one swizzle (lanes past
 /// the 16 bytes read as zero), then multiply-added into one accumulator per block.
+/// Four blocks' i32x4 partial sums as one vector of their totals (dot_k's groups use it too).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub(super) use simd::totals;
+
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd {
     use super::super::{f16_at, q4_1, q8_0};
@@ -256,7 +260,7 @@ mod simd {
 
     /// Four i32x4 partial sums as one vector of their totals: [Σa, Σb, Σc, Σd] (exact).
     #[inline(always)]
-    fn totals(a: v128, b: v128, c: v128, d: v128) -> v128 {
+    pub(in crate::kernels::quant) fn totals(a: v128, b: v128, c: v128, d: v128) -> v128 {
         let ab = i32x4_add(
             i32x4_shuffle::<0, 4, 2, 6>(a, b),
             i32x4_shuffle::<1, 5, 3, 7>(a, b),

@@ -24,6 +24,12 @@ pub trait IntSums {
     /// A Q6_K block of 32 (element l: low bits `(ql[l] >> lo_shift) & 15`, high bits
     /// `(qh[l] >> hi_shift) & 3`, minus 32): the sums over l < 16 and l ≥ 16.
     fn q6(ql: &[u8], qh: &[u8], lo_shift: u32, hi_shift: u32, q: &[i16]) -> (i32, i32);
+    /// `dot_q5_0`'s whole groups of four blocks added into `lanes` (block b into lane b mod
+    /// 4, the same float operations in the same order); returns the blocks done. The
+    /// portable code does none and leaves every block to the loop.
+    fn q5_0_groups(_w: &[u8], _acts: &Activations, _lanes: &mut [f32; 4]) -> usize {
+        0
+    }
 }
 
 pub struct Portable;
@@ -63,7 +69,8 @@ impl IntSums for Portable {
 /// Σ w·x over one row of Q5_0 blocks.
 pub fn dot_q5_0<S: IntSums>(w: &[u8], acts: &Activations) -> f32 {
     let mut lanes = [0.0f32; 4];
-    for (b, blk) in w.chunks_exact(q5_0::BLOCK_BYTES).enumerate() {
+    let first = S::q5_0_groups(w, acts, &mut lanes);
+    for (b, blk) in w.chunks_exact(q5_0::BLOCK_BYTES).enumerate().skip(first) {
         let isum = S::q5_0(&blk[2..], &acts.q[b * 32..(b + 1) * 32]);
         lanes[b % 4] += isum as f32 * (f16_at(blk) * acts.scale[b]);
     }
@@ -275,24 +282,56 @@ mod simd {
         }
     }
 
+    /// A Q5_0 block's products (its 4 high-bit bytes and 16 nibble bytes at `qhs`) as four
+    /// i32 lanes whose total is the block's sum.
+    /// SAFETY: `qhs` points at 20 readable bytes and `q` at 32 readable i16.
+    #[inline(always)]
+    unsafe fn q5_0_lanes(qhs: *const u8, q: *const i16) -> v128 {
+        let qh = (qhs as *const u32).read_unaligned();
+        let b = v128_load(qhs.add(4) as *const v128);
+        let sixteen = u8x16_splat(16);
+        let lo = i8x16_sub(
+            v128_or(v128_and(b, u8x16_splat(0x0F)), fifth_bits(qh & 0xFFFF)),
+            sixteen,
+        );
+        let hi = i8x16_sub(v128_or(u8x16_shr(b, 4), fifth_bits(qh >> 16)), sixteen);
+        i32x4_add(dot16(lo, q), dot16(hi, q.add(16)))
+    }
+
     impl super::IntSums for Simd {
         fn q5_0(qhs: &[u8], q: &[i16]) -> i32 {
             assert!(qhs.len() >= 20 && q.len() >= 32);
-            let qh = u32::from_le_bytes([qhs[0], qhs[1], qhs[2], qhs[3]]);
-            // SAFETY: 16 bytes at qhs[4..20] and 32 i16 at q (asserted).
-            unsafe {
-                let b = v128_load(qhs.as_ptr().add(4) as *const v128);
-                let sixteen = u8x16_splat(16);
-                let lo = i8x16_sub(
-                    v128_or(v128_and(b, u8x16_splat(0x0F)), fifth_bits(qh & 0xFFFF)),
-                    sixteen,
-                );
-                let hi = i8x16_sub(v128_or(u8x16_shr(b, 4), fifth_bits(qh >> 16)), sixteen);
-                hsum_i32(i32x4_add(
-                    dot16(lo, q.as_ptr()),
-                    dot16(hi, q.as_ptr().add(16)),
-                ))
+            // SAFETY: 20 bytes at qhs and 32 i16 at q (asserted).
+            hsum_i32(unsafe { q5_0_lanes(qhs.as_ptr(), q.as_ptr()) })
+        }
+
+        fn q5_0_groups(w: &[u8], acts: &super::Activations, lanes: &mut [f32; 4]) -> usize {
+            const BYTES: usize = super::q5_0::BLOCK_BYTES;
+            let groups = w.len() / BYTES / 4;
+            assert!(acts.q.len() >= groups * 128 && acts.scale.len() >= groups * 4);
+            let mut acc = f32x4(lanes[0], lanes[1], lanes[2], lanes[3]);
+            for g in 0..groups {
+                // SAFETY: blocks 4g..4g+4 lie in w, their 128 activations in acts.q and
+                // their scales in acts.scale (asserted).
+                unsafe {
+                    let (wp, qp) = (w.as_ptr().add(4 * g * BYTES), acts.q.as_ptr().add(128 * g));
+                    let l = |j: usize| q5_0_lanes(wp.add(j * BYTES + 2), qp.add(32 * j));
+                    let isum =
+                        f32x4_convert_i32x4(super::super::dot::totals(l(0), l(1), l(2), l(3)));
+                    let d =
+                        |j: usize| super::f16_at(core::slice::from_raw_parts(wp.add(j * BYTES), 2));
+                    let dv = f32x4(d(0), d(1), d(2), d(3));
+                    let s = v128_load(acts.scale.as_ptr().add(4 * g) as *const v128);
+                    acc = f32x4_add(acc, f32x4_mul(isum, f32x4_mul(dv, s)));
+                }
             }
+            *lanes = [
+                f32x4_extract_lane::<0>(acc),
+                f32x4_extract_lane::<1>(acc),
+                f32x4_extract_lane::<2>(acc),
+                f32x4_extract_lane::<3>(acc),
+            ];
+            groups * 4
         }
 
         fn nibbles(qs: &[u8], shift: u32, q: &[i16]) -> i32 {

@@ -22,8 +22,8 @@
 mod common;
 
 use orquestra::kernels::quant::GgmlType;
-use orquestra::load::gguf::write::{gguf, Tensor};
 use orquestra::load::gguf::{Array, Gguf, Value};
+use orquestra::load::gguf_write::{gguf, Tensor};
 use orquestra::model::llama::{LlamaForCausalLM, Sampling};
 use proptest::prelude::*;
 
@@ -63,19 +63,19 @@ fn small_gguf() -> Vec<u8> {
                 name: "output_norm.weight".into(),
                 ggml_type: GgmlType::F32,
                 dims: vec![4],
-                data: norm,
+                data: norm.into(),
             },
             Tensor {
                 name: "token_embd.weight".into(),
                 ggml_type: GgmlType::Q8_0,
                 dims: vec![32, 2],
-                data: q8,
+                data: q8.into(),
             },
             Tensor {
                 name: "blk.0.attn_q.weight".into(),
                 ggml_type: GgmlType::Q4_1,
                 dims: vec![32, 3],
-                data: q41,
+                data: q41.into(),
             },
         ],
     )
@@ -274,7 +274,7 @@ fn tiny_llama() -> Vec<u8> {
         name: name.into(),
         ggml_type,
         dims,
-        data,
+        data: data.into(),
     };
     let tensors = vec![
         t(

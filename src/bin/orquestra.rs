@@ -1,4 +1,5 @@
 //! The native command line: dump attention (encoders and decoders), write text with a decoder,
+//! trim a decoder's vocabulary,
 //! convert a model to a web bundle, time the engine.
 #[cfg(target_arch = "wasm32")]
 fn main() {} // the CLI is native only; the wasm build is the library
@@ -49,6 +50,7 @@ mod cli {
         Attention(Attention),
         Generate(Generate),
         Convert(Convert),
+        Trim(Trim),
         Bench(Bench),
         Presets(Presets),
     }
@@ -180,6 +182,22 @@ mod cli {
         tokenizer: Option<PathBuf>,
     }
 
+    /// Writes a decoder's GGUF with its vocabulary cut to the ids of a keep list: the kept rows
+    /// of the token embedding (bytes copied), every other tensor unchanged, the tokenizer's
+    /// arrays and special ids renumbered (kept ids in order), and orquestra.vocab.source_ids
+    /// (each new id's original) and orquestra.vocab.source_size.
+    #[derive(Args)]
+    struct Trim {
+        /// The decoder's GGUF file (models/gemma3-270m/gemma-3-270m-q4_k_m.gguf)
+        #[arg(long, value_name = "FILE.gguf")]
+        model: PathBuf,
+        /// The original ids to keep, whitespace-separated, # comments (scripts/gemma3-keep.txt)
+        #[arg(long, value_name = "FILE")]
+        keep: PathBuf,
+        #[arg(long, value_name = "OUT.gguf")]
+        out: PathBuf,
+    }
+
     /// Times the forward pass at 8, 32, 128 and 512 tokens (median of --runs).
     #[derive(Args)]
     struct Bench {
@@ -235,6 +253,7 @@ mod cli {
             Command::Attention(a) => attention(&a),
             Command::Generate(g) => generate(&g),
             Command::Convert(c) => convert(&c),
+            Command::Trim(t) => trim(&t),
             Command::Bench(b) => bench(&b),
             Command::Presets(p) => presets(&p),
         }
@@ -783,6 +802,46 @@ mod cli {
             c.out.display(),
             bytes.len() as f64 / 1e6,
             precision
+        );
+        Ok(())
+    }
+
+    fn trim(t: &Trim) -> Result<(), String> {
+        let read =
+            |p: &Path| std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()));
+        if !is_gguf(&t.model)? {
+            return Err(format!("{} is not a GGUF file", t.model.display()));
+        }
+        if resolved(&t.model) == resolved(&t.out) {
+            return Err("--out is the model itself: write the trimmed file elsewhere".into());
+        }
+        let keep = String::from_utf8(read(&t.keep)?)
+            .map_err(|_| format!("{} is not UTF-8", t.keep.display()))?;
+        let keep =
+            load::trim::parse_keep_list(&keep).map_err(|e| format!("{}: {e}", t.keep.display()))?;
+        let bytes = read(&t.model)?;
+        let g = load::gguf::Gguf::parse(&bytes).map_err(|e| e.to_string())?;
+        let trimmed = load::trim::trim_vocab(&g, &keep).map_err(|e| e.to_string())?;
+        // Written beside the target and renamed, so a stopped run leaves no half file.
+        let mut part = t.out.clone().into_os_string();
+        part.push(".part");
+        let part = PathBuf::from(part);
+        write_file(&part, &trimmed.bytes)?;
+        std::fs::rename(&part, &t.out)
+            .map_err(|e| format!("cannot write {}: {e}", t.out.display()))?;
+        let (before, after) = trimmed.embedding_bytes;
+        let embd = g.tensor("token_embd.weight").map_err(|e| e.to_string())?;
+        eprintln!(
+            "wrote {}: {} of {} pieces; token_embd.weight ({}) {:.1} MB -> {:.1} MB; {} bytes ({:.1} MB, was {:.1} MB)",
+            t.out.display(),
+            trimmed.source_ids.len(),
+            trimmed.source_size,
+            embd.ggml_type(),
+            before as f64 / 1e6,
+            after as f64 / 1e6,
+            trimmed.bytes.len(),
+            trimmed.bytes.len() as f64 / 1e6,
+            bytes.len() as f64 / 1e6
         );
         Ok(())
     }

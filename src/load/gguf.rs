@@ -689,127 +689,10 @@ impl<'a> Gguf<'a> {
     }
 }
 
-/// Builds GGUF files (version 3) for tests: metadata and tensors of any type, with the
-/// alignment and padding a real writer (`gguf-py`'s `GGUFWriter`) uses.
-pub mod write {
-    use super::{Array, Value, DEFAULT_ALIGNMENT, MAGIC};
-    use crate::kernels::quant::GgmlType;
-
-    fn string(out: &mut Vec<u8>, s: &str) {
-        out.extend((s.len() as u64).to_le_bytes());
-        out.extend(s.as_bytes());
-    }
-
-    fn type_id(v: &Value) -> u32 {
-        match v {
-            Value::U8(_) => 0,
-            Value::I8(_) => 1,
-            Value::U16(_) => 2,
-            Value::I16(_) => 3,
-            Value::U32(_) => 4,
-            Value::I32(_) => 5,
-            Value::F32(_) => 6,
-            Value::Bool(_) => 7,
-            Value::String(_) => 8,
-            Value::Array(_) => 9,
-            Value::U64(_) => 10,
-            Value::I64(_) => 11,
-            Value::F64(_) => 12,
-        }
-    }
-
-    fn scalar(out: &mut Vec<u8>, v: &Value) {
-        match v {
-            Value::U8(x) => out.push(*x),
-            Value::I8(x) => out.push(*x as u8),
-            Value::U16(x) => out.extend(x.to_le_bytes()),
-            Value::I16(x) => out.extend(x.to_le_bytes()),
-            Value::U32(x) => out.extend(x.to_le_bytes()),
-            Value::I32(x) => out.extend(x.to_le_bytes()),
-            Value::F32(x) => out.extend(x.to_le_bytes()),
-            Value::Bool(x) => out.push(*x as u8),
-            Value::String(s) => string(out, s),
-            Value::U64(x) => out.extend(x.to_le_bytes()),
-            Value::I64(x) => out.extend(x.to_le_bytes()),
-            Value::F64(x) => out.extend(x.to_le_bytes()),
-            Value::Array(a) => {
-                macro_rules! items {
-                    ($v:expr, $wrap:path, $id:expr) => {{
-                        out.extend(($id as u32).to_le_bytes());
-                        out.extend(($v.len() as u64).to_le_bytes());
-                        for x in $v {
-                            scalar(out, &$wrap(x.clone()));
-                        }
-                    }};
-                }
-                match a {
-                    Array::U8(v) => items!(v, Value::U8, 0),
-                    Array::I8(v) => items!(v, Value::I8, 1),
-                    Array::U16(v) => items!(v, Value::U16, 2),
-                    Array::I16(v) => items!(v, Value::I16, 3),
-                    Array::U32(v) => items!(v, Value::U32, 4),
-                    Array::I32(v) => items!(v, Value::I32, 5),
-                    Array::F32(v) => items!(v, Value::F32, 6),
-                    Array::Bool(v) => items!(v, Value::Bool, 7),
-                    Array::String(v) => items!(v, Value::String, 8),
-                    Array::U64(v) => items!(v, Value::U64, 10),
-                    Array::I64(v) => items!(v, Value::I64, 11),
-                    Array::F64(v) => items!(v, Value::F64, 12),
-                }
-            }
-        }
-    }
-
-    /// A tensor to write: name, type, ggml dims (row length first) and its bytes.
-    pub struct Tensor {
-        pub name: String,
-        pub ggml_type: GgmlType,
-        pub dims: Vec<usize>,
-        pub data: Vec<u8>,
-    }
-
-    /// The file's bytes. Tensors are laid out in order, each at a multiple of the alignment
-    /// (`general.alignment` when the metadata sets it as a u32, else 32).
-    pub fn gguf(metadata: &[(&str, Value)], tensors: &[Tensor]) -> Vec<u8> {
-        let alignment = metadata
-            .iter()
-            .find_map(|(k, v)| match (*k, v) {
-                ("general.alignment", Value::U32(a)) => Some(*a as usize),
-                _ => None,
-            })
-            .unwrap_or(DEFAULT_ALIGNMENT);
-        let mut out = MAGIC.to_vec();
-        out.extend(3u32.to_le_bytes());
-        out.extend((tensors.len() as u64).to_le_bytes());
-        out.extend((metadata.len() as u64).to_le_bytes());
-        for (k, v) in metadata {
-            string(&mut out, k);
-            out.extend(type_id(v).to_le_bytes());
-            scalar(&mut out, v);
-        }
-        let mut offset = 0usize;
-        for t in tensors {
-            string(&mut out, &t.name);
-            out.extend((t.dims.len() as u32).to_le_bytes());
-            for &d in &t.dims {
-                out.extend((d as u64).to_le_bytes());
-            }
-            out.extend(t.ggml_type.id().to_le_bytes());
-            out.extend((offset as u64).to_le_bytes());
-            offset = (offset + t.data.len()).next_multiple_of(alignment);
-        }
-        for t in tensors {
-            out.resize(out.len().next_multiple_of(alignment), 0);
-            out.extend(&t.data);
-        }
-        out
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::write::{gguf, Tensor};
     use super::*;
+    use crate::load::gguf_write::{gguf, Tensor};
 
     fn sample() -> Vec<u8> {
         let q8 = {
@@ -844,13 +727,13 @@ mod tests {
                     name: "norm".into(),
                     ggml_type: GgmlType::F32,
                     dims: vec![3],
-                    data: norm,
+                    data: norm.into(),
                 },
                 Tensor {
                     name: "emb".into(),
                     ggml_type: GgmlType::Q8_0,
                     dims: vec![32, 2],
-                    data: q8,
+                    data: q8.into(),
                 },
             ],
         )
@@ -916,7 +799,7 @@ mod tests {
                 name: "x".into(),
                 ggml_type: GgmlType::F32,
                 dims: vec![1],
-                data: 5.0f32.to_le_bytes().to_vec(),
+                data: 5.0f32.to_le_bytes().to_vec().into(),
             }],
         );
         let g = Gguf::parse(&bytes).unwrap();
@@ -974,7 +857,7 @@ mod tests {
             name: "t".into(),
             ggml_type: ty,
             dims,
-            data,
+            data: data.into(),
         };
         // A Q4_1 row that is not a whole number of blocks.
         let e = error_of(&gguf(&[], &[t(GgmlType::Q4_1, vec![33], vec![0; 40])]));

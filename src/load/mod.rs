@@ -4,7 +4,9 @@ pub mod accuracy;
 pub mod bundle;
 pub mod e5bin;
 pub mod gguf;
+pub mod gguf_write;
 pub mod safetensors;
+pub mod trim;
 
 use crate::error::Result;
 use crate::model::{Config, Model, Precision};

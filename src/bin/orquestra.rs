@@ -1,6 +1,5 @@
 //! The native command line: dump attention (encoders and decoders), write text with a decoder,
-//! trim a decoder's vocabulary,
-//! convert a model to a web bundle, time the engine.
+//! convert a model to a web bundle, trim a decoder's vocabulary, time the engine.
 #[cfg(target_arch = "wasm32")]
 fn main() {} // the CLI is native only; the wasm build is the library
 

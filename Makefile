@@ -61,8 +61,8 @@ www/pkg/nosimd/orquestra_bg.wasm: $(RUST_SRC)
 	wasm-bindgen --target web --no-typescript --out-dir www/pkg/nosimd --out-name orquestra target/wasm-nosimd/wasm32-unknown-unknown/release/orquestra.wasm
 
 # The page's Gemma (issue 25): its vocabulary trimmed to the pt+en pieces of
-# scripts/gemma3-keep.txt (scripts/make_gemma_vocab.py), the kept embedding rows copied
-# byte for byte, every other tensor as it is (104.8 MB, from 253.1 MB).
+# scripts/gemma3-keep.txt (51,574 of 262,144; scripts/make_gemma_vocab.py), the kept rows of
+# the Q8_0 embedding copied byte for byte, every other tensor as it is (104.8 MB, from 253.1).
 GEMMA_PAGE := $(GEMMA_DIR)/gemma-3-270m-pt-en.q4_k_m.gguf
 $(GEMMA_PAGE): $(CLI) $(GEMMA_DIR)/.complete scripts/gemma3-keep.txt
 	$(CLI) trim --model $(GEMMA_DIR)/gemma-3-270m-q4_k_m.gguf --keep scripts/gemma3-keep.txt --out $@

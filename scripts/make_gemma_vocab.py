@@ -41,13 +41,15 @@ What is kept:
 - every piece of one or two ASCII punctuation marks, alone or after a space ('),', '▁(',
   '..', '▁**'), so common punctuation encodes as before.
 The pieces kept by rule are closed: the intermediates of each are kept by the same rule.
-What is dropped: the 6,242 <unusedN> control pieces (reserved for fine-tuning: no text encodes
-to them, control pieces are never matched in text, so a typed "<unused0>" is the text pieces
-'<', 'unused', '0', '>' before and after), and every other normal piece: other scripts (CJK, Hangul, Cyrillic, Arabic, Indic, ...) and the rarer
-words of every language. Their texts still encode, into smaller kept pieces or bytes.
+What is dropped: the 6,242 <unusedN> control pieces (reserved for fine-tuning; no text
+encodes to them but one that types "<unused0>" itself, which the engine's tokenizer, as HF's
+and llama.cpp's, reads as the control piece and the trimmed one as '<', 'unused', '0', '>';
+SentencePiece reads it as text either way), and every other normal piece: other scripts (CJK,
+Hangul, Cyrillic, Arabic, Indic, ...) and the rarer words of every language. Their texts still
+encode, into smaller kept pieces or bytes.
 
 Usage: python3 scripts/make_gemma_vocab.py MODEL.gguf [OUT]
-(from the repository's root; OUT defaults to scripts/gemma3-keep.txt). Needs gguf, numpy,
+(from any directory; OUT defaults to scripts/gemma3-keep.txt). Needs gguf, numpy,
 sentencepiece, protobuf and wordfreq==3.1.1. About a minute on one core.
 """
 import argparse

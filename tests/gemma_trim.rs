@@ -2,7 +2,11 @@
 //! the committed keep list (scripts/gemma3-keep.txt, made by scripts/make_gemma_vocab.py)
 //! gives a file that parses, holds exactly the kept pieces in order (tokens, scores, types),
 //! the kept rows of token_embd byte for byte, every other tensor unchanged, the special ids
-//! where they were, each new id's original id, and is at most 110 MB. And the CLI: it writes
+//! where they were, each new id's original id, and is at most 110 MB. The engine's tokenizer
+//! (src/tokenizer/spm.rs) over the trimmed vocabulary: on the held-out corpus its pieces are
+//! the untrimmed ones on exactly the texts the measurement says (tests/fixtures/gemma/
+//! trim_measure.json, made with SentencePiece by scripts/measure_gemma_trim.py), and every
+//! string of the tokenizer corpus still encodes (no <unk>) and decodes back. And the CLI: it writes
 //! a small file built here and refuses a list that drops <bos> or <eos>, or names an id
 //! outside the vocabulary, or an output that is the model itself.
 #![cfg(not(target_arch = "wasm32"))]
@@ -10,6 +14,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use orquestra::kernels::quant::GgmlType;
@@ -17,6 +22,7 @@ use orquestra::load::gguf::{Array, Gguf, Value};
 use orquestra::load::gguf_write::{gguf, Tensor};
 use orquestra::load::trim::{parse_keep_list, trim_vocab, SOURCE_IDS, SOURCE_SIZE};
 use orquestra::model::llama::LlamaConfig;
+use orquestra::tokenizer::Spm;
 
 const BIN: &str = env!("CARGO_BIN_EXE_orquestra");
 /// The target for the download.
@@ -37,13 +43,26 @@ fn gguf_path() -> PathBuf {
     path
 }
 
+fn keep_list() -> Vec<u32> {
+    parse_keep_list(&std::fs::read_to_string(root().join("scripts/gemma3-keep.txt")).unwrap())
+        .unwrap()
+}
+
+/// The untrimmed file's bytes and the trimmed file's, made once.
+fn files() -> &'static (Vec<u8>, Vec<u8>) {
+    static F: OnceLock<(Vec<u8>, Vec<u8>)> = OnceLock::new();
+    F.get_or_init(|| {
+        let bytes = std::fs::read(gguf_path()).unwrap();
+        let trimmed = trim_vocab(&Gguf::parse(&bytes).unwrap(), &keep_list()).unwrap();
+        (bytes, trimmed.bytes)
+    })
+}
+
 #[test]
 fn the_real_gemma_trims_to_the_kept_pieces_under_110_mb() {
     let bytes = std::fs::read(gguf_path()).unwrap();
     let src = Gguf::parse(&bytes).unwrap();
-    let keep =
-        parse_keep_list(&std::fs::read_to_string(root().join("scripts/gemma3-keep.txt")).unwrap())
-            .unwrap();
+    let keep = keep_list();
     let t = trim_vocab(&src, &keep).unwrap();
     let g = Gguf::parse(&t.bytes).unwrap();
 
@@ -147,6 +166,76 @@ fn the_real_gemma_trims_to_the_kept_pieces_under_110_mb() {
             built.display()
         );
     }
+}
+
+#[test]
+fn the_engine_tokenizer_reads_the_trimmed_vocabulary() {
+    let (full, trimmed) = files();
+    let full = Spm::from_gguf(&Gguf::parse(full).unwrap()).unwrap();
+    let trimmed = Spm::from_gguf(&Gguf::parse(trimmed).unwrap()).unwrap();
+    assert_eq!(trimmed.vocab_size(), keep_list().len());
+    assert_eq!(
+        (trimmed.bos, trimmed.eos, trimmed.add_bos),
+        (Some(2), Some(1), true)
+    );
+    let pieces = |spm: &Spm, text: &str| -> Vec<String> {
+        let e = spm.encode_max(text, 1_000_000).unwrap();
+        e.tokens.iter().map(|t| t.text.clone()).collect()
+    };
+    // The held-out corpus: equal exactly where the measurement (SentencePiece) says.
+    let measure = common::json(common::fixtures().join("gemma/trim_measure.json"));
+    let rows = measure["per_text"].as_array().unwrap();
+    let mut equal = 0;
+    for row in rows {
+        let text = row["text"].as_str().unwrap();
+        let same = pieces(&full, text) == pieces(&trimmed, text);
+        assert_eq!(
+            same,
+            row["tokenization_equal"].as_bool().unwrap(),
+            "{text:?}: {:?} / {:?}",
+            pieces(&full, text),
+            pieces(&trimmed, text)
+        );
+        equal += usize::from(same);
+    }
+    assert_eq!(
+        equal as u64,
+        measure["tokenization_equal"].as_u64().unwrap()
+    );
+    eprintln!(
+        "gemma trim: held-out tokenization equal on {equal} of {} texts (engine tokenizer)",
+        rows.len()
+    );
+    // Any text still encodes: the tokenizer corpus (other scripts, emoji, control chars, runs
+    // of spaces and newlines, typed specials) with no <unk> but a typed one, decoding back to
+    // what the untrimmed model's pieces decode to.
+    let corpus = common::json(common::fixtures().join("gemma/tokenizer_corpus.json"));
+    let (mut n, mut same) = (0, 0);
+    for &text in &common::strings(&corpus) {
+        let (Ok(a), Ok(b)) = (
+            full.encode_max(text, 1_000_000),
+            trimmed.encode_max(text, 1_000_000),
+        ) else {
+            continue; // an empty text is an error for both
+        };
+        let ids: Vec<u32> = b.tokens.iter().map(|t| t.id).collect();
+        let full_ids: Vec<u32> = a.tokens.iter().map(|t| t.id).collect();
+        // <unk> (3 in both) only where the text types it.
+        let unk = |ids: &[u32]| ids.iter().filter(|&&i| i == 3).count();
+        assert_eq!(unk(&ids), unk(&full_ids), "{text:?}");
+        assert_eq!(trimmed.decode(&ids), full.decode(&full_ids), "{text:?}");
+        n += 1;
+        same += usize::from(
+            a.tokens
+                .iter()
+                .map(|t| &t.text)
+                .eq(b.tokens.iter().map(|t| &t.text)),
+        );
+    }
+    assert!(n >= 1000, "{n}");
+    eprintln!(
+        "gemma trim: tokenizer corpus: {same} of {n} strings tokenize as before, all decode back"
+    );
 }
 
 /// A small SentencePiece-like GGUF: <pad> <eos> <bos> <unk>, two byte pieces, four words;

@@ -68,7 +68,11 @@ $(GEMMA_PAGE): $(CLI) $(GEMMA_DIR)/.complete scripts/gemma3-keep.txt
 	$(CLI) trim --model $(GEMMA_DIR)/gemma-3-270m-q4_k_m.gguf --keep scripts/gemma3-keep.txt --out $@
 
 # Each model's sha256, which the engine checks downloads and keys its cache by.
-www/models.json: $(BUNDLE) $(E5_BUNDLE) $(SMOLLM_DIR)/.complete $(GEMMA_PAGE) www/config.js scripts/make_manifest.mjs
+# The terms' notice, with what the trimming changed (Gemma terms of use §3.1), shipped beside it.
+$(GEMMA_DIR)/NOTICE.txt: scripts/gemma3-NOTICE.txt $(GEMMA_DIR)/.complete
+	cp $< $@
+
+www/models.json: $(BUNDLE) $(E5_BUNDLE) $(SMOLLM_DIR)/.complete $(GEMMA_PAGE) $(GEMMA_DIR)/NOTICE.txt www/config.js scripts/make_manifest.mjs
 	node scripts/make_manifest.mjs .
 
 build: setup $(BUNDLE) $(E5_BUNDLE) $(PKG) www/presets/index.json www/models.json
@@ -130,7 +134,7 @@ dist: build
 	cp -r www/engine www/views www/i18n www/pkg www/presets www/*.js www/*.css www/models.json dist/www/
 	cp $(BUNDLE) $(E5_BUNDLE) dist/models/
 	mkdir -p dist/$(SMOLLM_DIR) && cp $(SMOLLM_DIR)/SmolLM2-135M-Instruct.Q4_1.gguf dist/$(SMOLLM_DIR)/
-	mkdir -p dist/$(GEMMA_DIR) && cp $(GEMMA_PAGE) $(GEMMA_DIR)/NOTICE.md $(GEMMA_DIR)/GEMMA_TERMS.html dist/$(GEMMA_DIR)/
+	mkdir -p dist/$(GEMMA_DIR) && cp $(GEMMA_PAGE) $(GEMMA_DIR)/NOTICE.txt $(GEMMA_DIR)/GEMMA_TERMS.html dist/$(GEMMA_DIR)/
 	node scripts/make_sw.mjs dist
 	@echo "dist/ is ready: copy it to any static host (serve .wasm as application/wasm)"
 

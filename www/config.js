@@ -30,7 +30,7 @@ export const MODELS = {
     url: new URL('../models/gemma3-270m/gemma-3-270m-pt-en.q4_k_m.gguf', import.meta.url).href,
     name: 'Gemma 3 270M', languages: 'pt+en', layers: 18, heads: 4, mb: 104.8, english: false, writes: true,
     terms: new URL('../models/gemma3-270m/GEMMA_TERMS.html', import.meta.url).href,
-    notice: new URL('../models/gemma3-270m/NOTICE.md', import.meta.url).href,
+    notice: new URL('../models/gemma3-270m/NOTICE.txt', import.meta.url).href,
   },
 };
 

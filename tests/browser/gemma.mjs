@@ -111,7 +111,7 @@ export async function run({ test, assert, ctx, base, launch }) {
       const r = await page.evaluate(async (u) => { const x = await fetch(u); return [x.status, (await x.text()).slice(0, 20000)]; }, href);
       assert(r[0] === 200 && /gemma/i.test(r[1]), `${href}: ${r[0]}`);
     }
-    for (const f of ['gemma-3-270m-pt-en.q4_k_m.gguf', 'NOTICE.md', 'GEMMA_TERMS.html']) {
+    for (const f of ['gemma-3-270m-pt-en.q4_k_m.gguf', 'NOTICE.txt', 'GEMMA_TERMS.html']) {
       if (existsSync('dist')) assert(existsSync(`dist/models/gemma3-270m/${f}`), `dist/ lacks models/gemma3-270m/${f}`);
     }
     // a Portuguese link to the next word that names no model opens Gemma (m= written into it)

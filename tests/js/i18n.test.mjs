@@ -31,3 +31,12 @@ test('placeholders agree between languages', () => {
   const names = (s) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort().join(',');
   for (const k of Object.keys(pt)) assert.equal(names(pt[k]), names(en[k]), k);
 });
+
+test("the trimmed Gemma's measured agreement on the page is the measurement's (tests/fixtures/gemma/trim_measure.json)", () => {
+  const m = JSON.parse(readFileSync(new URL('../fixtures/gemma/trim_measure.json', import.meta.url)));
+  const pct = (a, b) => ((100 * a) / b).toFixed(1);
+  const all = pct(m.top1_equal, m.positions), inPt = pct(m.by_lang.pt.top1_equal, m.by_lang.pt.positions);
+  assert.ok(en['model.trimmed'].includes(`${m.texts} held-out`) && en['model.trimmed'].includes(`${all}% of positions (${inPt}% in Portuguese)`), en['model.trimmed']);
+  const comma = (s) => s.replace('.', ',');
+  assert.ok(pt['model.trimmed'].includes(`${m.texts} textos`) && pt['model.trimmed'].includes(`${comma(all)}% das posições (${comma(inPt)}% em português)`), pt['model.trimmed']);
+});

@@ -148,6 +148,10 @@ fixtures: model
 	cd scripts && python3 make_smollm_fixtures.py ../$(SMOLLM_DIR)/SmolLM2-135M-Instruct.Q4_1.gguf ../tests/fixtures/smollm
 	cd scripts && python3 make_gemma_fixtures.py ../$(GEMMA_DIR)/gemma-3-270m-q4_k_m.gguf ../tests/fixtures/gemma
 	cd scripts && python3 make_gemma_tokenizer_fixtures.py ../$(GEMMA_DIR)/gemma-3-270m-q4_k_m.gguf ../tests/fixtures/gemma ../../shared/seed/artigo-qkv.md
+	# The keep list, then what trimming changes (about 1, 55 and 10 minutes here).
+	cd scripts && python3 make_gemma_vocab.py ../$(GEMMA_DIR)/gemma-3-270m-q4_k_m.gguf
+	cd scripts && python3 measure_gemma_trim.py ../$(GEMMA_DIR)/gemma-3-270m-q4_k_m.gguf ../$(GEMMA_PAGE) ../tests/fixtures/gemma/heldout.json ../tests/fixtures/gemma/trim_measure.json
+	cd scripts && python3 measure_gemma_trim.py --embedding ../$(GEMMA_PAGE) ../tests/fixtures/gemma/heldout.json ../tests/fixtures/gemma/trim_measure.json
 
 clean:
 	rm -rf target www/pkg models

@@ -380,7 +380,8 @@ export function render(root, state, data, ctx) {
     : arcChart(sc, musician, items[r].text, t);
   drawn.querySelector(`[data-focus="m${guess?.j}"]`)?.classList.add('guessed');
   const chart = drawn.parentElement ?? el('div');
-  chart.className = `orq-main${ctx.width >= BESIDE ? ' beside' : ''}`;
+  // (a long list: what follows it is off the screen, and is drawn only when scrolled to: style.css)
+  chart.className = `orq-main${ctx.width >= BESIDE ? ' beside' : ''}${sc.list && items.length > LONG_LIST ? ' long' : ''}`;
   replaceKeeping(chart, [drawn, sortedBars(items, weights, r, t, guess?.j, Boolean(guess), meta.causal ? r : Infinity)]);
   const verdictLine = guess && el('p', { class: `guess-result${guess.rank === 1 ? ' right' : ''}`, role: 'status',
     text: t(guess.rank === 1 ? 'guess.right' : 'guess.result', { word: items[guess.j].text, rank: guess.rank, of: guess.of, weight: pct(guess.weight) }) });

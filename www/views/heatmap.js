@@ -82,6 +82,8 @@ function resampledOnce(matrix, n, p) {
   return sizes.get(p);
 }
 
+let cellsCanvas = null, cellsContext = null; // the scratch canvas a small matrix is scaled up from
+
 /**
  * A heatmap on canvas. `onCell(r, c)` hears a click; `onPoint(r, c)` hears the cell under
  * the pointer (hover, tap) and `onPoint(-1, -1)` when it leaves; `axes` = [rows, columns]
@@ -132,11 +134,14 @@ export function heatmap(matrix, n, size, { labels = null, highlightRow = -1, onC
   // diagonal (a later column than the row) are no weight at all but words not yet written.
   if (causal) for (let y = 0; y < side; y++) for (let x = y + 1; x < side; x++) pixels[y * side + x] = NOT_YET_RGBA;
   if (up) {
-    const cells = document.createElement('canvas');
-    cells.width = cells.height = n;
-    cells.getContext('2d').putImageData(image, 0, 0);
+    // (one scratch canvas for every map: a new 2D context per map was most of a jury's drawing)
+    cellsCanvas ??= document.createElement('canvas');
+    const cells = cellsCanvas;
+    if (cells.width !== n || cells.height !== n) cells.width = cells.height = n;
+    cellsContext ??= cells.getContext('2d');
+    cellsContext.putImageData(image, 0, 0);
     g.imageSmoothingEnabled = false;
-    g.drawImage(cells, x0, x0, p, p);
+    g.drawImage(cells, 0, 0, n, n, x0, x0, p, p);
   } else {
     g.putImageData(image, x0, x0);
   }

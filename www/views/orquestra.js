@@ -228,16 +228,18 @@ const INK = '#1d2330', MUTED = '#5a6172', ACCENT = '#8a3b12';
 /**
  * What the chart draws, in its own coordinates (w × height): shared by the view and its
  * export. `list` is true when it is a list (narrow, many items, or arcs that would overlap):
- * then `seats` carry `bar` (the value over the row's largest) instead of positions.
+ * then `seats` carry `bar` (the value over the row's largest) instead of positions. `nums`:
+ * numbers(data, state), when the caller has them already.
  */
-export function scene(state, data, ctx) {
+export function scene(state, data, ctx, nums = numbers(data, state)) {
   const { items, result } = data;
   const r = state.word;
-  const nums = numbers(data, state);
   const { weights, scores, scaled } = nums;
   const step = stepShown(state, nums.arithmetic);
   const sizes = seatValues(step, nums, result, state, items);
   const largest = Math.max(...sizes) || 1;
+  // What a seat's number is at this step (only that one is formatted: 510 seats a drawing).
+  const valueAt = [(j) => num(scores[j]), (j) => num(scaled[j]), (j) => pct(weights[j]), (j) => pct(sizes[j])][step];
   const seats = items.map((it, j) => {
     const weight = sizes[j]; // what this step measures, 0..1: the seat's area and colour
     // A model that writes reads left to right: a word after the conductor is not yet written
@@ -246,7 +248,7 @@ export function scene(state, data, ctx) {
     return {
       j, weight, self: j === r, radius: radiusOf(weight), bar: weight / largest, future,
       name: it.text.length > 14 ? it.text.slice(0, 13) + '…' : it.text,
-      value: future ? NOT_YET_VALUE : [num(scores[j]), num(scaled[j]), pct(weights[j]), pct(sizes[j])][step],
+      value: future ? NOT_YET_VALUE : valueAt(j),
     };
   });
   // Drawn at the view's own width (up to 960, then scaled): names keep their 13 px in a
@@ -340,7 +342,7 @@ export function render(root, state, data, ctx) {
   const nums = numbers(data, state);
   const { weights, scores, scaled, sqrtD, arithmetic } = nums;
   const step = stepShown(state, arithmetic);
-  const sc = scene(state, data, ctx);
+  const sc = scene(state, data, ctx, nums);
   const detail = el('p', { class: 'detail', 'aria-live': 'polite' });
   // Every line composes from its own numbers: the whole chain for one piece, or a word's
   // pieces that add up to its weight.

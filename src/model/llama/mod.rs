@@ -164,14 +164,8 @@ impl LlamaRMSNorm {
     }
 
     pub fn forward(&self, x: &[f32], out: &mut [f32]) {
-        let d = self.weight.len();
-        for (row, o) in x.chunks_exact(d).zip(out.chunks_exact_mut(d)) {
-            let ms = row.iter().map(|&v| v as f64 * v as f64).sum::<f64>() / d as f64;
-            let inv = (1.0 / (ms + self.eps as f64).sqrt()) as f32;
-            for ((o, &v), &w) in o.iter_mut().zip(row).zip(&self.weight) {
-                *o = v * inv * w;
-            }
-        }
+        out.copy_from_slice(x);
+        self.forward_in_place(out);
     }
 }
 

@@ -147,6 +147,7 @@ fixtures: model
 	cd scripts && python3 make_compare_fixtures.py ../$(MODEL_DIR) ../$(E5_DIR)/e5-small-enpt-q4.bin ../$(E5_DIR)/tokenizer.json
 	cd scripts && python3 make_smollm_fixtures.py ../$(SMOLLM_DIR)/SmolLM2-135M-Instruct.Q4_1.gguf ../tests/fixtures/smollm
 	cd scripts && python3 make_gemma_fixtures.py ../$(GEMMA_DIR)/gemma-3-270m-q4_k_m.gguf ../tests/fixtures/gemma
+	cd scripts && python3 make_mask_fixtures.py ../$(SMOLLM_DIR)/SmolLM2-135M-Instruct.Q4_1.gguf ../$(GEMMA_DIR)/gemma-3-270m-q4_k_m.gguf
 	cd scripts && python3 make_gemma_tokenizer_fixtures.py ../$(GEMMA_DIR)/gemma-3-270m-q4_k_m.gguf ../tests/fixtures/gemma ../../shared/seed/artigo-qkv.md
 	# The keep list, then what trimming changes (about 1, 55 and 10 minutes here).
 	cd scripts && python3 make_gemma_vocab.py ../$(GEMMA_DIR)/gemma-3-270m-q4_k_m.gguf

@@ -297,7 +297,7 @@ class Reference:
         rot = np.concatenate([-x[..., half:], x[..., :half]], -1)
         return x * cos + rot * sin
 
-    def forward(self, ids, record=None, attention=True):
+    def forward(self, ids, record=None, attention=True, head_mask=None):
         """Returns (attention (L, H, T, T) or None, the final-normed residual stream (T, D))."""
         emb = self.w("token_embd.weight")  # (V, D)
         h = emb[ids] * self.normalizer  # (T, D)
@@ -329,6 +329,8 @@ class Reference:
             s[:, masked_local if sliding else masked_global] = -np.inf
             a = np.exp(s - s.max(-1, keepdims=True))
             a /= a.sum(-1, keepdims=True)
+            if head_mask is not None:  # (L, H) of 0/1: HF head_mask, a dismissed head's attention x 0
+                a = a * head_mask[l][:, None, None]
             if attention:
                 attn_all[l] = a
             o = (a @ v).transpose(1, 0, 2).reshape(T, self.H * self.Dh)  # (T, H*Dh)

@@ -283,7 +283,7 @@ class Reference:
         rot = np.concatenate([-x[..., half:], x[..., :half]], -1)
         return x * cos + rot * sin
 
-    def forward(self, ids, record=None):
+    def forward(self, ids, record=None, head_mask=None):
         emb = self.w("token_embd.weight")  # (V, D)
         h = emb[ids]  # (T, D)
         T = len(ids)
@@ -310,6 +310,8 @@ class Reference:
             s[:, causal] = -np.inf
             a = np.exp(s - s.max(-1, keepdims=True))
             a /= a.sum(-1, keepdims=True)
+            if head_mask is not None:  # (L, H) of 0/1: HF head_mask, a dismissed head's attention x 0
+                a = a * head_mask[l][:, None, None]
             attn_all[l] = a
             o = (a @ v).transpose(1, 0, 2).reshape(T, self.D)  # (T, D)
             h = h + o @ self.w(p + "attn_output.weight").T

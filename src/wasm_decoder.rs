@@ -9,6 +9,7 @@ use wasm_bindgen::prelude::*;
 use crate::model::llama::{
     probabilities, top_k, KvCache, LlamaForCausalLM, LlamaTrace, Sampler, Sampling,
 };
+use crate::model::HeadMask;
 
 fn js_error(e: crate::Error) -> JsValue {
     let error = js_sys::Error::new(&e.to_string());
@@ -23,6 +24,9 @@ pub struct Decoder {
     /// The last prefill's residual stream (L+1, T, D) and ids, for the logit lens.
     lens: Option<LlamaTrace>,
     sampler: Sampler,
+    /// The heads the last prefill dismissed: the steps after it dismiss the same ones (the
+    /// cache's later layers were computed without them).
+    mask: Option<HeadMask>,
 }
 
 #[derive(Serialize)]
@@ -61,6 +65,7 @@ impl Decoder {
             cache,
             lens: None,
             sampler: Sampler::new(Sampling::Greedy).map_err(js_error)?,
+            mask: None,
         })
     }
 
@@ -100,10 +105,42 @@ impl Decoder {
     /// Reads a prompt from an empty cache. With `trace`, the run keeps every layer's and
     /// head's attention, q, k, v and the residual stream, and the logit lens reads it.
     pub fn prefill(&mut self, ids: &[u32], trace: bool) -> Result<DecoderRun, JsValue> {
+        self.mask = None;
+        self.run_prefill(ids, trace)
+    }
+
+    /// `prefill` with dismissed heads: `off` holds one byte per head, (L, H) row-major,
+    /// non-zero = dismissed (its attention × 0, HF head_mask). The steps after it keep them
+    /// dismissed, until the next prefill.
+    #[wasm_bindgen(js_name = prefillMasked)]
+    pub fn prefill_masked(
+        &mut self,
+        ids: &[u32],
+        trace: bool,
+        off: &[u8],
+    ) -> Result<DecoderRun, JsValue> {
+        let c = &self.model.config;
+        let flags: Vec<bool> = off.iter().map(|&b| b != 0).collect();
+        let mask = HeadMask::from_flags(c.num_hidden_layers, c.num_attention_heads, &flags)
+            .ok_or_else(|| {
+                js_error(crate::Error::Model(format!(
+                    "the head mask has {} entries; this model has {} heads",
+                    off.len(),
+                    c.num_hidden_layers * c.num_attention_heads
+                )))
+            })?;
+        self.mask = (!mask.is_empty()).then_some(mask);
+        self.run_prefill(ids, trace)
+    }
+
+    fn run_prefill(&mut self, ids: &[u32], trace: bool) -> Result<DecoderRun, JsValue> {
         self.lens = None;
         if !trace {
             self.cache = self.model.new_cache();
-            let s = self.model.step(ids, &mut self.cache).map_err(js_error)?;
+            let s = self
+                .model
+                .step_masked(ids, &mut self.cache, self.mask.as_ref())
+                .map_err(js_error)?;
             return Ok(DecoderRun {
                 t: ids.len(),
                 attention: s.attention,
@@ -113,7 +150,7 @@ impl Decoder {
         }
         let mut tr = self
             .model
-            .forward_cached(ids, &mut self.cache)
+            .forward_masked(ids, &mut self.cache, self.mask.as_ref())
             .map_err(js_error)?;
         let run = DecoderRun {
             t: ids.len(),
@@ -131,7 +168,10 @@ impl Decoder {
 
     /// One more token through the KV cache: its attention row over every token so far.
     pub fn step(&mut self, id: u32) -> Result<DecoderRun, JsValue> {
-        let s = self.model.step(&[id], &mut self.cache).map_err(js_error)?;
+        let s = self
+            .model
+            .step_masked(&[id], &mut self.cache, self.mask.as_ref())
+            .map_err(js_error)?;
         Ok(DecoderRun {
             t: 1,
             attention: s.attention,

@@ -286,7 +286,7 @@ export class AttentionController {
    */
   async computeAblated() {
     const spec = this.state.ablate, base = this.data?.result;
-    if (!spec || !base || !hasValues(base) || !this.info || base.meta.causal) { // (the decoder cannot dismiss yet)
+    if (!spec || !base || !hasValues(base) || !this.info) {
       if (this.data?.ablated) { this.data.ablated = null; this.render(); }
       return;
     }
@@ -294,8 +294,9 @@ export class AttentionController {
     const id = ++this.ablating;
     const off = headFlags(spec, base.meta.layers, base.meta.heads);
     try {
-      // The views compare its attention (Model grid, orchestra table) and hidden (cosines).
-      const result = await this.client.run(this.data.text, this.ablateChannel, off, ['attention', 'hidden']);
+      // The views compare its attention (Model grid, orchestra table), hidden (an encoder's
+      // cosines) and next (a decoder's next word).
+      const result = await this.client.run(this.data.text, this.ablateChannel, off, ['attention', 'hidden', 'next']);
       if (id !== this.ablating || this.data?.result !== base) return;
       this.data.ablated = { spec, base, result };
       this.render();

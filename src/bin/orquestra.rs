@@ -82,7 +82,7 @@ mod cli {
         /// The values, [L, H, T, Dh]; a decoder's per key/value head, [L, Hkv, T, Dh]
         #[arg(long, value_name = "FILE.npy")]
         v: Option<PathBuf>,
-        /// Heads to dismiss, layer.head 1-based (HF head_mask: their attention × 0); encoders only
+        /// Heads to dismiss, layer.head 1-based (HF head_mask: their attention × 0)
         #[arg(long, value_name = "3.7,6.9", default_value = "")]
         ablate: String,
         /// Decoder: the logit lens at token POS (0-based; -1 the last): after the embeddings
@@ -495,13 +495,16 @@ mod cli {
     /// `attention` on a decoder: its causal attention and trace, the encoders' JSON line
     /// plus what a decoder adds (ids, pieces, the key/value head map, the logit lens).
     fn decoder_attention(a: &Attention, text: &str) -> Result<(), String> {
-        if !a.ablate.is_empty() {
-            return Err(
-                "--ablate dismisses an encoder's heads: a decoder's cannot be dismissed yet".into(),
-            );
-        }
         let model = load_decoder(&a.model)?;
         let c = &model.config;
+        let (mask, dropped) =
+            HeadMask::parse(&a.ablate, c.num_hidden_layers, c.num_attention_heads);
+        if !dropped.is_empty() {
+            eprintln!(
+                "--ablate: ignored {} (not a head of this model)",
+                dropped.join(", ")
+            );
+        }
         let e = decoder_encoding(&model, text)?;
         let ids: Vec<u32> = e.tokens.iter().map(|t| t.id).collect();
         let t = ids.len();
@@ -517,7 +520,9 @@ mod cli {
                 ))
             }
         };
-        let mut trace = model.forward(&ids).map_err(|e| e.to_string())?;
+        let mut trace = model
+            .forward_masked(&ids, &mut model.new_cache(), Some(&mask))
+            .map_err(|e| e.to_string())?;
         let (l, h, hkv, dh, d) = (
             c.num_hidden_layers,
             c.num_attention_heads,
@@ -565,6 +570,12 @@ mod cli {
             "words": e.words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>(),
         });
         shorten_words(&mut line, &["words", "tokens", "pieces"]);
+        // The next token's candidates after the text (with --ablate, as the dismissal leaves them).
+        let p = softmax(&trace.logits);
+        line["next"] = top_k(&trace.logits, LENS_TOP)
+            .into_iter()
+            .map(|(id, _)| token_json(&model, id, p[id as usize] as f32))
+            .collect();
         if let Some(pos) = lens_at {
             let lens = model
                 .logit_lens(&trace, pos, LENS_TOP)

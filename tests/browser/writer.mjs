@@ -444,7 +444,7 @@ export async function runJury({ test, assert, base }) {
         assert(c.label === want.label, `layer ${l + 1} judge ${c.head + 1}: ${c.label}, CLI ${want.label} (${want.strength})`);
         worstHabit = Math.max(worstHabit, Math.abs(c.strength - want.strength));
         if (c.label === 'cls') assert(/parks on the first word, The \(the attention sink\) \(\d+%\)/.test(c.text), c.text);
-        assert(!c.dismiss, 'a judge of the model that writes offers Dismiss');
+        assert(c.dismiss, `layer ${l + 1} judge ${c.head + 1} offers no Dismiss`);
         checked++;
       }
       // the votes for the focused piece: the other word each judge gives most among those before
@@ -481,7 +481,7 @@ export async function runJury({ test, assert, base }) {
     console.log(`     ${checked} judges: habit share vs CLI max diff ${worstHabit.toExponential(1)}; votes and parking within ${worstVote.toFixed(4)} (whole percents); sheets ${worstSheet.toExponential(1)}`);
     assert(worstHabit <= 1e-4 && worstSheet <= 1e-3 && worstVote <= 0.0051, `habit ${worstHabit}, votes ${worstVote}, sheets ${worstSheet}`);
     const text = await page.textContent('#view');
-    assert(/9 judges, 3 note sheets/.test(text) && /attention sink/.test(text) && /not available for the model that writes/.test(text), 'the grouped-query, sink or dismiss note is missing');
+    assert(/9 judges, 3 note sheets/.test(text) && /attention sink/.test(text) && /Dismiss a judge/.test(text), 'the grouped-query, sink or dismiss note is missing');
     // the first word hears only itself: no vote, and the verdict says why
     await page.goto(`${base}#s=${encodeURIComponent(SJ)}&v=juri&m=smollm&l=3&h=1&w=0&u=pecas&lang=pt`);
     await waitModel(page);
@@ -502,6 +502,64 @@ export async function runJury({ test, assert, base }) {
       small: [...document.querySelectorAll('#view button, #view input, #view [tabindex]')].map((b) => b.getBoundingClientRect()).filter((b) => b.width && (b.height < 44 || b.width < 44)).length,
     }));
     assert(r.wide <= 0 && r.small === 0, `phone: ${r.wide} px sideways, ${r.small} targets under 44 px`);
+  });
+
+  await test('writer: dismissing judges of the model that writes (x=): the next word without them, the "without" column and the Model view\'s shifts equal orquestra attention --ablate; a dismissed judge\'s attention is 0; Recall all restores the link', async (page) => {
+    const spec = '3.1,3.2,3.3,12.8,24.5'; // judges 1-3 of layer 3 are one whole note sheet; 24.5 carries " Paris"
+    const plain = cli(PROMPT);
+    const P = readNpy('/tmp/orquestra-e2e-jury.npy'); // (L, H, T, T) with every judge
+    const want = cli(PROMPT, '--ablate', spec);
+    const A = readNpy('/tmp/orquestra-e2e-jury.npy'); // (L, H, T, T) without them
+    const [L, H, T] = A.shape;
+    // `want.next`: the CLI's top 5 without the judges; the page says its first three.
+    const said = (next) => next.slice(0, 3).map((g) => `“${g.piece}” ${(100 * g.prob).toFixed(1)}%`).join(', ');
+    assert(want.next[0].id !== plain.next[0].id, `the CLI's dismissal keeps ${plain.next[0].piece}: pick other heads`);
+    await page.goto(`${base}#s=${encodeURIComponent(PROMPT)}&v=juri&m=smollm&l=3&h=1&w=4&u=pecas&lang=en&x=${spec}`);
+    await waitModel(page);
+    await page.waitForSelector('.dismissed-box .next-after', { timeout: 60_000 });
+    const before = await page.textContent('.dismissed-box .next-before');
+    const after = await page.textContent('.dismissed-box .next-after');
+    assert(before.includes(said(plain.next)), `with every judge: page "${before}", CLI ${said(plain.next)}`);
+    assert(after.includes(said(want.next)) && /changes/.test(after), `without ${spec}: page "${after}", CLI ${said(want.next)}`);
+    assert((await page.locator('.judge.dismissed').count()) === 3, 'the whole sheet of layer 3 is shown dismissed');
+    // the orchestra's "without" column for layer 24 head 5 (dismissed: 0), head 1 and 29.3 (moved)
+    for (const [l, h] of [[23, 4], [23, 0], [28, 2]]) {
+      await page.evaluate((hash) => { location.hash = hash; }, `s=${encodeURIComponent(PROMPT)}&v=orquestra&m=smollm&l=${l + 1}&h=${h + 1}&w=4&u=pecas&lang=en&x=${spec}`);
+      await page.waitForFunction(() => document.querySelector('.orq-main'), null, { timeout: 60_000 });
+      await page.check('#show-table', { force: true });
+      await page.waitForFunction(() => [...document.querySelectorAll('#table thead th')].some((th) => /without/.test(th.textContent)), null, { timeout: 60_000 });
+      const col = await page.$$eval('#table tbody tr', (trs) => trs.map((tr) => Number(tr.lastElementChild.textContent.replace('%', '')) / 100));
+      await page.uncheck('#show-table', { force: true });
+      col.forEach((v, k) => {
+        const cli = A.data[((l * H + h) * T + 4) * T + k];
+        assert(Math.abs(v - cli) <= 0.0006, `layer ${l + 1} head ${h + 1} piece ${k}: page ${v}, CLI --ablate ${cli}`);
+      });
+    }
+    for (let k = 0; k < L * H; k++) {
+      const off = spec.split(',').includes(`${Math.floor(k / H) + 1}.${(k % H) + 1}`);
+      let sum = 0;
+      for (let i = k * T * T; i < (k + 1) * T * T; i++) sum += A.data[i];
+      assert(off ? sum === 0 : Math.abs(sum - T) < 1e-3, `CLI head ${k}: off ${off}, sums ${sum}`);
+    }
+    // the Model view: each head's shift, ½·Σ|a − a′| averaged over rows, as the CLI's two runs give
+    await page.evaluate((hash) => { location.hash = hash; }, `s=${encodeURIComponent(PROMPT)}&v=modelo&m=smollm&l=3&h=1&w=4&lang=en&x=${spec}`);
+    await page.waitForSelector('.shift-grid', { timeout: 60_000 });
+    const cells = await page.$$eval('.shift-grid span:not(.axis)', (ss) => ss.filter((s) => s.textContent).map((s) => s.textContent));
+    assert(cells.length === L * H, `${cells.length} shift cells`);
+    let worst = 0;
+    cells.forEach((c, k) => {
+      if (c === '×') return;
+      let d = 0;
+      for (let i = k * T * T; i < (k + 1) * T * T; i++) d += Math.abs(A.data[i] - P.data[i]);
+      worst = Math.max(worst, Math.abs(Number(c.replace('%', '')) / 100 - d / (2 * T)));
+      if (k < 3 * H) assert(c === '0%', `layer ${Math.floor(k / H) + 1} head ${(k % H) + 1} moved (${c}): nothing before the dismissed judges' output does`);
+    });
+    assert(worst <= 0.0051, `shifts vs CLI within ${worst}`);
+    await page.evaluate((hash) => { location.hash = hash; }, `s=${encodeURIComponent(PROMPT)}&v=juri&m=smollm&l=3&h=1&w=4&lang=en&x=${spec}`);
+    await page.waitForSelector('.dismissed-box button', { timeout: 60_000 });
+    await page.click('.dismissed-box button');
+    await page.waitForFunction(() => !location.hash.includes('x=') && !document.querySelector('.judge.dismissed'), null, { timeout: 10_000 });
+    console.log(`     without ${spec}: ${said(plain.next)} -> ${said(want.next)}; Model view shifts within ${worst.toFixed(4)}`);
   });
 
   await test('writer: flow and compare on the model that writes: the rollout equals orquestra attention --rollout; later words are not yet written; the sink is measured and said; the word\'s vectors\' cosines equal --hidden\'s', async (page) => {

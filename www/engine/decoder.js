@@ -269,21 +269,21 @@ export async function createDecoderEngine(bytes, { build } = {}) {
      * The text read with every layer's attention and q, k, v kept, the residual stream after
      * the embeddings and each layer (`states`, (L+1, T, D): the comparison's vectors), and the
      * next tokens. `only`: the tensors an asker reads (the Flow view asks for `rollout`,
-     * computed here from the attention as src/rollout.rs computes an encoder's). `off`
-     * (dismissed heads) is refused: this engine cannot run without a head yet, and a run that
-     * ignored it would say nothing moved.
+     * computed here from the attention as src/rollout.rs computes an encoder's; `next`, the
+     * likeliest next tokens). `off`: one byte per head, (L, H), 1 = dismissed (its attention
+     * × 0, src/wasm_decoder.rs prefillMasked); null for none.
      */
     run(text, off = null, only = null) {
-      if (off?.some((x) => x)) throw coded('no-ablation', 'the model that writes cannot dismiss judges (heads) yet');
       const { ids, truncated } = prompt(text);
-      const run = decoder.prefill(ids, true);
-      traced = text;
+      const masked = Boolean(off?.some((x) => x));
+      const run = masked ? decoder.prefillMasked(ids, true, off) : decoder.prefill(ids, true);
+      traced = masked ? null : text; // (the lens reads the plain run)
       try {
         const meta = decoderMeta(decoder, ids, info, truncated);
         const attention = run.tensor('attention');
         const heads = decoderHeads(attention, meta);
         if (only) {
-          const wanted = { attention: () => attention, rollout: () => rolloutOf(attention, meta), states: () => decoder.hidden() };
+          const wanted = { attention: () => attention, rollout: () => rolloutOf(attention, meta), states: () => decoder.hidden(), next: () => guesses(run) };
           return makeRun({ meta, heads }, Object.fromEntries(only.filter((n) => wanted[n]).map((n) => [n, wanted[n]()])));
         }
         const q = run.tensor('q');

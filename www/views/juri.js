@@ -172,8 +172,7 @@ export function render(root, state, data, ctx) {
   const { items } = data;
   // A dismissed judge does not sit: it neither votes nor abstains.
   const causal = Boolean(data.result.meta.causal);
-  const js = causal ? judges(state, data) // (its engine cannot dismiss a judge yet)
-    : judges(state, data).map((j) => (isDismissed(state.ablate, state.layer, j.head) ? { ...j, abstains: true, dismissed: true } : j));
+  const js = seated(state, data);
   const v = verdict(js.filter((j) => !j.dismissed));
   const N = items.length, focus = items[state.word].text, layer = state.layer + 1;
   const grouped = sheets(state, data, js);
@@ -193,18 +192,19 @@ export function render(root, state, data, ctx) {
     const agrees = !j.abstains && j.vote === v.winner, large = j.head === big;
     const map = heatmap(j.matrix, N, large ? bigSize : size, {
       highlightRow: state.word, name: t('jury.heatmap', { n: j.head + 1 }), causal,
+      later: !large && j.head >= 2, // (the first screen's maps now; the others in the next task)
       labels: large ? items.map((it) => it.text) : null,
       onPoint: (r, c) => point(j.head, r, c),
       onCell: () => { ctx.ui.bigJudge = large ? null : j.head; ctx.rerender(); },
     });
-    const out = !causal && isDismissed(state.ablate, state.layer, j.head);
+    const out = isDismissed(state.ablate, state.layer, j.head);
     return el('article', { class: `judge${agrees ? ' agrees' : ''}${j.abstains ? ' abstains' : ''}${large ? ' large' : ''}${out ? ' dismissed' : ''}`, 'aria-label': t('jury.judge', { n: j.head + 1 }), 'data-head': j.head },
       el(grouped ? 'h4' : 'h3', {}, el('button', { type: 'button', class: 'link', text: t('jury.judge', { n: j.head + 1 }), onclick: () => ctx.set({ view: 'orquestra', head: j.head }) }),
-        causal ? '' : [' ', el('button', {
+        ' ', el('button', {
           type: 'button', class: 'dismiss', 'aria-pressed': String(out),
           text: out ? t('jury.recall') : t('jury.dismiss'),
           onclick: () => ctx.set({ ablate: toggled(state.ablate, state.layer, j.head, data.result.meta) }),
-        })]),
+        })),
       el('p', { class: 'doing', text: `${t('jury.forWord', { word: focus })} ${doingText(j, items, t)}` }),
       el('p', { class: 'label', tabindex: 0, 'data-focus': `j${j.head}`, 'data-label': j.summary.label, 'data-strength': j.summary.strength, title: measureText(j.summary, t, causal), 'aria-label': `${t('jury.habit')} ${habitText(j.summary, t)}. ${measureText(j.summary, t, causal)}` },
         el('span', { class: 'muted', text: `${t('jury.habit')} ` }), habitText(j.summary, t)),
@@ -230,7 +230,7 @@ export function render(root, state, data, ctx) {
     el('div', { class: 'verdict' }, lines.map((l) => el('p', { text: l }))),
     grouped ? el('div', { class: 'gqa' }, el('p', { text: t(gqaKeys(data.result.meta)[0], gqaParams(data.result.meta)) }),
       el('p', { class: 'gqa-measured', 'data-same': grouped.same, 'data-apart': grouped.apart, text: t(gqaKeys(data.result.meta)[1], { focus, same: pct(grouped.same, 0), apart: pct(grouped.apart, 0) }) })) : '',
-    causal ? el('p', { class: 'note', text: t('jury.noDismiss') }) : dismissedBox(state, data, ctx),
+    dismissedBox(state, data, ctx),
     causal ? '' : rankingBox(state, data, ctx),
     el('p', { class: 'note', text: t('jury.noop') }));
 }
@@ -252,13 +252,25 @@ function dismissedBox(state, data, ctx) {
   if (!state.ablate) return el('p', { class: 'note', text: t('jury.dismissHint') });
   const names = state.ablate.split(',').map((e) => { const [l, h] = e.split('.'); return t('jury.dismissedOne', { layer: l, head: h }); }).join(', ');
   const a = data.ablated?.spec === state.ablate ? data.ablated.result : null;
-  const m = a && moved(data.result, a, data.items[state.word]);
-  return el('div', { class: 'dismissed-box', role: 'status' },
+  const box = (...lines) => el('div', { class: 'dismissed-box', role: 'status' },
     el('p', {}, el('strong', { text: t('jury.dismissedList', { names }) }), ' ',
       el('button', { type: 'button', text: t('jury.recallAll'), onclick: () => ctx.set({ ablate: '' }) })),
-    el('p', { text: m
-      ? t('jury.moved', { sentence: num(m.sentence, 4), word: data.items[state.word].text, wordCos: num(m.word, 4) })
-      : t('jury.recomputing') }));
+    ...lines);
+  if (!a) return box(el('p', { text: t('jury.recomputing') }));
+  if (data.result.meta.causal) return box(...nextMoved(data.result.next, a.next, t));
+  const m = moved(data.result, a, data.items[state.word]);
+  return box(el('p', { text: t('jury.moved', { sentence: num(m.sentence, 4), word: data.items[state.word].text, wordCos: num(m.word, 4) }) }));
+}
+
+/** A model that writes, without the dismissed judges: its next word before and after, the
+ *  first three candidates of each with their probabilities (the engine's top 5, `next`). */
+function nextMoved(before, after, t) {
+  const list = (next) => next.slice(0, 3).map((g) => `“${g.text}” ${pct(g.p, 1)}`).join(', ');
+  const same = before[0]?.id === after[0]?.id;
+  return [
+    el('p', { class: 'next-before', text: t('jury.nextBefore', { list: list(before) }) }),
+    el('p', { class: 'next-after', 'data-same': String(same), text: t(same ? 'jury.nextAfterSame' : 'jury.nextAfter', { list: list(after) }) }),
+  ];
 }
 
 /** "Which judges matter most for this word?": a button, then progress (cancellable), then the
@@ -288,7 +300,7 @@ function rankingBox(state, data, ctx) {
 }
 
 /** The judges as the view seats them: a dismissed one marked, not sitting. */
-const seated = (state, data) => judges(state, data).map((j) => (!data.result.meta.causal && isDismissed(state.ablate, state.layer, j.head) ? { ...j, abstains: true, dismissed: true } : j));
+const seated = (state, data) => judges(state, data).map((j) => (isDismissed(state.ablate, state.layer, j.head) ? { ...j, abstains: true, dismissed: true } : j));
 
 export function tableOf(state, data, ctx) {
   const { t } = ctx;

@@ -98,7 +98,6 @@ function pointing(grid, readout, data, t, ctx) {
 function shiftGrid(state, data, ctx) {
   const { t } = ctx;
   const a = state.ablate && data.ablated?.spec === state.ablate ? data.ablated.result : null;
-  if (state.ablate && data.result.meta.causal) return el('p', { class: 'note', text: t('jury.noDismiss') }); // (a link's x= on the model that writes: no run without them)
   if (!a) return state.ablate ? el('p', { class: 'note', text: t('jury.recomputing') }) : '';
   const { layers, heads } = data.result.meta;
   const shift = headShift(data.result, a);

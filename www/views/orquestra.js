@@ -554,10 +554,10 @@ export function tableOf(state, data, ctx) {
   // With judges dismissed: this head's weights in the run without them, as a last column.
   const a = state.ablate && data.ablated?.spec === state.ablate ? data.ablated.result : null;
   const without = a && itemRow(a.attention, a.meta, state.layer, state.head, data.items, state.word);
-  const extra = (j) => (without ? [pct(without[j], 1)] : []);
   const extraHead = without ? [ctx.t('col.without', { spec: state.ablate })] : [];
   // (a model that writes: the words after the conductor were not yet written: no numbers)
   const later = (j) => laterThan(data.result.meta, j, state.word);
+  const extra = (j) => (!without ? [] : later(j) ? ['–'] : [pct(without[j], 1)]);
   const notYet = ctx.t('orq.notYetCell');
   if (!arithmetic) {
     return table(caption, [ctx.t('col.word'), ctx.t('col.pieces'), ctx.t('col.weight'), ...extraHead],

@@ -25,6 +25,7 @@ use crate::kernels::quant::dot::{dot_row, widen_row, Activations};
 use crate::kernels::quant::{dequantize_row, GgmlType};
 use crate::kernels::{self, Activation, Packed};
 use crate::load::gguf::{Gguf, TensorView};
+use crate::model::HeadMask;
 use crate::tokenizer::DecoderTokenizer;
 
 /// A weight matrix (out, in) in its GGUF block format: `rows` rows of `cols` weights.
@@ -338,9 +339,21 @@ impl LlamaForCausalLM {
     /// `forward` that leaves the prompt's keys and values in `cache` (emptied first), so
     /// writing can go on from it with `step`.
     pub fn forward_cached(&self, ids: &[u32], cache: &mut KvCache) -> Result<LlamaTrace> {
+        self.forward_masked(ids, cache, None)
+    }
+
+    /// `forward_cached` with the heads `mask` dismisses switched off: their attention × 0,
+    /// so their context is 0 before `o_proj` (HF `head_mask`, as the encoders' judges are
+    /// dismissed). `None`: every head on.
+    pub fn forward_masked(
+        &self,
+        ids: &[u32],
+        cache: &mut KvCache,
+        mask: Option<&HeadMask>,
+    ) -> Result<LlamaTrace> {
         cache.len = 0;
         let mut rec = Recorded::default();
-        let step = self.run(ids, cache, Some(&mut rec))?;
+        let step = self.run(ids, cache, Some(&mut rec), mask)?;
         let group = self.config.num_attention_heads / self.config.num_key_value_heads;
         Ok(LlamaTrace {
             ids: ids.to_vec(),
@@ -402,7 +415,18 @@ impl LlamaForCausalLM {
     /// Runs `ids` after the tokens `cache` holds (their keys and values are appended to it):
     /// the prefill of a prompt on an empty cache, then one token at a time as it is written.
     pub fn step(&self, ids: &[u32], cache: &mut KvCache) -> Result<Step> {
-        self.run(ids, cache, None)
+        self.run(ids, cache, None, None)
+    }
+
+    /// `step` with dismissed heads (the cache must hold keys and values computed with the
+    /// same mask: a later layer's keys depend on it).
+    pub fn step_masked(
+        &self,
+        ids: &[u32],
+        cache: &mut KvCache,
+        mask: Option<&HeadMask>,
+    ) -> Result<Step> {
+        self.run(ids, cache, None, mask)
     }
 
     fn run(
@@ -410,11 +434,20 @@ impl LlamaForCausalLM {
         ids: &[u32],
         cache: &mut KvCache,
         mut rec: Option<&mut Recorded>,
+        mask: Option<&HeadMask>,
     ) -> Result<Step> {
         let c = &self.config;
         let t = ids.len();
         if t == 0 {
             return Err(Error::EmptyText);
+        }
+        if let Some(m) = mask {
+            if (m.layers, m.heads) != (c.num_hidden_layers, c.num_attention_heads) {
+                return Err(Error::Model(format!(
+                    "the head mask is for {}×{} heads; this model has {}×{}",
+                    m.layers, m.heads, c.num_hidden_layers, c.num_attention_heads
+                )));
+            }
         }
         let start = cache.len;
         let p = start + t; // positions seen after this step
@@ -536,6 +569,12 @@ impl LlamaForCausalLM {
                         seen - from,
                         scale,
                     );
+                }
+                for g in 0..group {
+                    if mask.is_some_and(|m| m.is_off(l, kvh * group + g)) {
+                        // A dismissed judge: its probabilities × 0, so its context is 0.
+                        probs[g * t * p..(g + 1) * t * p].fill(0.0);
+                    }
                 }
                 for (j, row) in kv_rows.chunks_exact_mut(dh).enumerate() {
                     row.copy_from_slice(&values[(j * hkv + kvh) * dh..(j * hkv + kvh + 1) * dh]);

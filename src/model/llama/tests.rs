@@ -428,3 +428,91 @@ fn gemma3_sliding_window_matches_the_reference_past_512_tokens() {
         encoded.len()
     );
 }
+
+/// Dismissed judges (HF head_mask) against the reference run with the same heads dismissed
+/// (scripts/make_mask_fixtures.py): the attention within 1e-4 (a dismissed head's exactly 0),
+/// the logits of the reference's top 10 within 1e-3 and the same top 5. Then the KV cache:
+/// prefill and steps with the mask give the full masked pass's last row and logits.
+#[test]
+fn dismissed_judges_match_the_reference() {
+    for (m, name) in [(model(), "smollm"), (gemma(), "gemma")] {
+        dismissed_judges_match(&m, name);
+    }
+}
+
+fn dismissed_judges_match(m: &LlamaForCausalLM, name: &str) {
+    use crate::model::HeadMask;
+    let c = &m.config;
+    let (l, h) = (c.num_hidden_layers, c.num_attention_heads);
+    let f = json(fixtures(name).join("masked.json"));
+    let ids = ids_of(&f["ids"]);
+    let t = ids.len();
+    let (mask, dropped) = HeadMask::parse(f["ablate"].as_str().unwrap(), l, h);
+    assert!(dropped.is_empty() && !mask.is_empty());
+    let trace = m
+        .forward_masked(&ids, &mut m.new_cache(), Some(&mask))
+        .unwrap();
+    let want: Array4<f32> = read_npy(fixtures(name).join("masked_attention.npy")).unwrap();
+    assert_eq!(want.shape(), [l, h, t, t]);
+    let attn_diff = maxdiff(&trace.attention, want.as_slice().unwrap());
+    for (k, head) in trace.attention.chunks_exact(t * t).enumerate() {
+        let off = mask.is_off(k / h, k % h);
+        let sum: f32 = head.iter().sum();
+        assert!(
+            if off {
+                sum == 0.0
+            } else {
+                (sum - t as f32).abs() < 1e-4
+            },
+            "{name} head {k}: off {off}, attention sums to {sum}"
+        );
+    }
+    let logit_diff = |logits: &[f32], want: &serde_json::Value| {
+        ids_of(&want["ids"])
+            .iter()
+            .zip(want["logits"].as_array().unwrap())
+            .map(|(&id, w)| (logits[id as usize] as f64 - w.as_f64().unwrap()).abs())
+            .fold(0.0f64, f64::max)
+    };
+    let top5 = |logits: &[f32]| -> Vec<u32> {
+        super::top_k(logits, 5)
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect()
+    };
+    let masked_diff = logit_diff(&trace.logits, &f["masked"]);
+    let plain = m.forward(&ids).unwrap();
+    let plain_diff = logit_diff(&plain.logits, &f["plain"]);
+    println!(
+        "{name} dismissed {}: attention maxdiff {attn_diff:e}, logits maxdiff {masked_diff:e} (plain {plain_diff:e}); top 5 {:?} -> {:?}",
+        mask.spec(),
+        m.tokenizer.decode(&top5(&plain.logits)),
+        m.tokenizer.decode(&top5(&trace.logits))
+    );
+    assert!(attn_diff < 1e-4, "attention maxdiff {attn_diff}");
+    assert!(masked_diff < 1e-3 && plain_diff < 1e-3);
+    assert_eq!(top5(&trace.logits), ids_of(&f["masked"]["ids"])[..5]);
+    assert_eq!(top5(&plain.logits), ids_of(&f["plain"]["ids"])[..5]);
+    assert_ne!(
+        top5(&trace.logits),
+        top5(&plain.logits),
+        "the dismissal changed nothing"
+    );
+
+    // Through the cache: the prompt less its last token, then that token as a step.
+    let mut cache = m.new_cache();
+    m.step_masked(&ids[..t - 1], &mut cache, Some(&mask))
+        .unwrap();
+    let s = m
+        .step_masked(&ids[t - 1..], &mut cache, Some(&mask))
+        .unwrap();
+    let mut diff = 0.0f32;
+    for k in 0..l * h {
+        let full = &trace.attention[(k * t + t - 1) * t..(k * t + t) * t]; // row T−1
+        diff = diff.max(maxdiff(&s.attention[k * t..(k + 1) * t], full));
+    }
+    let logits = maxdiff(&s.logits, &trace.logits);
+    println!("{name} dismissed, through the cache: attention maxdiff {diff:e}, logits {logits:e}");
+    // The step's one token takes 16-bit activations, as in kv_cache_gives_the_whole_pass.
+    assert!(diff < 2e-3 && logits < 2e-2, "{diff} {logits}");
+}

@@ -512,13 +512,13 @@ export async function runJury({ test, assert, base }) {
     const A = readNpy('/tmp/orquestra-e2e-jury.npy'); // (L, H, T, T) without them
     const [L, H, T] = A.shape;
     // `want.next`: the CLI's top 5 without the judges; the page says its first three.
-    const said = (next) => next.slice(0, 3).map((g) => `“${g.piece}” ${(100 * g.prob).toFixed(1)}%`).join(', ');
+    const said = (next) => next.slice(0, 3).map((g) => `“${g.piece.trimStart()}” ${(100 * g.prob).toFixed(1)}%`).join(', ');
     assert(want.next[0].id !== plain.next[0].id, `the CLI's dismissal keeps ${plain.next[0].piece}: pick other heads`);
     await page.goto(`${base}#s=${encodeURIComponent(PROMPT)}&v=juri&m=smollm&l=3&h=1&w=4&u=pecas&lang=en&x=${spec}`);
     await waitModel(page);
-    await page.waitForSelector('.dismissed-box .next-after', { timeout: 60_000 });
-    const before = await page.textContent('.dismissed-box .next-before');
-    const after = await page.textContent('.dismissed-box .next-after');
+    await page.waitForSelector('.dismissed-box .jury-next-after', { timeout: 60_000 });
+    const before = await page.textContent('.dismissed-box .jury-next-before');
+    const after = await page.textContent('.dismissed-box .jury-next-after');
     assert(before.includes(said(plain.next)), `with every judge: page "${before}", CLI ${said(plain.next)}`);
     assert(after.includes(said(want.next)) && /changes/.test(after), `without ${spec}: page "${after}", CLI ${said(want.next)}`);
     assert((await page.locator('.judge.dismissed').count()) === 3, 'the whole sheet of layer 3 is shown dismissed');

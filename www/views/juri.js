@@ -265,11 +265,12 @@ function dismissedBox(state, data, ctx) {
 /** A model that writes, without the dismissed judges: its next word before and after, the
  *  first three candidates of each with their probabilities (the engine's top 5, `next`). */
 function nextMoved(before, after, t) {
-  const list = (next) => next.slice(0, 3).map((g) => `“${g.text}” ${pct(g.p, 1)}`).join(', ');
+  // (a piece's leading space is not shown, as the next-word view does not: “Paris”, not “ Paris”)
+  const list = (next) => next.slice(0, 3).map((g) => `“${g.text.replace(/^\s+/u, '') || '␣'}” ${pct(g.p, 1)}`).join(', ');
   const same = before[0]?.id === after[0]?.id;
   return [
-    el('p', { class: 'next-before', text: t('jury.nextBefore', { list: list(before) }) }),
-    el('p', { class: 'next-after', 'data-same': String(same), text: t(same ? 'jury.nextAfterSame' : 'jury.nextAfter', { list: list(after) }) }),
+    el('p', { class: 'jury-next-before', text: t('jury.nextBefore', { list: list(before) }) }),
+    el('p', { class: 'jury-next-after', 'data-same': String(same), text: t(same ? 'jury.nextAfterSame' : 'jury.nextAfter', { list: list(after) }) }),
   ];
 }
 

@@ -111,16 +111,9 @@ impl Engine {
     #[wasm_bindgen(js_name = runMasked)]
     pub fn run_masked(&self, text: &str, off: &[u8]) -> Result<Run, JsValue> {
         let c = &self.model.config;
-        let flags: Vec<bool> = off.iter().map(|&b| b != 0).collect();
         let mask =
-            crate::model::HeadMask::from_flags(c.num_hidden_layers, c.num_attention_heads, &flags)
-                .ok_or_else(|| {
-                    js_error(crate::Error::Model(format!(
-                        "the head mask has {} entries; this model has {} heads",
-                        off.len(),
-                        c.num_hidden_layers * c.num_attention_heads
-                    )))
-                })?;
+            crate::model::HeadMask::from_bytes(c.num_hidden_layers, c.num_attention_heads, off)
+                .map_err(js_error)?;
         Ok(Run {
             trace: self.model.run_masked(text, &mask).map_err(js_error)?,
         })

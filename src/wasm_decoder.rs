@@ -120,15 +120,8 @@ impl Decoder {
         off: &[u8],
     ) -> Result<DecoderRun, JsValue> {
         let c = &self.model.config;
-        let flags: Vec<bool> = off.iter().map(|&b| b != 0).collect();
-        let mask = HeadMask::from_flags(c.num_hidden_layers, c.num_attention_heads, &flags)
-            .ok_or_else(|| {
-                js_error(crate::Error::Model(format!(
-                    "the head mask has {} entries; this model has {} heads",
-                    off.len(),
-                    c.num_hidden_layers * c.num_attention_heads
-                )))
-            })?;
+        let mask = HeadMask::from_bytes(c.num_hidden_layers, c.num_attention_heads, off)
+            .map_err(js_error)?;
         self.mask = (!mask.is_empty()).then_some(mask);
         self.run_prefill(ids, trace)
     }

@@ -460,14 +460,7 @@ mod cli {
         }
         let model = load(&a.model)?;
         let c = &model.config;
-        let (mask, dropped) =
-            HeadMask::parse(&a.ablate, c.num_hidden_layers, c.num_attention_heads);
-        if !dropped.is_empty() {
-            eprintln!(
-                "--ablate: ignored {} (not a head of this model)",
-                dropped.join(", ")
-            );
-        }
+        let mask = ablate_mask(&a.ablate, c.num_hidden_layers, c.num_attention_heads);
         let trace = model.run_masked(&text, &mask).map_err(|e| e.to_string())?;
         write_npy(&a.out, &trace.attention)?;
         if a.rollout.is_some() {
@@ -492,19 +485,24 @@ mod cli {
         }
     }
 
-    /// `attention` on a decoder: its causal attention and trace, the encoders' JSON line
-    /// plus what a decoder adds (ids, pieces, the key/value head map, the logit lens).
-    fn decoder_attention(a: &Attention, text: &str) -> Result<(), String> {
-        let model = load_decoder(&a.model)?;
-        let c = &model.config;
-        let (mask, dropped) =
-            HeadMask::parse(&a.ablate, c.num_hidden_layers, c.num_attention_heads);
+    /// The heads `--ablate` names; entries that name no head of this model are said and dropped.
+    fn ablate_mask(spec: &str, layers: usize, heads: usize) -> HeadMask {
+        let (mask, dropped) = HeadMask::parse(spec, layers, heads);
         if !dropped.is_empty() {
             eprintln!(
                 "--ablate: ignored {} (not a head of this model)",
                 dropped.join(", ")
             );
         }
+        mask
+    }
+
+    /// `attention` on a decoder: its causal attention and trace, the encoders' JSON line
+    /// plus what a decoder adds (ids, pieces, the key/value head map, the logit lens).
+    fn decoder_attention(a: &Attention, text: &str) -> Result<(), String> {
+        let model = load_decoder(&a.model)?;
+        let c = &model.config;
+        let mask = ablate_mask(&a.ablate, c.num_hidden_layers, c.num_attention_heads);
         let e = decoder_encoding(&model, text)?;
         let ids: Vec<u32> = e.tokens.iter().map(|t| t.id).collect();
         let t = ids.len();

@@ -49,6 +49,18 @@ impl HeadMask {
         })
     }
 
+    /// From the page's form: one byte per head, (L, H) row-major, non-zero = dismissed.
+    pub fn from_bytes(layers: usize, heads: usize, off: &[u8]) -> crate::error::Result<HeadMask> {
+        let flags: Vec<bool> = off.iter().map(|&b| b != 0).collect();
+        HeadMask::from_flags(layers, heads, &flags).ok_or_else(|| {
+            crate::Error::Model(format!(
+                "the head mask has {} entries; this model has {} heads",
+                off.len(),
+                layers * heads
+            ))
+        })
+    }
+
     pub fn is_off(&self, l: usize, h: usize) -> bool {
         self.off[l * self.heads + h]
     }
@@ -78,5 +90,13 @@ mod tests {
         assert_eq!(dropped, ["7.1", "0.2", "x", "3.13", "2."]);
         assert!(m.is_off(2, 6) && m.is_off(5, 8) && !m.is_off(0, 0));
         assert!(HeadMask::parse("", 6, 12).0.is_empty());
+    }
+
+    #[test]
+    fn the_pages_bytes_name_heads_and_a_wrong_length_is_an_error() {
+        let m = HeadMask::from_bytes(2, 3, &[0, 0, 7, 0, 1, 0]).unwrap();
+        assert_eq!(m.spec(), "1.3,2.2");
+        let e = HeadMask::from_bytes(2, 3, &[0; 5]).unwrap_err().to_string();
+        assert!(e.contains("5 entries") && e.contains("6 heads"), "{e}");
     }
 }

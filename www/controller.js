@@ -2,7 +2,7 @@
 // page (index.html, app.js) and by <orquestra-attention> (widget.js: the widget, embed.html
 // and the lesson). A host hands over its elements and hears back through hooks; its own
 // chrome (text box, presets, language, links, export) stays outside.
-import { clamp, headFlags, engineText, MAX_ENGINE_CHARS } from './state.js';
+import { clamp, headFlags, engineText, rankingKey, MAX_ENGINE_CHARS } from './state.js';
 import { hasValues } from './engine/run.js';
 import { items as itemsOf, remapWord } from './units.js';
 import { views, loadView, keepingFocus } from './views/index.js';
@@ -328,17 +328,22 @@ export class AttentionController {
   }
 
   /**
-   * The most influential judges for the focused word: one run per head with that head alone
-   * dismissed, ranked by how far the word's final vector moves (1 − cosine). Runs in the
-   * worker one head at a time, so the page stays live; `cancelRanking()` stops it. The result
-   * is kept on `this.ranking` and drawn by the jury.
+   * The most influential judges: one run per head with that head alone dismissed. An encoder's
+   * are ranked for the focused word, by how far its final vector moves (1 − cosine); a model
+   * that writes, for its next word, by how much probability that word loses (its first
+   * candidate with every judge). Runs in the worker one head at a time, so the page stays live;
+   * `cancelRanking()` stops it. The result is kept on `this.ranking` and drawn by the jury.
    */
   async rankHeads() {
     const base = this.data?.result, item = this.data?.items[this.state.word];
     if (!base || !hasValues(base) || !this.info || !item) return;
+    const causal = Boolean(base.meta.causal), target = causal ? base.next?.[0] : null;
+    if (causal && !target) return;
     const { layers, heads } = base.meta;
-    const key = `${this.data.text}\n${this.state.units}\n${this.state.word}`;
-    const ranking = { key, word: item.text, done: 0, total: layers * heads, results: [], cancelled: false, started: performance.now() };
+    const ranking = {
+      key: rankingKey(this.state, this.data), word: causal ? target.text : item.text, target,
+      done: 0, total: layers * heads, results: [], cancelled: false, started: performance.now(),
+    };
     this.ranking = ranking;
     const { moved } = await import('./ablation.js');
     if (this.ranking !== ranking) return;
@@ -348,10 +353,16 @@ export class AttentionController {
       const off = new Uint8Array(layers * heads);
       off[k] = 1;
       try {
-        const run = await this.client.run(this.data.text, this.rankChannel, off, ['hidden']); // all `moved` reads
+        // (what each measure reads: an encoder's final vectors; a decoder's next-token probabilities)
+        const run = await this.client.run(this.data.text, this.rankChannel, off, causal ? ['next', 'probs'] : ['hidden']);
         if (this.ranking !== ranking) return;
-        const { word } = moved(base, run, item);
-        ranking.results.push({ layer: Math.floor(k / heads), head: k % heads, shift: 1 - word });
+        const [layer, head] = [Math.floor(k / heads), k % heads];
+        if (causal) {
+          const p = run.probs[target.id];
+          ranking.results.push({ layer, head, shift: target.p - p, p, first: run.next[0] });
+        } else {
+          ranking.results.push({ layer, head, shift: 1 - moved(base, run, item).word });
+        }
       } catch (error) {
         if (['superseded', 'stopped'].includes(error.code)) return;
         ranking.error = error.message;
@@ -372,8 +383,7 @@ export class AttentionController {
 
   /** A link with k=1 ranks the judges for its focused word once the live run is in. */
   rankFromLink() {
-    const key = this.data && `${this.data.text}\n${this.state.units}\n${this.state.word}`;
-    if (this.state.rank && this.info && this.data && this.ranking?.key !== key) this.rankHeads();
+    if (this.state.rank && this.info && this.data?.result && this.ranking?.key !== rankingKey(this.state, this.data)) this.rankHeads();
   }
 
   /** The comparison's second sentence (state.sentence2), run beside the first on its own

@@ -66,6 +66,11 @@ export function headFlags(spec, layers, heads) {
   return off;
 }
 
+/** What a ranking of judges measured, so a drawn one is known to be current: an encoder's is for
+ *  the focused item in the units shown; a model that writes ranks for its next word, whatever
+ *  the focus. */
+export const rankingKey = (state, data) => (data.result.meta.causal ? `${data.text}\nnext` : `${data.text}\n${state.units}\n${state.word}`);
+
 /** An on/off key written only when on: 1 or 0. */
 const flag = (field, attr) => ({ field, attr, parse: (raw) => (raw === '1' ? true : raw === '0' ? false : undefined), format: (v) => (v ? '1' : '0'), optional: true });
 

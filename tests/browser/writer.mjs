@@ -562,6 +562,46 @@ export async function runJury({ test, assert, base }) {
     console.log(`     without ${spec}: ${said(plain.next)} -> ${said(want.next)}; Model view shifts within ${worst.toFixed(4)}`);
   });
 
+  await test('writer: which judges matter most for the next word: all 270 judges dismissed one at a time, ranked by what “Paris” loses; the first three lines equal orquestra attention --ablate; a line dismisses its judge', async (page) => {
+    const plain = cli(PROMPT);
+    const target = plain.next[0];
+    assert(target.piece === ' Paris', `the CLI's next word is ${target.piece}`);
+    await page.goto(`${base}#s=${encodeURIComponent(PROMPT)}&v=juri&m=smollm&l=3&h=1&w=4&lang=en`);
+    await waitModel(page);
+    await page.waitForSelector('.rank-start', { timeout: 60_000 });
+    const ask = await page.textContent('.rank-start');
+    assert(/next word, “Paris”\?.*270 runs/.test(ask), ask);
+    const started = Date.now();
+    await page.click('.rank-start');
+    await page.waitForSelector('.ranking ol li', { timeout: 240_000 });
+    const seconds = (Date.now() - started) / 1000;
+    assert(/next word “Paris” loses most \(270 measured/.test(await page.textContent('.ranking p')), await page.textContent('.ranking p'));
+    const lines = await page.$$eval('.ranking ol li', (ls) => ls.map((l) => l.textContent));
+    assert(lines.length === 8, `${lines.length} lines`);
+    const rows = lines.map((l) => {
+      const m = /^layer (\d+), judge (\d+): “Paris” ([\d.]+)% → ([\d.]+)%(?:, now “(.+)” comes first)?$/.exec(l);
+      assert(m, `unreadable line: ${l}`);
+      return { spec: `${m[1]}.${m[2]}`, before: Number(m[3]), after: Number(m[4]), first: m[5] ?? null };
+    });
+    for (const r of rows) assert(Math.abs(r.before - 100 * target.prob) <= 0.051, `with every judge: page ${r.before}%, CLI ${target.prob}`);
+    rows.slice(1).forEach((r, k) => assert(r.after >= rows[k].after, `not ranked by the loss: ${lines.join(' | ')}`));
+    // (the scan of all 270 with the CLI, README: 24.5 alone takes the most from " Paris")
+    assert(rows[0].spec === '24.5', `first: ${lines[0]}`);
+    for (const r of rows.slice(0, 3)) {
+      const want = cli(PROMPT, '--ablate', r.spec).next; // top 5 without that judge
+      const paris = want.find((g) => g.id === target.id);
+      if (paris) assert(Math.abs(r.after - 100 * paris.prob) <= 0.051, `without ${r.spec}: page ${r.after}%, CLI ${paris.prob}`);
+      else assert(r.after <= 100 * want[4].prob + 0.05, `without ${r.spec}: page ${r.after}%, the CLI's fifth has ${want[4].prob}`);
+      const moved = want[0].id !== target.id;
+      assert(moved ? r.first === want[0].piece.trimStart() : r.first === null, `without ${r.spec}: page says ${r.first} comes first, CLI ${want[0].piece}`);
+    }
+    assert(page.url().includes('k=1'), `the link does not keep the ranking: ${page.url()}`);
+    await page.click('.ranking ol li button');
+    await page.waitForFunction(() => location.hash.includes('x=24.5') && location.hash.includes('l=24'), null, { timeout: 10_000 });
+    await page.waitForSelector('.dismissed-box .jury-next-after', { timeout: 60_000 });
+    console.log(`     ranked in ${seconds.toFixed(1)} s: ${lines.slice(0, 3).join(' | ')}`);
+  });
+
   await test('writer: flow and compare on the model that writes: the rollout equals orquestra attention --rollout; later words are not yet written; the sink is measured and said; the word\'s vectors\' cosines equal --hidden\'s', async (page) => {
     const [l, w] = [5, 7]; // "dogs"
     const out = cli(SJ, '--rollout', '/tmp/orquestra-e2e-jury-r.npy');

@@ -270,8 +270,9 @@ export async function createDecoderEngine(bytes, { build } = {}) {
      * the embeddings and each layer (`states`, (L+1, T, D): the comparison's vectors), and the
      * next tokens. `only`: the tensors an asker reads (the Flow view asks for `rollout`,
      * computed here from the attention as src/rollout.rs computes an encoder's; `next`, the
-     * likeliest next tokens). `off`: one byte per head, (L, H), 1 = dismissed (its attention
-     * × 0, src/wasm_decoder.rs prefillMasked); null for none.
+     * likeliest next tokens; `probs`, every token's probability after the text, (V)). `off`:
+     * one byte per head, (L, H), 1 = dismissed (its attention × 0, src/wasm_decoder.rs
+     * prefillMasked); null for none.
      */
     run(text, off = null, only = null) {
       const { ids, truncated } = prompt(text);
@@ -283,7 +284,7 @@ export async function createDecoderEngine(bytes, { build } = {}) {
         const attention = run.tensor('attention');
         const heads = decoderHeads(attention, meta);
         if (only) {
-          const wanted = { attention: () => attention, rollout: () => rolloutOf(attention, meta), states: () => decoder.hidden(), next: () => guesses(run) };
+          const wanted = { attention: () => attention, rollout: () => rolloutOf(attention, meta), states: () => decoder.hidden(), next: () => guesses(run), probs: () => probsOf(run) };
           return makeRun({ meta, heads }, Object.fromEntries(only.filter((n) => wanted[n]).map((n) => [n, wanted[n]()])));
         }
         const q = run.tensor('q');
@@ -345,13 +346,25 @@ export async function createDecoderEngine(bytes, { build } = {}) {
     free() { decoder.free(); },
   };
 
-  /** softmax(logits)[id] of a run (the probability the token had when it was picked). */
-  function probOf(run, id) {
+  /** A softmax's shift and denominator over a run's logits (V): p(i) = exp(logits[i] − max) / sum. */
+  function softmaxOf(run) {
     const logits = run.tensor('logits');
     let max = -Infinity;
     for (const x of logits) if (x > max) max = x;
     let sum = 0;
     for (const x of logits) sum += Math.exp(x - max);
+    return { logits, max, sum };
+  }
+
+  /** Every token's probability after the text, softmax(logits). (V) */
+  function probsOf(run) {
+    const { logits, max, sum } = softmaxOf(run);
+    return logits.map((x) => Math.exp(x - max) / sum);
+  }
+
+  /** softmax(logits)[id] of a run (the probability the token had when it was picked). */
+  function probOf(run, id) {
+    const { logits, max, sum } = softmaxOf(run);
     return Math.exp(logits[id] - max) / sum;
   }
 }

@@ -13,6 +13,7 @@ import { itemMatrix } from '../units.js';
 import { heatmap, heatmapSvg, legend, readableSize } from './heatmap.js';
 import { text, tag } from './svg-text.js';
 import { toggled, isDismissed, moved } from '../ablation.js';
+import { rankingKey } from '../state.js';
 import { habitText, MEASURES } from './habit.js';
 import { weightColor, inkOn } from '../color.js';
 
@@ -231,7 +232,7 @@ export function render(root, state, data, ctx) {
     grouped ? el('div', { class: 'gqa' }, el('p', { text: t(gqaKeys(data.result.meta)[0], gqaParams(data.result.meta)) }),
       el('p', { class: 'gqa-measured', 'data-same': grouped.same, 'data-apart': grouped.apart, text: t(gqaKeys(data.result.meta)[1], { focus, same: pct(grouped.same, 0), apart: pct(grouped.apart, 0) }) })) : '',
     dismissedBox(state, data, ctx),
-    causal ? '' : rankingBox(state, data, ctx),
+    rankingBox(state, data, ctx),
     el('p', { class: 'note', text: t('jury.noop') }));
 }
 
@@ -262,11 +263,14 @@ function dismissedBox(state, data, ctx) {
   return box(el('p', { text: t('jury.moved', { sentence: num(m.sentence, 4), word: data.items[state.word].text, wordCos: num(m.word, 4) }) }));
 }
 
+/** A next-token guess's text without its leading space, as the next-word view shows it
+ *  (“Paris”, not “ Paris”); ␣ for a space alone. */
+const piece = (g) => g.text.replace(/^\s+/u, '') || '␣';
+
 /** A model that writes, without the dismissed judges: its next word before and after, the
  *  first three candidates of each with their probabilities (the engine's top 5, `next`). */
 function nextMoved(before, after, t) {
-  // (a piece's leading space is not shown, as the next-word view does not: “Paris”, not “ Paris”)
-  const list = (next) => next.slice(0, 3).map((g) => `“${g.text.replace(/^\s+/u, '') || '␣'}” ${pct(g.p, 1)}`).join(', ');
+  const list = (next) => next.slice(0, 3).map((g) => `“${piece(g)}” ${pct(g.p, 1)}`).join(', ');
   const same = before[0]?.id === after[0]?.id;
   return [
     el('p', { class: 'jury-next-before', text: t('jury.nextBefore', { list: list(before) }) }),
@@ -275,13 +279,15 @@ function nextMoved(before, after, t) {
 }
 
 /** "Which judges matter most for this word?": a button, then progress (cancellable), then the
- *  heads ranked by how far the word's final vector moves when each alone is dismissed. */
+ *  heads ranked by what each alone, dismissed, changes: an encoder's focused word's final
+ *  vector (the cosine), a model that writes' next word (its probability, before → after). */
 function rankingBox(state, data, ctx) {
   const { t } = ctx;
-  if (!ctx.rank || !data.result.hidden) return '';
+  const causal = Boolean(data.result.meta.causal);
+  if (!ctx.rank || !(causal ? data.result.next?.length : data.result.hidden)) return '';
   const r = ctx.ranking;
-  const word = data.items[state.word].text;
-  const current = r && r.key === `${data.text}\n${state.units}\n${state.word}`;
+  const word = causal ? `“${piece(data.result.next[0])}”` : data.items[state.word].text;
+  const current = r && r.key === rankingKey(state, data);
   const start = el('button', { type: 'button', class: 'rank-start', text: t('jury.rank', { word, n: data.result.meta.layers * data.result.meta.heads }), onclick: () => ctx.rank() });
   if (!current) return el('div', { class: 'ranking' }, start);
   if (r.done < r.total && !r.cancelled && !r.error) {
@@ -291,11 +297,17 @@ function rankingBox(state, data, ctx) {
       el('button', { type: 'button', class: 'rank-cancel', text: t('jury.rankCancel'), onclick: () => ctx.cancelRanking() }));
   }
   const sorted = [...r.results].sort((a, b) => b.shift - a.shift).slice(0, 8);
+  /** "layer 24, judge 5: cosine 0.9321", or for a model that writes "… “Paris” 77.3% → 14.1%". */
+  const line = ({ layer, head, shift, p, first }) => (!causal
+    ? t('jury.rankedOne', { layer: layer + 1, head: head + 1, cos: num(1 - shift, 4) })
+    : t(first.id === r.target.id ? 'jury.rankedNext' : 'jury.rankedNextFirst', {
+      layer: layer + 1, head: head + 1, word, before: pct(r.target.p, 1), after: pct(p, 1), first: `“${piece(first)}”`,
+    }));
   return el('div', { class: 'ranking' },
     el('p', { text: r.cancelled ? t('jury.rankCancelled', { done: r.done, total: r.total }) : r.error ? r.error : t('jury.ranked', { word, total: r.total, s: num(r.ms / 1000, 1) }) }),
-    el('ol', { class: 'path-list' }, sorted.map(({ layer, head, shift }) => el('li', {}, el('button', {
-      type: 'button', text: t('jury.rankedOne', { layer: layer + 1, head: head + 1, cos: num(1 - shift, 4) }),
-      onclick: () => ctx.set({ layer, ablate: `${layer + 1}.${head + 1}` }),
+    el('ol', { class: 'path-list' }, sorted.map((one) => el('li', {}, el('button', {
+      type: 'button', text: line(one),
+      onclick: () => ctx.set({ layer: one.layer, ablate: `${one.layer + 1}.${one.head + 1}` }),
     })))),
     start);
 }

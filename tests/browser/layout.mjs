@@ -3,6 +3,8 @@
 // Called by run.mjs with its harness: { test, assert, ready, modelReady, hashOf, showTable, cli,
 // ctx, base, launch, serve }.
 
+import { medianWithin, mediansWithin, timesText, mediansText } from './budget.mjs';
+
 const ARTICLE = 'A menina que, depois de uma longa caminhada pelo parque, adotou vários cachorros de rua, estava radiante.';
 const PHONE = { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 const LAPTOP = { viewport: { width: 1280, height: 800 } };
@@ -115,11 +117,14 @@ export async function run({ test, assert, launch, serve, base }) {
     }
   });
 
-  await test('phone: a share link to an example draws within 2 s through a throttled server (8 Mbit/s, 165 ms, CPU 4×), and nothing moves when the text fills in', async () => {
+  await test('phone: a share link to an example draws within 2 s (the median, budget.mjs) through a throttled server (8 Mbit/s, 165 ms, CPU 4×), and nothing moves when the text fills in', async () => {
     const slow = await serve('.', 0, { throttle: SLOW_LINK });
-    const browser = await launch({ ...PHONE, serviceWorkers: 'block' }); // a first visit
-    try {
-      const page = await browser.newPage();
+    let browser = null, page = null; // the last visit's: followed until the model is in
+    /** One first visit (a fresh browser: nothing cached): when the example was drawn, by the page's clock. */
+    const visit = async () => {
+      await browser?.close();
+      browser = await launch({ ...PHONE, serviceWorkers: 'block' });
+      page = await browser.newPage();
       await (await browser.newCDPSession(page)).send('Emulation.setCPUThrottlingRate', { rate: 4 });
       // By the page's clock: the frame after the first musician is added; and where the
       // tabs are then and later (a jump would move them).
@@ -135,53 +140,60 @@ export async function run({ test, assert, launch, serve, base }) {
       });
       await page.goto(`http://127.0.0.1:${slow.address().port}/#s=${encodeURIComponent(ARTICLE)}&v=orquestra&m=e5pt&lang=pt`, { waitUntil: 'commit' });
       await page.waitForFunction(() => window.shownAt, null, { timeout: 30_000 });
-      const shown = Math.round(await page.evaluate(() => window.shownAt));
-      console.log(`     phone, throttled server: the example drawn ${shown} ms after navigation began`);
-      assert(shown <= 2000, `the first drawing took ${shown} ms`);
+      return Math.round(await page.evaluate(() => window.shownAt));
+    };
+    try {
+      const shown = await medianWithin(2000, visit);
+      console.log(`     phone, throttled server: the example drawn ${timesText(shown)} after navigation began`);
+      assert(shown.ok, `the first drawing took ${timesText(shown)}`);
       await page.waitForSelector('#progress', { state: 'hidden', timeout: 120_000 });
       const [was, now] = await page.evaluate(() => [window.tabsAt, document.getElementById('views').getBoundingClientRect().top]);
       assert(Math.abs(was - now) < 1, `the tabs moved from ${was} to ${now} px when the model arrived`);
     } finally {
-      await browser.close();
+      await browser?.close();
       slow.close();
     }
   });
 
-  await test('phone at CPU 4×: no main-thread task over 200 ms opening Júri, enlarging a map, dismissing a judge, or going to lesson step 5', async () => {
-    const browser = await launch({ ...PHONE, serviceWorkers: 'block' });
-    try {
-      const page = await browser.newPage();
-      await page.addInitScript(() => {
-        window.tasks = [];
-        new PerformanceObserver((l) => { for (const e of l.getEntries()) window.tasks.push(Math.round(e.duration)); }).observe({ type: 'longtask', buffered: true });
-      });
-      await page.goto(`${base}#s=${encodeURIComponent(ARTICLE)}&m=e5pt&lang=pt&v=orquestra`);
-      await page.waitForSelector('#progress', { state: 'hidden', timeout: 60_000 });
-      await (await browser.newCDPSession(page)).send('Emulation.setCPUThrottlingRate', { rate: 4 });
-      await page.waitForTimeout(500);
-      const longest = async (act, settled) => {
-        await page.evaluate(() => { window.tasks = []; });
-        await act();
-        await settled();
-        await page.waitForTimeout(1000); // what the tap set off (a dismissal's run comes back)
-        return Math.max(0, ...(await page.evaluate(() => window.tasks)));
-      };
-      const times = {
-        'open Júri': await longest(() => page.locator('#views button', { hasText: 'Júri' }).tap(), () => page.waitForSelector('.jury')),
-        'enlarge a map': await longest(() => page.locator('.judge canvas').nth(1).tap(), () => page.waitForSelector('.judge.large')),
-        'dismiss a judge': await longest(() => page.locator('.judge .dismiss').nth(2).tap(), () => page.waitForFunction(() => location.hash.includes('x='))),
-      };
-      await page.goto(`${base}aula.html#passo=4&lang=pt`);
-      await page.waitForFunction(() => document.querySelector('orquestra-attention')?.shadowRoot?.querySelector('.orq-main'), null, { timeout: 60_000 });
-      await page.waitForTimeout(1000);
-      times['lesson step 5'] = await longest(() => page.locator('#next').tap(),
-        () => page.waitForFunction(() => document.querySelector('orquestra-attention').shadowRoot.querySelector('.jury'), null, { timeout: 30_000 }));
-      console.log(`     longest task at CPU 4×: ${Object.entries(times).map(([k, v]) => `${k} ${v} ms`).join(', ')}`);
-      const over = Object.entries(times).filter(([, v]) => v > 200);
-      assert(!over.length, `tasks over 200 ms: ${over.map(([k, v]) => `${k} ${v} ms`).join(', ')}`);
-    } finally {
-      await browser.close();
-    }
+  await test('phone at CPU 4×: no main-thread task over 200 ms (the median, budget.mjs) opening Júri, enlarging a map, dismissing a judge, or going to lesson step 5', async () => {
+    /** The longest task of each act, in a fresh browser. { act: ms } */
+    const measure = async () => {
+      const browser = await launch({ ...PHONE, serviceWorkers: 'block' });
+      try {
+        const page = await browser.newPage();
+        await page.addInitScript(() => {
+          window.tasks = [];
+          new PerformanceObserver((l) => { for (const e of l.getEntries()) window.tasks.push(Math.round(e.duration)); }).observe({ type: 'longtask', buffered: true });
+        });
+        await page.goto(`${base}#s=${encodeURIComponent(ARTICLE)}&m=e5pt&lang=pt&v=orquestra`);
+        await page.waitForSelector('#progress', { state: 'hidden', timeout: 60_000 });
+        await (await browser.newCDPSession(page)).send('Emulation.setCPUThrottlingRate', { rate: 4 });
+        await page.waitForTimeout(500);
+        const longest = async (act, settled) => {
+          await page.evaluate(() => { window.tasks = []; });
+          await act();
+          await settled();
+          await page.waitForTimeout(1000); // what the tap set off (a dismissal's run comes back)
+          return Math.max(0, ...(await page.evaluate(() => window.tasks)));
+        };
+        const times = {
+          'open Júri': await longest(() => page.locator('#views button', { hasText: 'Júri' }).tap(), () => page.waitForSelector('.jury')),
+          'enlarge a map': await longest(() => page.locator('.judge canvas').nth(1).tap(), () => page.waitForSelector('.judge.large')),
+          'dismiss a judge': await longest(() => page.locator('.judge .dismiss').nth(2).tap(), () => page.waitForFunction(() => location.hash.includes('x='))),
+        };
+        await page.goto(`${base}aula.html#passo=4&lang=pt`);
+        await page.waitForFunction(() => document.querySelector('orquestra-attention')?.shadowRoot?.querySelector('.orq-main'), null, { timeout: 60_000 });
+        await page.waitForTimeout(1000);
+        times['lesson step 5'] = await longest(() => page.locator('#next').tap(),
+          () => page.waitForFunction(() => document.querySelector('orquestra-attention').shadowRoot.querySelector('.jury'), null, { timeout: 30_000 }));
+        return times;
+      } finally {
+        await browser.close();
+      }
+    };
+    const tasks = await mediansWithin(200, measure);
+    console.log(`     longest task at CPU 4×: ${mediansText(tasks)}`);
+    assert(tasks.ok, `tasks over 200 ms: ${mediansText(tasks)}`);
   });
 
   await test('phone: 44 px tap targets and 12 px text in every view and lesson step, pt and en', async () => {

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { serve } from '../../scripts/serve.mjs';
 import { launch } from './chromium.mjs';
+import { medianWithin, timesText } from './budget.mjs';
 import { readNpy, lastSlice } from './npy.mjs';
 import { screenshots } from './screens.mjs';
 import { fuzzHashes } from './hostile.mjs';
@@ -21,13 +22,15 @@ async function test(name, fn) {
   const page = await ctx.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
+  const started = performance.now();
+  const took = () => `(${((performance.now() - started) / 1000).toFixed(1)} s)`; // where make test's time goes
   try {
     await fn(page);
     if (errors.length) throw new Error(`uncaught: ${errors.join('; ')}`);
-    console.log(`ok   ${name}`);
+    console.log(`ok   ${name} ${took()}`);
   } catch (e) {
     failed++;
-    console.log(`FAIL ${name}\n     ${e.message.split('\n').slice(0, 6).join('\n     ')}`);
+    console.log(`FAIL ${name} ${took()}\n     ${e.message.split('\n').slice(0, 6).join('\n     ')}`);
   } finally {
     await page.close();
   }
@@ -1194,11 +1197,11 @@ await test('a fresh visit opens on "radiante" at the head that gives "menina" th
   assert(await page.isVisible('a#lesson-link[href^="aula.html"]'), 'the header links to the lesson');
 });
 
-await test('first visit on a slow link (8 Mbit/s, 165 ms, CPU 4x slower): an example\'s link shows its view within 2 s, before the model download starts; any other sentence shows progress in the view', async () => {
-  const slow = await launch({ serviceWorkers: 'block' }); // nothing cached: a first visit
-  try {
-    const timings = [];
-    for (const [name, s, selector] of [['example', ARTICLE, '#view .musician'], ['other sentence', 'Uma frase que não é exemplo.', '#view .view-loading progress']]) {
+await test('first visit on a slow link (8 Mbit/s, 165 ms, CPU 4x slower): an example\'s link shows its view within 2 s (the median, budget.mjs), before the model download starts; any other sentence shows progress in the view', async () => {
+  /** One first visit (a fresh browser: nothing cached): when the view's `selector` was on screen, by the page's clock. */
+  const visit = async (s, selector) => {
+    const slow = await launch({ serviceWorkers: 'block' });
+    try {
       const page = await slow.newPage();
       const cdp = await slow.newCDPSession(page);
       await cdp.send('Network.enable');
@@ -1221,21 +1224,22 @@ await test('first visit on a slow link (8 Mbit/s, 165 ms, CPU 4x slower): an exa
       await page.goto(`${base}#s=${encodeURIComponent(s)}&v=orquestra&m=e5pt&w=20&l=12&h=1&lang=pt`, { waitUntil: 'commit' });
       await page.waitForFunction(() => window.shownAt, null, { timeout: 20_000 });
       const shown = Math.round(await page.evaluate(() => window.shownAt));
-      timings.push(`${name}: ${shown} ms (noticed by the harness after ${Date.now() - t0} ms)`);
-      if (process.env.DEBUG_SLOW) console.log(seen.map((q) => `${q.at}-${q.done} ${q.url.replace(base, "")}`).join("\n"));
-      assert(shown <= 2000, `${name}: the view took ${shown} ms`);
-      if (name === 'example') {
-        await page.waitForTimeout(300);
-        const preset = seen.find((q) => q.url.endsWith('.bin')), model = seen.find((q) => q.url.includes('.safetensors'));
-        assert(preset?.done, 'the example\'s run was fetched');
-        assert(!model || model.at >= preset.done, `the model download started at ${model?.at} ms, before the example's run was in (${preset.done} ms)`);
-      }
-      await page.close();
+      await page.waitForTimeout(300); // (the requests that follow the drawing)
+      if (process.env.DEBUG_SLOW) console.log(seen.map((q) => `${q.at}-${q.done} ${q.url.replace(base, '')}`).join('\n'));
+      return { shown, seen: [...seen] };
+    } finally {
+      await slow.close();
     }
-    console.log(`     throttled first visit: ${timings.join(', ')}`);
-  } finally {
-    await slow.close();
-  }
+  };
+  let last = null;
+  const example = await medianWithin(2000, async () => (last = await visit(ARTICLE, '#view .musician')).shown);
+  assert(example.ok, `example: the view took ${timesText(example)}`);
+  const preset = last.seen.find((q) => q.url.endsWith('.bin')), model = last.seen.find((q) => q.url.includes('.safetensors'));
+  assert(preset?.done, 'the example\'s run was fetched');
+  assert(!model || model.at >= preset.done, `the model download started at ${model?.at} ms, before the example's run was in (${preset.done} ms)`);
+  const other = await medianWithin(2000, async () => (await visit('Uma frase que não é exemplo.', '#view .view-loading progress')).shown);
+  assert(other.ok, `other sentence: the progress took ${timesText(other)}`);
+  console.log(`     throttled first visit: example: ${timesText(example)}, other sentence: ${timesText(other)}`);
 });
 
 await test('embeds in a 736 px course column: the iframe fits its content (height protocol); the element picks its layout from its own width', async (page) => {

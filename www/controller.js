@@ -50,6 +50,7 @@ export class AttentionController {
     this.focusAt = null; // on a model switch: the char the focused word starts at
     this.ready = null; // Promise<info | null> of the current load
     this.running = 0; // id of the latest run: older results are dropped
+    this.runState = null; // where the latest run stands (markRun)
     this.channel = ++channels; // this component's runs, apart from other widgets' on one engine
     this.ablateChannel = ++channels; // its runs with dismissed judges (they must not supersede the plain one)
     this.ablating = 0; // id of the latest ablated run asked for
@@ -138,6 +139,7 @@ export class AttentionController {
     clearTimeout(this.debounce);
     this.stopWriting(false); // a new text or model: the old writing stops (latest wins)
     this.computed = `${this.model}\n${this.state.sentence}`;
+    this.markRun('waiting');
     if (delay === 0 && !this.data) {
       // Nothing drawn yet (a first visit): the run starts before this task ends, so an example
       // whose build-time run is already in (early.js) is drawn in the page's first frame, not
@@ -220,7 +222,8 @@ export class AttentionController {
       }
     }
     const info = await this.load();
-    if (!info || id !== this.running) return; // a failed load is reported by load()
+    if (id !== this.running) return;
+    if (!info) { this.markRun('failed'); return; } // (the failure itself is reported by load())
     try {
       const result = await this.client.run(text, this.channel);
       if (id !== this.running) return; // a newer sentence is on its way
@@ -233,6 +236,7 @@ export class AttentionController {
       // A newer text, or a switch that stopped this engine, has its own run coming.
       if (id !== this.running || ['superseded', 'stopped'].includes(error.code)) return;
       this.computed = null; // the same text may be tried again
+      this.markRun('failed');
       this.hooks.failed?.(error);
     }
   }
@@ -248,6 +252,7 @@ export class AttentionController {
   accept(result, text, cut = false) {
     // (the second sentence's run stays when the model is the same: it does not depend on the first)
     const second = this.data?.second?.model === this.model ? this.data.second : null;
+    this.runState = result.example ? 'example' : 'live';
     this.data = { result, items: itemsOf(result.meta, this.state.units), units: this.state.units, text, cut, ablated: null, second };
     if (this.seekWord) {
       const w = findItem(this.data.items, this.seekWord);
@@ -356,6 +361,7 @@ export class AttentionController {
         // (what each measure reads: an encoder's final vectors; a decoder's next-token probabilities)
         const run = await this.client.run(this.data.text, this.rankChannel, off, causal ? ['next', 'probs'] : ['hidden']);
         if (this.ranking !== ranking) return;
+        if (ranking.cancelled) break; // (the run under way at Cancel is not counted: "Cancelled after N" stays N)
         const [layer, head] = [Math.floor(k / heads), k % heads];
         if (causal) {
           const p = run.probs[target.id];
@@ -654,8 +660,8 @@ export class AttentionController {
     this.syncItems();
     if (this.data) clamp(state, this.limits);
     this.controls();
-    if (!this.data) { this.placeholder(); return; }
-    if (!viewsOf(state.model).includes(state.view) && !['proxima', 'lente'].includes(state.view)) { this.unavailable(); return; } // (those two say themselves that an encoder does not write)
+    if (!this.data) { this.placeholder(); this.markRun(); return; }
+    if (!viewsOf(state.model).includes(state.view) && !['proxima', 'lente'].includes(state.view)) { this.unavailable(); this.markRun(); return; } // (those two say themselves that an encoder does not write)
     const view = views[state.view];
     if (!view) { // its module arrives in a moment: then this draws again
       loadView(state.view).then(() => this.render(), (error) => this.hooks.failed?.(error));
@@ -672,6 +678,17 @@ export class AttentionController {
     parts.summary.textContent = ctx.t(meta.causal ? 'summary.causal' : 'summary', { pieces: meta.seq, words: meta.words.filter((w) => !w.special).length, layer: state.layer + 1, head: state.head + 1 })
       + (this.data.cut ? ` ${t('notice.textCut', { n: grouped(MAX_ENGINE_CHARS, t('locale')) })}` : '')
       + (meta.truncated && !this.data.cut ? ` ${t('notice.truncated', { n: this.maxPieces() })}` : '');
+    this.markRun();
     this.hooks.rendered?.(state);
+  }
+
+  /**
+   * Where the latest text's run stands, on the view as data-run once drawn: `waiting` (a run is
+   * coming), `example` (the build-time run, the model not in yet), `live` (the engine's run),
+   * `failed`. Tests act on `live` or `failed`: before that, the live run may redraw under them.
+   */
+  markRun(run = this.runState) {
+    this.runState = run;
+    if (run) this.parts.view.dataset.run = run;
   }
 }

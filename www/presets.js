@@ -50,6 +50,7 @@ export async function instantResult(model, sentence) {
   const bytes = 4 * p.meta.layers * p.meta.heads * p.meta.seq ** 2;
   if (attention.byteLength !== bytes) return null; // a file from another build
   const run = makeRun(p, { attention, scores: null });
+  run.example = true; // (drawn as such until the live run replaces it: controller.markRun)
   // Asked for once the attention is in: on a slow link the two would share it.
   run.more = buffer(new URL(entry.scores, base)).then((b) => { if (b?.byteLength === bytes) run.scores = new Float32Array(b); });
   return run;

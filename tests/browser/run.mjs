@@ -37,8 +37,14 @@ async function test(name, fn) {
 }
 const assert = (ok, msg) => { if (!ok) throw new Error(msg); };
 const ready = (page) => page.waitForSelector('#view > :not(.view-loading)', { timeout: 60_000 });
-// The examples draw before the model arrives (presets.json): wait for the model itself.
-const modelReady = async (page) => { await ready(page); await page.waitForSelector('#progress', { state: 'hidden', timeout: 60_000 }); };
+// The examples draw before the model arrives (presets.json): wait for the model itself, and for
+// its run's drawing (the view's data-run, controller.markRun): a test that acts before it may
+// click a list the live run then replaces.
+const modelReady = async (page) => {
+  await ready(page);
+  await page.waitForSelector('#progress', { state: 'hidden', timeout: 60_000 });
+  await page.waitForSelector('#view:is([data-run=live], [data-run=failed])', { state: 'attached', timeout: 60_000 });
+};
 const hashOf = (page) => page.evaluate(() => location.hash);
 // On phones the table toggle sits behind "More options".
 const showTable = async (page) => {
